@@ -1,0 +1,78 @@
+"""Diagnostics: problems found in a registry, collected as data and reported together.
+
+Every problem carries a stable code so that CI logs, docs and tests can refer to it.
+Only the CLI decides what a list of diagnostics means for the exit status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Stable codes. Never renumber; retire a code by leaving it unused.
+CODES: dict[str, str] = {
+    # The registry as a whole.
+    "E001": "registry-not-found",
+    "E002": "unreadable-file",
+    "E003": "not-a-descriptor-file",
+    "E004": "empty-registry",
+    # YAML: what the file says before any schema applies.
+    "E101": "not-utf8",
+    "E102": "yaml-syntax",
+    "E103": "not-a-mapping",
+    "E104": "duplicate-key",
+    "E105": "unsupported-tag",
+    "E106": "non-finite-number",
+    "E107": "alias-expansion-too-large",
+    "E108": "multiple-documents",
+    "E109": "forbidden-character",
+    # Schema: the shape of one descriptor.
+    "E201": "unknown-key",
+    "E202": "missing-key",
+    "E203": "wrong-type",
+    "E204": "invalid-value",
+    # Semantics: rules over the whole registry.
+    "E301": "id-does-not-match-file",
+    "E302": "duplicate-provider-id",
+    "E303": "duplicate-key-env",
+    "E304": "duplicate-model-id",
+    "E305": "output-exceeds-context",
+    "E306": "model-id-separator",
+    "E307": "invalid-url",
+    "E308": "insecure-url",
+    "E309": "url-credentials",
+    "E310": "logo-not-found",
+    "E311": "unsafe-svg",
+    "E312": "reasoning-mismatch",
+    "E313": "credential-header",
+    # Output.
+    "E401": "generated-out-of-date",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem at one place. line and column are 1-based; 0 means "the whole file"."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown diagnostic code {self.code}")
+
+    def format(self) -> str:
+        where = (
+            self.path if self.line == 0 else f"{self.path}:{self.line}:{self.column}"
+        )
+        return f"{where}: error[{self.code}]: {self.message}"
+
+
+class CompileError(Exception):
+    """Raised by a stage that cannot go on; carries every diagnostic found so far."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(f"{len(diagnostics)} error(s)")
+        self.diagnostics = sorted(diagnostics)

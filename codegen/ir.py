@@ -1,0 +1,268 @@
+"""The intermediate representation: validated descriptors lowered into what each output needs,
+with every value already escaped for its target language.
+
+Templates only place these strings; they never see a raw YAML value. That keeps escaping in
+one place, where it can be tested: Python through repr, SQL by doubling quotes, JSON through
+json.dumps.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .schema import descriptor_schema
+from .validate import Descriptor
+
+# Providers without a display_order follow every provider that has one.
+_UNORDERED = 10**9
+
+
+# --- Python -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PyCall:
+    """A keyword-argument constructor call, e.g. Model(id="x", ...)."""
+
+    class_name: str
+    arguments: tuple[tuple[str, PyValue], ...]
+
+
+@dataclass(frozen=True)
+class PyList:
+    items: tuple[PyValue, ...]
+
+
+@dataclass(frozen=True)
+class PyDict:
+    items: tuple[tuple[str, str], ...]  # (key source, value source)
+
+
+PyValue = str | PyCall | PyList | PyDict  # str: a literal's Python source
+
+
+def python_literal(value: Any) -> str:
+    """Python source for a scalar: repr is exact for str, int, float, bool and None."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return repr(value)
+    raise TypeError(f"not a scalar: {value!r}")
+
+
+def _resolve(schema: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """(dataclass name, schema) behind a $ref or a nullable anyOf."""
+    root = descriptor_schema()
+    for option in schema.get("anyOf", [schema]):
+        if "$ref" in option:
+            name = option["$ref"].rsplit("/", 1)[-1]
+            return name, root["$defs"][name]
+    return None, schema
+
+
+def _python_value(value: Any, schema: dict[str, Any]) -> PyValue:
+    class_name, schema = _resolve(schema)
+    if value is None:
+        return "None"
+    if class_name is not None:
+        return python_call(class_name, value, schema)
+    if schema.get("type") == "array":
+        return PyList(tuple(_python_value(item, schema["items"]) for item in value))
+    if schema.get("type") == "object":
+        return PyDict(
+            tuple(
+                (python_literal(key), python_literal(item))
+                for key, item in value.items()
+            )
+        )
+    if schema.get("type") == "number":
+        # The generated field is a float; an integer in YAML (`3`) becomes 3.0.
+        return python_literal(float(value))
+    return python_literal(value)
+
+
+def python_call(
+    class_name: str, value: dict[str, Any], schema: dict[str, Any]
+) -> PyCall:
+    """A dataclass constructor for value, arguments in the schema's property order."""
+    arguments = tuple(
+        (name, _python_value(value[name], property_schema))
+        for name, property_schema in schema["properties"].items()
+        if name in value
+    )
+    return PyCall(class_name, arguments)
+
+
+def module_name(provider_id: str) -> str:
+    name = provider_id.replace("-", "_")
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+# --- SQL --------------------------------------------------------------------------------
+
+
+def sql_literal(value: Any) -> str:
+    """An SQLite literal. Strings have quotes doubled; NUL never gets here (the loader refuses it)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("NUL cannot be stored in an SQL text literal")
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {value!r}")
+
+
+def per_token(per_million: float | int) -> Decimal:
+    """USD per token from USD per million, exact in decimal (0.15 → 0.00000015, not 1.4999e-07)."""
+    return Decimal(repr(per_million)).scaleb(-6)
+
+
+# --- The whole registry -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProviderIR:
+    id: str
+    source: str  # e.g. "providers/acme.yaml"
+    module_name: str
+    id_source: str  # Python literal of the id
+    display_name: str
+    constructor: PyCall
+    imports: tuple[str, ...]  # descriptor classes the constructor uses, sorted
+    requires_api_key: bool
+    sql_row: tuple[str, ...]
+    model_sql_rows: tuple[tuple[str, ...], ...]
+    key_form: dict[str, Any] | None
+    logo: dict[str, Any]
+    logo_svg: bytes
+
+
+@dataclass(frozen=True)
+class RegistryIR:
+    providers: tuple[ProviderIR, ...]  # in display order
+    model_sql_rows: tuple[
+        tuple[str, ...], ...
+    ]  # every provider's models, in display order
+
+
+def _sort_key(descriptor: Descriptor) -> tuple[int, str, str]:
+    value = descriptor.value
+    order = value.get("display_order")
+    return (
+        _UNORDERED if order is None else order,
+        value["display_name"].casefold(),
+        value["id"],
+    )
+
+
+def build_ir(descriptors: list[Descriptor]) -> RegistryIR:
+    ordered = sorted(descriptors, key=_sort_key)
+    providers = tuple(
+        _provider_ir(descriptor, rank) for rank, descriptor in enumerate(ordered)
+    )
+    model_rows = tuple(row for provider in providers for row in provider.model_sql_rows)
+    return RegistryIR(providers, model_rows)
+
+
+def _provider_ir(descriptor: Descriptor, rank: int) -> ProviderIR:
+    value = descriptor.value
+    provider_id: str = value["id"]
+    api_key = value["api_key"]
+    logo = value.get("logo") or {}
+    logo_file = f"logos/{provider_id}.svg"
+    constructor = python_call("ProviderDescriptor", value, descriptor_schema())
+    provider_row = (
+        provider_id,
+        value["display_name"],
+        value["base_url"],
+        value["implementation"],
+        api_key is not None,
+        api_key["env"] if api_key else None,
+        value["discovery"]["dialect"],
+        rank,
+    )
+    key_form = None
+    if api_key is not None:
+        key_form = {
+            "provider_id": provider_id,
+            "display_name": value["display_name"],
+            "env": api_key["env"],
+            "placeholder": api_key["placeholder"],
+            "key_url": api_key["url"],
+            "logo": logo_file,
+        }
+    return ProviderIR(
+        id=provider_id,
+        source=descriptor.source,
+        module_name=module_name(provider_id),
+        id_source=python_literal(provider_id),
+        display_name=value["display_name"],
+        constructor=constructor,
+        imports=tuple(sorted(_class_names(constructor))),
+        requires_api_key=api_key is not None,
+        sql_row=tuple(sql_literal(item) for item in provider_row),
+        model_sql_rows=tuple(
+            _model_sql_row(provider_id, model) for model in value["default_models"]
+        ),
+        key_form=key_form,
+        logo={
+            "svg": logo_file,
+            "invert_in_dark_mode": bool(logo.get("invert_in_dark_mode", False)),
+            "monogram": descriptor.logo_svg is None,
+        },
+        logo_svg=descriptor.logo_svg or monogram_svg(value["display_name"]),
+    )
+
+
+def _class_names(value: PyValue) -> set[str]:
+    if isinstance(value, PyCall):
+        return {value.class_name}.union(
+            *(_class_names(argument) for _, argument in value.arguments)
+        )
+    if isinstance(value, PyList):
+        return set().union(*(_class_names(item) for item in value.items))
+    return set()
+
+
+def _model_sql_row(provider_id: str, model: dict[str, Any]) -> tuple[str, ...]:
+    pricing = model.get("pricing")
+    row = (
+        f"{provider_id}::{model['id']}",
+        provider_id,
+        model["id"],
+        model["display_name"],
+        bool(model.get("internal", False)),
+        bool(model.get("deprecated", False)),
+        json.dumps(model["attachments"], ensure_ascii=False),
+        model["context_window"],
+        model["max_output_tokens"],
+        per_token(pricing["input_per_million"]) if pricing else None,
+        per_token(pricing["output_per_million"]) if pricing else None,
+        bool(model.get("tools", False)),
+        "reasoning" in model,
+    )
+    return tuple(sql_literal(item) for item in row)
+
+
+def monogram_svg(display_name: str) -> bytes:
+    """A fallback logo: the name's initials in a circle."""
+    words = [
+        word for word in display_name.replace("(", " ").split() if word[:1].isalnum()
+    ]
+    initials = "".join(word[0] for word in words[:2]).upper() or "?"
+    text = initials.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24">'
+        '<circle cx="12" cy="12" r="11" fill="currentColor" opacity="0.15"/>'
+        '<text x="12" y="16" text-anchor="middle" font-family="system-ui, sans-serif" '
+        f'font-size="{10 if len(initials) > 1 else 12}" font-weight="600" fill="currentColor">{text}</text>'
+        "</svg>\n"
+    ).encode("utf-8")

@@ -1,0 +1,18 @@
+"""The compiler's stages in order: load and validate → IR → render. Nothing here writes files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .diagnostics import CompileError
+from .ir import build_ir
+from .render import render_outputs
+from .validate import validate_registry
+
+
+def compile_registry(registry_dir: Path) -> dict[str, bytes]:
+    """Every file of generated/ for this registry; raises CompileError with all diagnostics."""
+    registry = validate_registry(registry_dir)
+    if registry.diagnostics:
+        raise CompileError(registry.diagnostics)
+    return render_outputs(build_ir(registry.descriptors))

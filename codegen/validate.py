@@ -1,0 +1,452 @@
+"""Validation: the JSON Schema for each descriptor, then the rules only the whole registry can check."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .diagnostics import Diagnostic
+from .schema import descriptor_schema
+from .svg import svg_problems
+from .urls import url_problem
+from .yaml_loader import JsonPath, LoadedDocument, load_descriptor
+
+DESCRIPTOR_SUFFIX = ".yaml"
+_CREDENTIAL_HEADERS = {
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "api-key",
+    "x-goog-api-key",
+    "cookie",
+}
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """A descriptor that passed every check, with what the compiler needs to emit it."""
+
+    source: str  # relative to the registry folder, e.g. "providers/acme.yaml"
+    value: dict[str, Any]
+    logo_svg: bytes | None
+
+
+@dataclass
+class Registry:
+    """The outcome of validating a registry folder."""
+
+    descriptors: list[Descriptor]
+    diagnostics: list[Diagnostic]
+
+
+def format_path(path: JsonPath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "descriptor"
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(descriptor_schema())
+
+
+def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
+    """anyOf errors say little; descend into the branch that fits the value's type."""
+    if error.validator != "anyOf" or not error.context:
+        yield error
+        return
+    instance_is_mapping = isinstance(error.instance, dict)
+    branches = {sub.schema_path[0] for sub in error.context}
+    for branch in sorted(branches):
+        branch_schema = error.schema["anyOf"][branch]  # type: ignore[index]
+        if instance_is_mapping and "$ref" in branch_schema:
+            for sub in error.context:
+                if sub.schema_path[0] == branch:
+                    yield from _leaf_errors(sub)
+            return
+    yield error
+
+
+def _schema_diagnostics(document: LoadedDocument) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    for top in _validator().iter_errors(document.value):
+        for error in _leaf_errors(top):
+            diagnostics.extend(_describe(document, error))
+    return diagnostics
+
+
+def _describe(document: LoadedDocument, error: ValidationError) -> Iterator[Diagnostic]:
+    path: JsonPath = tuple(error.absolute_path)
+    where = format_path(path)
+    kind = error.validator
+
+    def at(
+        position_path: JsonPath, code: str, message: str, *, key: bool = False
+    ) -> Diagnostic:
+        position = document.position_of(position_path, key=key)
+        return Diagnostic(document.path, position.line, position.column, code, message)
+
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list(error.schema.get("properties", {}))  # type: ignore[union-attr]
+        for key in error.instance:
+            if key in allowed:
+                continue
+            guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            hint = (
+                f"; did you mean {guess[0]!r}?"
+                if guess
+                else f"; allowed keys: {', '.join(allowed)}"
+            )
+            location = "" if not path else f" in {where}"
+            yield at(
+                path + (key,), "E201", f"unknown key {key!r}{location}{hint}", key=True
+            )
+    elif kind == "required":
+        missing = (
+            str(error.message).split("'")[1] if "'" in error.message else error.message
+        )
+        location = "" if not path else f" in {where}"
+        yield at(path, "E202", f"missing required key {missing!r}{location}")
+    elif kind in ("type", "anyOf"):
+        expected = _expected_type(error)
+        position = document.position_of(path)
+        if position.read_as and position.source_text is not None:
+            got = f'`{position.source_text}` is read as {position.read_as} in YAML; quote it: "{position.source_text}"'
+        else:
+            got = f"got {_type_name(error.instance)}"
+        yield at(path, "E203", f"{where} must be {expected}; {got}")
+    elif kind == "enum":
+        options = [str(option) for option in error.validator_value]  # type: ignore[union-attr]
+        guess = difflib.get_close_matches(str(error.instance), options, n=1, cutoff=0.6)
+        hint = f"; did you mean {guess[0]!r}?" if guess else ""
+        yield at(
+            path,
+            "E204",
+            f"{where} must be one of {', '.join(options)}; got {error.instance!r}{hint}",
+        )
+    elif kind == "pattern":
+        yield at(
+            path,
+            "E204",
+            f"{where} {error.instance!r} does not match {error.validator_value}",
+        )
+    elif kind == "uniqueItems":
+        yield at(path, "E204", f"{where} lists the same item more than once")
+    elif kind == "propertyNames":
+        yield at(path, "E204", f"{where}: {error.message}")
+    else:
+        yield at(path, "E204", f"{where}: {error.message}")
+
+
+def _expected_type(error: ValidationError) -> str:
+    if error.validator == "anyOf":
+        return "a mapping or null"
+    names = (
+        error.validator_value
+        if isinstance(error.validator_value, list)
+        else [error.validator_value]
+    )
+    return " or ".join(_TYPE_WORDS.get(str(name), str(name)) for name in names)
+
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+}
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+class _SemanticChecker:
+    """Rules over one descriptor that a schema cannot express, written defensively:
+    they run even when the schema already found problems, so every error shows at once.
+    """
+
+    def __init__(self, document: LoadedDocument, registry_dir: Path) -> None:
+        self.document = document
+        self.registry_dir = registry_dir
+        self.diagnostics: list[Diagnostic] = []
+        self.logo_svg: bytes | None = None
+
+    def error(
+        self, path: JsonPath, code: str, message: str, *, key: bool = False
+    ) -> None:
+        position = self.document.position_of(path, key=key)
+        self.diagnostics.append(
+            Diagnostic(
+                self.document.path, position.line, position.column, code, message
+            )
+        )
+
+    def run(self, stem: str) -> None:
+        value = self.document.value
+        provider_id = value.get("id")
+        if isinstance(provider_id, str) and provider_id != stem:
+            self.error(
+                ("id",), "E301", f"id {provider_id!r} must equal the file name {stem!r}"
+            )
+        self._url(
+            ("base_url",), value.get("base_url"), allow_loopback_http=True, is_base=True
+        )
+        self._url(
+            ("docs_url",),
+            value.get("docs_url"),
+            allow_loopback_http=False,
+            is_base=False,
+        )
+        api_key = value.get("api_key")
+        if isinstance(api_key, dict):
+            self._url(
+                ("api_key", "url"),
+                api_key.get("url"),
+                allow_loopback_http=False,
+                is_base=False,
+            )
+        headers = value.get("headers")
+        if isinstance(headers, dict):
+            for name in headers:
+                if isinstance(name, str) and name.lower() in _CREDENTIAL_HEADERS:
+                    self.error(
+                        ("headers", name),
+                        "E313",
+                        f"header {name!r} carries credentials; keys come from api_key",
+                        key=True,
+                    )
+        models = value.get("default_models")
+        if isinstance(models, list):
+            self._models(models)
+        logo = value.get("logo")
+        if isinstance(logo, dict) and isinstance(logo.get("svg"), str):
+            self._logo(logo["svg"])
+
+    def _url(
+        self, path: JsonPath, url: Any, *, allow_loopback_http: bool, is_base: bool
+    ) -> None:
+        if not isinstance(url, str) or not url:
+            return
+        problem = url_problem(
+            url, allow_loopback_http=allow_loopback_http, is_base=is_base
+        )
+        if problem:
+            self.error(path, *problem)
+
+    def _models(self, models: list[Any]) -> None:
+        first_line: dict[str, int] = {}
+        for index, model in enumerate(models):
+            if not isinstance(model, dict):
+                continue
+            path: JsonPath = ("default_models", index)
+            model_id = model.get("id")
+            if isinstance(model_id, str):
+                if "::" in model_id:
+                    self.error(
+                        path + ("id",),
+                        "E306",
+                        f"model id {model_id!r} must not contain '::' (it separates provider and model)",
+                    )
+                if model_id in first_line:
+                    self.error(
+                        path + ("id",),
+                        "E304",
+                        f"model id {model_id!r} is already defined at line {first_line[model_id]}",
+                    )
+                else:
+                    first_line[model_id] = self.document.position_of(
+                        path + ("id",)
+                    ).line
+            context, output = model.get("context_window"), model.get(
+                "max_output_tokens"
+            )
+            if (
+                isinstance(context, int)
+                and isinstance(output, int)
+                and output > context >= 1
+            ):
+                self.error(
+                    path + ("max_output_tokens",),
+                    "E305",
+                    f"max_output_tokens ({output}) exceeds context_window ({context})",
+                )
+            reasoning = model.get("reasoning")
+            if isinstance(reasoning, dict):
+                self._reasoning(path + ("reasoning",), reasoning)
+
+    def _reasoning(self, path: JsonPath, reasoning: dict[str, Any]) -> None:
+        mode = reasoning.get("mode")
+        if mode == "effort" and "efforts" not in reasoning:
+            self.error(
+                path,
+                "E312",
+                "reasoning mode 'effort' needs the list of efforts the model accepts",
+            )
+        if mode != "effort" and "efforts" in reasoning:
+            self.error(
+                path + ("efforts",),
+                "E312",
+                f"efforts only apply to reasoning mode 'effort', not {mode!r}",
+                key=True,
+            )
+        if mode != "budget_tokens" and "min_budget_tokens" in reasoning:
+            self.error(
+                path + ("min_budget_tokens",),
+                "E312",
+                f"min_budget_tokens only applies to reasoning mode 'budget_tokens', not {mode!r}",
+                key=True,
+            )
+
+    def _logo(self, relative: str) -> None:
+        path = ("logo", "svg")
+        registry = self.registry_dir.resolve()
+        logo_path = (self.registry_dir / relative).resolve()
+        if not logo_path.is_relative_to(registry / "logos"):
+            self.error(
+                path,
+                "E310",
+                f"logo {relative!r} must be a file in the registry's logos/ folder",
+            )
+            return
+        try:
+            data = logo_path.read_bytes()
+        except FileNotFoundError:
+            self.error(
+                path,
+                "E310",
+                f"logo file {relative!r} does not exist (looked in {self.registry_dir / relative})",
+            )
+            return
+        except OSError as error:
+            self.error(
+                path, "E310", f"logo file {relative!r} cannot be read: {error.strerror}"
+            )
+            return
+        problems = svg_problems(data)
+        if problems:
+            self.error(
+                path,
+                "E311",
+                f"logo {relative!r} is not a safe SVG: {'; '.join(problems)}",
+            )
+        else:
+            self.logo_svg = data
+
+
+def descriptor_files(registry_dir: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """The descriptor files of a registry, sorted; stray files in providers/ are errors, not silence."""
+    providers_dir = registry_dir / "providers"
+    files, diagnostics = [], []
+    for path in sorted(providers_dir.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        if path.suffix == DESCRIPTOR_SUFFIX:
+            files.append(path)
+        else:
+            diagnostics.append(
+                Diagnostic(
+                    str(path),
+                    0,
+                    0,
+                    "E003",
+                    f"not a descriptor: descriptor files are named <id>{DESCRIPTOR_SUFFIX}",
+                )
+            )
+    return files, diagnostics
+
+
+def validate_registry(registry_dir: Path) -> Registry:
+    """Load and check every descriptor; every problem in every file is collected."""
+    files, diagnostics = descriptor_files(registry_dir)
+    loaded: list[LoadedDocument] = []
+    checked: list[Descriptor] = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            diagnostics.append(
+                Diagnostic(
+                    str(path), 0, 0, "E002", f"cannot read file: {error.strerror}"
+                )
+            )
+            continue
+        document, problems = load_descriptor(data, str(path))
+        diagnostics.extend(problems)
+        if document is None:
+            continue
+        file_problems = list(problems)
+        file_problems.extend(_schema_diagnostics(document))
+        checker = _SemanticChecker(document, registry_dir)
+        checker.run(path.stem)
+        file_problems.extend(checker.diagnostics)
+        diagnostics.extend(file_problems[len(problems) :])
+        loaded.append(document)
+        if not file_problems:
+            source = path.relative_to(registry_dir).as_posix()
+            checked.append(Descriptor(source, document.value, checker.logo_svg))
+    diagnostics.extend(_cross_file_diagnostics(loaded))
+    if not files:
+        diagnostics.append(
+            Diagnostic(
+                str(registry_dir / "providers"),
+                0,
+                0,
+                "E004",
+                "the registry has no descriptors",
+            )
+        )
+    return Registry(checked if not diagnostics else [], sorted(diagnostics))
+
+
+def _cross_file_diagnostics(documents: list[LoadedDocument]) -> list[Diagnostic]:
+    """Uniqueness across files, over every file that parsed (even ones with other errors)."""
+    diagnostics = []
+    first_use: dict[tuple[str, str], str] = {}
+
+    def claim(
+        document: LoadedDocument, path: JsonPath, value: Any, code: str, what: str
+    ) -> None:
+        if not isinstance(value, str):
+            return
+        owner = first_use.setdefault((code, value), document.path)
+        if owner != document.path:
+            position = document.position_of(path)
+            message = f"{what} {value!r} is also used by {owner}"
+            diagnostics.append(
+                Diagnostic(document.path, position.line, position.column, code, message)
+            )
+
+    for document in documents:
+        claim(document, ("id",), document.value.get("id"), "E302", "provider id")
+        api_key = document.value.get("api_key")
+        if isinstance(api_key, dict):
+            claim(
+                document, ("api_key", "env"), api_key.get("env"), "E303", "key variable"
+            )
+    return diagnostics
