@@ -1,0 +1,77 @@
+"""API-key resolution: an explicit mapping first, then the descriptor's environment variable.
+
+Keys are only ever returned to the caller that asked; nothing here logs or formats one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ._registry import get_provider
+
+if TYPE_CHECKING:
+    from generated.descriptor import ProviderDescriptor
+
+__all__ = ["KeyCheck", "can_proceed", "resolve_api_key"]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCheck:
+    """Whether a request to a provider can go out; if not, ``message`` says what to do."""
+
+    ok: bool
+    message: str | None = None
+
+
+def _descriptor(provider: ProviderDescriptor | str) -> ProviderDescriptor:
+    return get_provider(provider) if isinstance(provider, str) else provider
+
+
+def resolve_api_key(
+    provider: ProviderDescriptor | str,
+    api_keys: Mapping[str, str] | None = None,
+) -> str | None:
+    """The key to use for ``provider``, or None for a keyless provider or a missing key.
+
+    ``api_keys`` (provider id → key, e.g. from the app's settings) wins over the environment
+    variable the descriptor names. Blank values count as missing; surrounding whitespace
+    (a pasted newline) is dropped.
+    """
+    descriptor = _descriptor(provider)
+    if descriptor.api_key is None:
+        return None
+    if api_keys is not None:
+        explicit = api_keys.get(descriptor.id)
+        if explicit and explicit.strip():
+            return explicit.strip()
+    from_env = os.environ.get(descriptor.api_key.env, "")
+    return from_env.strip() or None
+
+
+def can_proceed(
+    provider: ProviderDescriptor | str,
+    api_keys: Mapping[str, str] | None = None,
+) -> KeyCheck:
+    """Whether a request to ``provider`` can go out with the keys at hand.
+
+    Keyless providers (local servers) always can. Otherwise the answer carries a sentence for
+    the user naming the provider and where to put the key.
+    """
+    descriptor = _descriptor(provider)
+    if descriptor.api_key is None or resolve_api_key(descriptor, api_keys) is not None:
+        return KeyCheck(ok=True)
+    return KeyCheck(ok=False, message=missing_key_message(descriptor))
+
+
+def missing_key_message(descriptor: ProviderDescriptor) -> str:
+    """The sentence telling the user how to supply ``descriptor``'s key."""
+    if descriptor.api_key is None:
+        return f"{descriptor.display_name} needs no API key."
+    return (
+        f"Please add your {descriptor.display_name} API key in Settings "
+        f"(or set the {descriptor.api_key.env} environment variable); "
+        f"you can create one at {descriptor.api_key.url}"
+    )
