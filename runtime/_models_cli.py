@@ -1,0 +1,225 @@
+"""CLI commands for the model database: ``seed``, ``models`` (with ``models hide|show``), ``refresh``.
+
+The runtime's CLI (`_cli`) mounts these through :func:`register`; a ProviderError raised by a
+handler becomes its one ``error: <kind>: <message>`` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from runtime._discovery import (
+    DEFAULT_TIMEOUT,
+    DiscoveryResult,
+    discover_models,
+    refresh_all,
+    refreshable_providers,
+)
+from runtime._errors import ConfigError
+from runtime._registry import get_provider, parse_model_id
+from runtime._store import ModelInfo, ModelStore, default_database_path
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+__all__ = ["register"]
+
+_VISIBILITY_ACTIONS = ("hide", "show")
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``seed``, ``models`` and ``refresh`` to the runtime's CLI."""
+    seed = subparsers.add_parser(
+        "seed",
+        help="create or upgrade the model database from the registry",
+        description="Create the model database, or bring it up to date with the registry's "
+        "generated/seed.sql. Safe to repeat: it never deletes a model and never touches "
+        "your hidden/shown choices.",
+    )
+    _add_db_option(seed)
+    seed.set_defaults(handler=_seed_command)
+
+    models = subparsers.add_parser(
+        "models",
+        help="list a provider's models, or hide/show one",
+        description="models PROVIDER: list the provider's models (live listing, cache, or the "
+        "registry's defaults; exit 0 whenever a list could be produced).\n"
+        "models hide MODEL_ID / models show MODEL_ID: your choice of which models to show.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    models.add_argument("target", metavar="PROVIDER|hide|show", help="a provider id, or hide/show")
+    models.add_argument(
+        "model_id", nargs="?", metavar="MODEL_ID", help="with hide/show: <provider>::<model>"
+    )
+    models.add_argument(
+        "--refresh", action="store_true", help="ask the provider now even if the cache is fresh"
+    )
+    models.add_argument("--base-url", metavar="URL", help="list from this API root instead")
+    _add_db_option(models)
+    _add_timeout_option(models)
+    models.add_argument("--json", action="store_true", help="print one JSON object")
+    models.set_defaults(handler=_models_command, parser=models)
+
+    refresh = subparsers.add_parser(
+        "refresh",
+        help="refresh the models of every provider with a key",
+        description="List the models of every provider that has an API key (or needs none), "
+        "all at once, and store them; one line per provider as each finishes.",
+    )
+    _add_db_option(refresh)
+    _add_timeout_option(refresh)
+    refresh.set_defaults(handler=_refresh_command)
+
+
+def _add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help=f"the model database (default: {default_database_path()})",
+    )
+
+
+def _add_timeout_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_positive_seconds,
+        default=DEFAULT_TIMEOUT,
+        help=f"deadline for each provider's whole listing (default: {DEFAULT_TIMEOUT:g})",
+    )
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 3600 seconds: {text!r}")
+    return value
+
+
+def _store(args: argparse.Namespace) -> ModelStore:
+    path: Path | None = args.db
+    return ModelStore(path if path is not None else default_database_path())
+
+
+# --- seed -----------------------------------------------------------------------------------------
+
+
+def _seed_command(args: argparse.Namespace) -> int:
+    store = _store(args)
+    summary = store.apply_seed()
+    print(f"seeded {store.path}: {summary.providers} providers, {summary.models} models")
+    return 0
+
+
+# --- models ---------------------------------------------------------------------------------------
+
+
+def _models_command(args: argparse.Namespace) -> int:
+    parser: argparse.ArgumentParser = args.parser
+    if args.target in _VISIBILITY_ACTIONS:
+        if args.model_id is None:
+            parser.error(f"models {args.target} needs a MODEL_ID (<provider>::<model>)")
+        if args.refresh or args.base_url or args.json:
+            parser.error(f"models {args.target} takes only MODEL_ID and --db")
+        return _set_visibility(args, hidden=args.target == "hide")
+    if args.model_id is not None:
+        parser.error(
+            f"unexpected argument {args.model_id!r}; did you mean `models hide|show MODEL_ID`?"
+        )
+    descriptor = get_provider(args.target)
+    result = asyncio.run(
+        discover_models(
+            descriptor,
+            refresh=args.refresh,
+            base_url=args.base_url,
+            store=_store(args),
+            timeout=args.timeout,
+        )
+    )
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        _print_table(result)
+    return 0
+
+
+def _set_visibility(args: argparse.Namespace, *, hidden: bool) -> int:
+    ref = parse_model_id(args.model_id)
+    store = _store(args)
+    if not store.set_hidden(ref.id, hidden):
+        raise ConfigError(
+            f"the model database {store.path} has no model {ref.id!r}; list the provider's "
+            f"models first (python -m runtime models {ref.provider_id} --db {store.path})"
+        )
+    print(f"{'hidden' if hidden else 'shown'}: {ref.id}")
+    return 0
+
+
+def _print_table(result: DiscoveryResult) -> None:
+    header = f"{result.provider_id}: {len(result.models)} models from {result.source}"
+    if result.error is not None:
+        header += f" ({result.error.kind}: {result.error.message})"
+    print(header)
+    if not result.models:
+        return
+    rows = [
+        (model.id, model.display_name, _tokens(model.context_window), _flags(model))
+        for model in result.models
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for model_id, name, window, flags in rows:
+        line = f"  {model_id:<{widths[0]}}  {name:<{widths[1]}}  {window:>{widths[2]}}  {flags}"
+        print(line.rstrip())
+
+
+def _tokens(count: int | None) -> str:
+    return "-" if count is None else f"{count:,}"
+
+
+def _flags(model: ModelInfo) -> str:
+    flags = [
+        name
+        for name, on in (
+            ("hidden", model.is_hidden),
+            ("disabled", not model.is_enabled),
+            ("deprecated", model.is_deprecated),
+            ("internal", model.is_internal),
+        )
+        if on
+    ]
+    return ", ".join(flags)
+
+
+# --- refresh --------------------------------------------------------------------------------------
+
+
+def _refresh_command(args: argparse.Namespace) -> int:
+    ready, missing_key = refreshable_providers()
+    store = _store(args)
+
+    def progress(result: DiscoveryResult) -> None:
+        line = (
+            f"{result.provider_id:<12} {result.source:<8} {len(result.models):>4} models"
+            f"  {result.elapsed:6.2f} s"
+        )
+        if result.error is not None:
+            line += f"  {result.error.kind}: {result.error.message}"
+        print(line, flush=True)
+
+    print(f"refreshing {len(ready)} providers into {store.path}", flush=True)
+    asyncio.run(refresh_all(providers=ready, store=store, timeout=args.timeout, on_result=progress))
+    if missing_key:
+        names = ", ".join(descriptor.id for descriptor in missing_key)
+        print(f"skipped (no API key): {names}")
+    sys.stdout.flush()
+    return 0
