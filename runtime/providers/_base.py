@@ -1,0 +1,224 @@
+"""The abstract chat provider every wire format implements.
+
+A provider turns a conversation into one streamed reply. Subclasses implement
+:meth:`ChatProvider._stream` (an async generator of :data:`~runtime.StreamEvent`); this base
+class gives them the descriptor, the key, the request options, the reasoning settings the
+registry declares for the model, and the callback form of a stream (:meth:`ChatProvider.chat`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from .._errors import BadRequestError, ProviderError
+from .._events import ChatResult, ReplyAccumulator, StreamEvent, TextDelta, ToolCall, Usage
+from .._messages import Message, ToolSpec
+from .._registry import MODEL_ID_SEPARATOR, find_model
+
+if TYPE_CHECKING:
+    from generated.descriptor import Model, ProviderDescriptor
+
+__all__ = ["ChatOptions", "ChatProvider", "ReasoningRequest"]
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds to wait for each read (so between two chunks of a stream), write or pool slot."""
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChatOptions:
+    """Everything about a request besides the model and the conversation."""
+
+    system: str | None = None
+    tools: tuple[ToolSpec, ...] = ()
+    max_output_tokens: int | None = None
+    temperature: float | None = None
+    reasoning_effort: str | None = None
+    reasoning_budget: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningRequest:
+    """The reasoning setting to send: a named effort or a thinking-token budget."""
+
+    mode: Literal["effort", "budget_tokens"]
+    effort: str | None = None
+    budget_tokens: int | None = None
+
+
+class ChatProvider(ABC):
+    """One provider, ready to stream replies.
+
+    Build one with :func:`runtime.create_provider` (which resolves the key and picks the class
+    from the descriptor), or directly from a descriptor. ``base_url`` overrides the registry's;
+    ``timeout`` bounds each read (the wait between two chunks), ``connect_timeout`` the connect.
+    """
+
+    def __init__(
+        self,
+        descriptor: ProviderDescriptor,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    ) -> None:
+        self.descriptor = descriptor
+        self._api_key = api_key
+        self.base_url = (base_url or descriptor.base_url).rstrip("/")
+        self.timeout = timeout
+        self.connect_timeout = min(connect_timeout, timeout)
+
+    def __repr__(self) -> str:
+        # Never the key.
+        return f"{type(self).__name__}(provider={self.descriptor.id!r}, base_url={self.base_url!r})"
+
+    @property
+    def provider_id(self) -> str:
+        return self.descriptor.id
+
+    def model_id(self, model: str) -> str:
+        """The full ``"<provider>::<model>"`` id of one of this provider's models."""
+        return f"{self.descriptor.id}{MODEL_ID_SEPARATOR}{model}"
+
+    def stream(
+        self,
+        model: str,
+        messages: Sequence[Message],
+        *,
+        system: str | None = None,
+        tools: Sequence[ToolSpec] = (),
+        max_output_tokens: int | None = None,
+        temperature: float | None = None,
+        reasoning_effort: str | None = None,
+        reasoning_budget: int | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """Stream the reply to ``messages`` from ``model`` (the provider's own model id).
+
+        Yields typed events, :class:`~runtime.Finish` last. Raises a
+        :class:`~runtime.ProviderError` subclass when the reply cannot complete — including a
+        stream that stops before the provider said it finished.
+
+        ``reasoning_effort`` / ``reasoning_budget`` are sent where the registry declares the
+        model reasons that way (and ignored for a registry model that does not reason); for a
+        model the registry does not list they are passed on as given.
+        """
+        options = ChatOptions(
+            system=system,
+            tools=tuple(tools),
+            max_output_tokens=max_output_tokens,
+            temperature=temperature,
+            reasoning_effort=reasoning_effort,
+            reasoning_budget=reasoning_budget,
+        )
+        return self._stream(model, list(messages), options)
+
+    async def chat(
+        self,
+        model: str,
+        messages: Sequence[Message],
+        *,
+        on_chunk: Callable[[str], object] | None = None,
+        on_complete: Callable[[str, tuple[ToolCall, ...], Usage | None], object] | None = None,
+        on_error: Callable[[str], object] | None = None,
+        system: str | None = None,
+        tools: Sequence[ToolSpec] = (),
+        max_output_tokens: int | None = None,
+        temperature: float | None = None,
+        reasoning_effort: str | None = None,
+        reasoning_budget: int | None = None,
+    ) -> ChatResult | None:
+        """The callback form of :meth:`stream`.
+
+        ``on_chunk(text)`` gets each piece of text as it arrives; ``on_complete(final_text,
+        tool_calls, usage)`` the whole reply. On failure ``on_error(message)`` gets the error's
+        one-line message and None is returned; without ``on_error`` the error is raised.
+        """
+        accumulator = ReplyAccumulator()
+        try:
+            async for event in self.stream(
+                model,
+                messages,
+                system=system,
+                tools=tools,
+                max_output_tokens=max_output_tokens,
+                temperature=temperature,
+                reasoning_effort=reasoning_effort,
+                reasoning_budget=reasoning_budget,
+            ):
+                accumulator.add(event)
+                if on_chunk is not None and isinstance(event, TextDelta):
+                    on_chunk(event.text)
+        except ProviderError as error:
+            if on_error is None:
+                raise
+            on_error(str(error))
+            return None
+        result = accumulator.result()
+        if on_complete is not None:
+            on_complete(result.text, result.tool_calls, result.usage)
+        return result
+
+    @abstractmethod
+    def _stream(
+        self, model: str, messages: list[Message], options: ChatOptions
+    ) -> AsyncIterator[StreamEvent]:
+        """Stream one reply in this provider's wire format (an async generator)."""
+
+    # Helpers for subclasses.
+
+    def registry_model(self, model: str) -> Model | None:
+        """The registry's entry for ``model``, if the descriptor lists it."""
+        return find_model(self.descriptor, model)
+
+    def reasoning_request(self, model: str, options: ChatOptions) -> ReasoningRequest | None:
+        """What reasoning setting to send for ``model``, checked against the registry."""
+        entry = self.registry_model(model)
+        if entry is None:
+            # A model the registry does not list (discovered, or a custom deployment):
+            # the caller knows best, pass on what was asked.
+            if options.reasoning_effort is not None:
+                return ReasoningRequest(mode="effort", effort=options.reasoning_effort)
+            if options.reasoning_budget is not None:
+                return ReasoningRequest(
+                    mode="budget_tokens", budget_tokens=options.reasoning_budget
+                )
+            return None
+        declared = entry.reasoning
+        if declared is None:
+            return None
+        mode = str(getattr(declared.mode, "value", declared.mode))
+        if mode == "effort" and options.reasoning_effort is not None:
+            efforts = declared.efforts
+            if efforts and options.reasoning_effort not in efforts:
+                raise BadRequestError(
+                    f"{self.model_id(model)} accepts reasoning effort "
+                    f"{', '.join(efforts)}, not {options.reasoning_effort!r}",
+                    provider_id=self.provider_id,
+                )
+            return ReasoningRequest(mode="effort", effort=options.reasoning_effort)
+        if mode == "budget_tokens" and options.reasoning_budget is not None:
+            minimum = declared.min_budget_tokens
+            if minimum is not None and options.reasoning_budget < minimum:
+                raise BadRequestError(
+                    f"{self.model_id(model)} needs a reasoning budget of at least {minimum} "
+                    f"tokens, not {options.reasoning_budget}",
+                    provider_id=self.provider_id,
+                )
+            return ReasoningRequest(mode="budget_tokens", budget_tokens=options.reasoning_budget)
+        return None
+
+    def max_output_tokens(self, model: str, options: ChatOptions) -> int | None:
+        """The caller's output limit, else the registry's for the model, else None."""
+        if options.max_output_tokens is not None:
+            return options.max_output_tokens
+        entry = self.registry_model(model)
+        return entry.max_output_tokens if entry is not None else None
+
+    def request_headers(self) -> dict[str, str]:
+        """The descriptor's extra headers (never credentials; subclasses add the key)."""
+        return dict(self.descriptor.headers or {})

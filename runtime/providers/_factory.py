@@ -1,0 +1,93 @@
+"""Build the provider object a descriptor asks for."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from .._errors import ConfigError, MissingApiKeyError
+from .._keys import missing_key_message, resolve_api_key
+from .._registry import get_provider
+from ._base import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ChatProvider
+
+if TYPE_CHECKING:
+    from generated.descriptor import ProviderDescriptor
+
+__all__ = ["create_provider", "provider_class_for"]
+
+
+def _implementation_classes() -> dict[str, type[ChatProvider]]:
+    from .anthropic import AnthropicProvider
+    from .gemini import GeminiProvider
+    from .openai_compatible import BaseOpenAICompatibleProvider
+
+    return {
+        "openai_compatible": BaseOpenAICompatibleProvider,
+        "anthropic": AnthropicProvider,
+        "google": GeminiProvider,
+    }
+
+
+def provider_class_for(descriptor: ProviderDescriptor) -> type[ChatProvider]:
+    """The class that speaks ``descriptor``'s wire format.
+
+    The descriptor's ``provider_class`` (``"package.module:ClassName"``) wins; otherwise its
+    ``implementation`` picks one of the built-in classes.
+    """
+    if descriptor.provider_class:
+        module_name, _, class_name = descriptor.provider_class.partition(":")
+        try:
+            found: object = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError) as error:
+            raise ConfigError(
+                f"provider {descriptor.id!r} names class {descriptor.provider_class!r}, "
+                f"which cannot be imported ({type(error).__name__})",
+                provider_id=descriptor.id,
+            ) from None
+        if not (isinstance(found, type) and issubclass(found, ChatProvider)):
+            raise ConfigError(
+                f"provider {descriptor.id!r} names {descriptor.provider_class!r}, "
+                "which is not a ChatProvider subclass",
+                provider_id=descriptor.id,
+            )
+        return found
+    implementation: object = descriptor.implementation
+    name = str(getattr(implementation, "value", implementation))
+    try:
+        return _implementation_classes()[name]
+    except KeyError:
+        raise ConfigError(
+            f"provider {descriptor.id!r} has unknown implementation {name!r}",
+            provider_id=descriptor.id,
+        ) from None
+
+
+def create_provider(
+    provider: ProviderDescriptor | str,
+    *,
+    api_key: str | None = None,
+    api_keys: Mapping[str, str] | None = None,
+    base_url: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> ChatProvider:
+    """A ready provider for a registry id or a descriptor.
+
+    The key is ``api_key`` if given, else resolved from ``api_keys`` and the environment
+    (:func:`runtime.resolve_api_key`). Raises :class:`MissingApiKeyError` when the provider
+    needs a key and none is found, :class:`UnknownProviderError` for an unknown id.
+    ``base_url`` replaces the registry's (a proxy, a local test server).
+    """
+    descriptor = get_provider(provider) if isinstance(provider, str) else provider
+    key = api_key.strip() if api_key and api_key.strip() else resolve_api_key(descriptor, api_keys)
+    if descriptor.api_key is not None and key is None:
+        raise MissingApiKeyError(missing_key_message(descriptor), provider_id=descriptor.id)
+    cls = provider_class_for(descriptor)
+    return cls(
+        descriptor,
+        api_key=key,
+        base_url=base_url,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+    )

@@ -1,0 +1,74 @@
+"""POST a JSON request and read the server-sent events of the reply, on httpx + httpx-sse.
+
+Shared by the native (non-OpenAI) providers. Failures become the runtime's errors here, so
+each provider only reads events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._errors import ProviderError
+from ._error_mapping import error_from_response, error_from_transport, malformed_stream_error
+
+if TYPE_CHECKING:
+    from ._base import ChatProvider
+
+__all__ = ["post_sse"]
+
+# An error body larger than this is cut: enough for any real error message.
+_MAX_ERROR_BODY_BYTES = 64 * 1024
+
+
+async def post_sse(
+    provider: ChatProvider,
+    url: str,
+    *,
+    model: str,
+    headers: Mapping[str, str],
+    body: Mapping[str, Any],
+    api_key: str | None,
+) -> AsyncGenerator[tuple[str, str], None]:
+    """Yield ``(event name, data)`` for each server-sent event of the reply to ``body``.
+
+    A non-2xx answer, a transport failure or a non-SSE reply raises the runtime's error.
+    Redirects are not followed: the request carries the key in its headers.
+    """
+    import httpx
+    import httpx_sse
+
+    timeout = httpx.Timeout(provider.timeout, connect=provider.connect_timeout)
+    failure: ProviderError | None = None
+    try:
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            async with client.stream(
+                "POST", url, json=dict(body), headers=dict(headers)
+            ) as response:
+                if not 200 <= response.status_code < 300:
+                    raw = bytearray()
+                    async for piece in response.aiter_bytes():
+                        raw.extend(piece)
+                        if len(raw) >= _MAX_ERROR_BODY_BYTES:
+                            break
+                    failure = error_from_response(
+                        provider.descriptor,
+                        model,
+                        status=response.status_code,
+                        body=bytes(raw[:_MAX_ERROR_BODY_BYTES]),
+                        headers=response.headers,
+                        api_key=api_key,
+                    )
+                else:
+                    async for event in httpx_sse.EventSource(response).aiter_sse():
+                        yield event.event, event.data
+    except httpx_sse.SSEError as error:
+        # A 2xx that is not an event stream: a proxy's page, or the wrong endpoint. (Caught
+        # before httpx.HTTPError, of which it is a subclass.)
+        failure = malformed_stream_error(provider.descriptor, error)
+    except httpx.HTTPError as error:
+        failure = error_from_transport(provider.descriptor, provider.base_url, error)
+    # Raised outside the except blocks so the transport exception (whose request holds the
+    # key in its headers) is not chained to it.
+    if failure is not None:
+        raise failure

@@ -1,0 +1,279 @@
+"""OpenAI-compatible chat completions, on the official ``openai`` SDK.
+
+Every provider whose descriptor says ``implementation: openai_compatible`` streams through
+:class:`BaseOpenAICompatibleProvider` with no code of its own: the base URL, headers and key
+come from the descriptor. A descriptor names a subclass (``provider_class``) only for a real
+difference in the wire format; the ``build_*`` and ``reasoning_params`` methods are the places
+to override.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from .._errors import ProviderError
+from .._events import (
+    Finish,
+    FinishReason,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+)
+from .._messages import (
+    AssistantMessage,
+    ImageAttachment,
+    Message,
+    PdfAttachment,
+    TextAttachment,
+    ToolResultMessage,
+    WebpageAttachment,
+    inline_text,
+)
+from ._base import ChatOptions, ChatProvider, ReasoningRequest
+from ._error_mapping import (
+    error_from_response,
+    error_from_transport,
+    malformed_stream_error,
+    truncated_stream_error,
+)
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+__all__ = ["BaseOpenAICompatibleProvider"]
+
+# Sent to servers that need some bearer token even when they check none (local servers).
+_KEYLESS_PLACEHOLDER = "no-key"
+
+_FINISH_REASONS: dict[str, FinishReason] = {
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "content_filter": "content_filter",
+}
+
+
+class BaseOpenAICompatibleProvider(ChatProvider):
+    """Streams chat completions from any OpenAI-compatible server."""
+
+    #: Ask for a final usage chunk (``stream_options.include_usage``).
+    include_usage: bool = True
+
+    def build_messages(self, messages: list[Message], options: ChatOptions) -> list[dict[str, Any]]:
+        """The conversation as chat-completions messages."""
+        wire: list[dict[str, Any]] = []
+        if options.system:
+            wire.append({"role": "system", "content": options.system})
+        for message in messages:
+            if isinstance(message, ToolResultMessage):
+                wire.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": message.tool_call_id,
+                        "content": message.content,
+                    }
+                )
+            elif isinstance(message, AssistantMessage):
+                entry: dict[str, Any] = {"role": "assistant", "content": message.text or None}
+                if message.tool_calls:
+                    entry["tool_calls"] = [
+                        {
+                            "id": call.id,
+                            "type": "function",
+                            "function": {"name": call.name, "arguments": call.arguments or "{}"},
+                        }
+                        for call in message.tool_calls
+                    ]
+                wire.append(entry)
+            elif not message.attachments:
+                wire.append({"role": "user", "content": message.text})
+            else:
+                wire.append(
+                    {
+                        "role": "user",
+                        "content": self.build_user_parts(message.text, message.attachments),
+                    }
+                )
+        return wire
+
+    def build_user_parts(
+        self,
+        text: str,
+        attachments: tuple[
+            ImageAttachment | PdfAttachment | TextAttachment | WebpageAttachment, ...
+        ],
+    ) -> list[dict[str, Any]]:
+        """A user turn with attachments: inlined text first, then the message, then media."""
+        inlined = [
+            inline_text(a) for a in attachments if isinstance(a, TextAttachment | WebpageAttachment)
+        ]
+        parts: list[dict[str, Any]] = [{"type": "text", "text": "\n\n".join([*inlined, text])}]
+        for attachment in attachments:
+            if isinstance(attachment, ImageAttachment):
+                parts.append({"type": "image_url", "image_url": {"url": attachment.data_url}})
+            elif isinstance(attachment, PdfAttachment):
+                parts.append(
+                    {
+                        "type": "file",
+                        "file": {"filename": attachment.name, "file_data": attachment.data_url},
+                    }
+                )
+        return parts
+
+    def reasoning_params(self, reasoning: ReasoningRequest) -> dict[str, Any]:
+        """Request fields for a reasoning setting. The base class knows ``reasoning_effort``;
+        a thinking-token budget has no standard chat-completions field, so it is only sent by
+        subclasses for servers that define one."""
+        if reasoning.mode == "effort" and reasoning.effort is not None:
+            return {"reasoning_effort": reasoning.effort}
+        return {}
+
+    def build_request(
+        self, model: str, messages: list[Message], options: ChatOptions
+    ) -> dict[str, Any]:
+        """Keyword arguments for ``client.chat.completions.create``."""
+        request: dict[str, Any] = {
+            "model": model,
+            "messages": self.build_messages(messages, options),
+            "stream": True,
+        }
+        if self.include_usage:
+            request["stream_options"] = {"include_usage": True}
+        if options.tools:
+            request["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": tool.name,
+                        "description": tool.description,
+                        "parameters": dict(tool.parameters),
+                    },
+                }
+                for tool in options.tools
+            ]
+        if options.temperature is not None:
+            request["temperature"] = options.temperature
+        reasoning = self.reasoning_request(model, options)
+        if options.max_output_tokens is not None:
+            # Reasoning models refuse the older max_tokens; everything else knows only it.
+            field = "max_completion_tokens" if reasoning is not None else "max_tokens"
+            request[field] = options.max_output_tokens
+        if reasoning is not None:
+            extra = self.reasoning_params(reasoning)
+            known = {k: v for k, v in extra.items() if k == "reasoning_effort"}
+            request.update(known)
+            others = {k: v for k, v in extra.items() if k != "reasoning_effort"}
+            if others:
+                request["extra_body"] = others
+        return request
+
+    def make_client(self) -> AsyncOpenAI:
+        """A client for one stream: the descriptor's base URL, headers and key, no retries."""
+        import openai
+
+        timeout = openai.Timeout(self.timeout, connect=self.connect_timeout)
+        client = openai.AsyncOpenAI(
+            api_key=self._api_key or _KEYLESS_PLACEHOLDER,
+            base_url=self.base_url,
+            default_headers=self.request_headers(),
+            max_retries=0,  # errors surface at once; retrying is the caller's decision
+            timeout=timeout,
+            # A redirect is reported, not followed: the request carries the key.
+            http_client=openai.DefaultAsyncHttpxClient(timeout=timeout, follow_redirects=False),
+        )
+        # The SDK picks these up from OPENAI_* variables; they belong to OpenAI alone and must
+        # not travel to other providers.
+        client.organization = None
+        client.project = None
+        client.admin_api_key = None
+        return client
+
+    async def _stream(
+        self, model: str, messages: list[Message], options: ChatOptions
+    ) -> AsyncIterator[StreamEvent]:
+        import openai
+
+        request = self.build_request(model, messages, options)
+        client = self.make_client()
+        failure: ProviderError | None = None
+        finish_reason: str | None = None
+        usage: Usage | None = None
+        chunks = 0
+        try:
+            stream: Any = await client.chat.completions.create(**request)
+            async for chunk in stream:
+                chunks += 1
+                reported = chunk.usage
+                if reported is not None:
+                    details = getattr(reported, "completion_tokens_details", None)
+                    usage = Usage(
+                        input_tokens=reported.prompt_tokens,
+                        output_tokens=reported.completion_tokens,
+                        reasoning_tokens=getattr(details, "reasoning_tokens", None),
+                    )
+                for choice in chunk.choices:
+                    delta = choice.delta
+                    if delta is not None:
+                        extra = delta.model_extra
+                        if extra:
+                            # DeepSeek, Kimi, vLLM say reasoning_content; OpenRouter, Ollama reasoning.
+                            thought = extra.get("reasoning_content") or extra.get("reasoning")
+                            if isinstance(thought, str) and thought:
+                                yield ReasoningDelta(thought)
+                        content = delta.content
+                        if content:
+                            yield TextDelta(content)
+                        if delta.tool_calls:
+                            for call in delta.tool_calls:
+                                function = call.function
+                                yield ToolCallDelta(
+                                    index=call.index,
+                                    id=call.id,
+                                    name=function.name if function is not None else None,
+                                    arguments=(
+                                        (function.arguments or "") if function is not None else ""
+                                    ),
+                                )
+                    if choice.finish_reason:
+                        finish_reason = choice.finish_reason
+        except openai.APIStatusError as error:
+            failure = error_from_response(
+                self.descriptor,
+                model,
+                status=error.status_code,
+                body=error.body,
+                headers=error.response.headers,
+                api_key=self._api_key,
+            )
+        except openai.APIConnectionError as error:
+            failure = error_from_transport(self.descriptor, self.base_url, error)
+        except openai.APIError as error:
+            # An error event inside a 200 stream; the SDK keeps the event's error object.
+            failure = error_from_response(
+                self.descriptor,
+                model,
+                status=None,
+                body={"error": error.body},
+                api_key=self._api_key,
+            )
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            # Not JSON, or JSON of the wrong shape (say "choices": null).
+            failure = malformed_stream_error(self.descriptor, error)
+        finally:
+            await client.close()
+        # Raised here, outside the except blocks, so the SDK exception (whose request holds
+        # the key in its headers) is not chained to it.
+        if failure is not None:
+            raise failure
+        if finish_reason is None:
+            if chunks == 0:
+                # A 200 with no events at all: an HTML page or the wrong endpoint.
+                raise malformed_stream_error(self.descriptor, None)
+            raise truncated_stream_error(self.descriptor)
+        if usage is not None:
+            yield usage
+        yield Finish(reason=_FINISH_REASONS.get(finish_reason, "other"), raw_reason=finish_reason)
