@@ -116,6 +116,10 @@ def sql_literal(value: Any) -> str:
     if isinstance(value, str):
         if "\x00" in value:
             raise ValueError("NUL cannot be stored in an SQL text literal")
+        if not value.isprintable():
+            # Line breaks and other control characters inside a literal would not survive
+            # tools that translate newlines; spelled as UTF-8 hex they survive anything.
+            return f"CAST(X'{value.encode('utf-8').hex().upper()}' AS TEXT)"
         return "'" + value.replace("'", "''") + "'"
     raise TypeError(f"no SQL literal for {value!r}")
 

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# The descriptor of the issue that defined the format: exactly the required keys.
+ACME = """\
+id: acme
+display_name: Acme AI
+base_url: https://api.acme.example/v1
+implementation: openai_compatible
+api_key:
+  env: ACME_API_KEY
+  placeholder: "acme-..."
+  url: https://console.acme.example/keys
+context_limit_patterns:
+  - "context length"
+discovery:
+  dialect: openai
+default_models:
+  - id: acme-large
+    display_name: Acme Large
+    context_window: 131072
+    max_output_tokens: 8192
+    attachments: [text, image, webpage]
+    pricing:
+      input_per_million: 1.5
+      output_per_million: 6.0
+"""
+
+SAFE_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10"/></svg>\n'
+
+RegistryFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def make_registry(tmp_path: Path) -> RegistryFactory:
+    """Writes a registry folder: descriptors by id (text) and logos by file name."""
+
+    def make(
+        descriptors: dict[str, str],
+        logos: dict[str, str] | None = None,
+        name: str = "registry",
+    ) -> Path:
+        root = tmp_path / name
+        shutil.rmtree(root, ignore_errors=True)
+        (root / "providers").mkdir(parents=True)
+        (root / "logos").mkdir()
+        for stem, text in descriptors.items():
+            (root / "providers" / f"{stem}.yaml").write_text(text, encoding="utf-8")
+        for file_name, svg in (logos or {}).items():
+            (root / "logos" / file_name).write_text(svg, encoding="utf-8")
+        return root
+
+    return make
+
+
+def run_codegen(
+    *args: str, cwd: Path = PROJECT_ROOT
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codegen", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+    )

@@ -1,0 +1,31 @@
+"""Rewrite the expected output of every golden scenario: `make golden`.
+
+Review the diff before committing it: it is the compiler's output changing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codegen.pipeline import compile_registry
+from codegen.writer import write_tree
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def scenarios() -> list[Path]:
+    return sorted(path for path in GOLDEN.iterdir() if (path / "registry").is_dir())
+
+
+def main() -> None:
+    for scenario in scenarios():
+        summary = write_tree(
+            scenario / "expected", compile_registry(scenario / "registry")
+        )
+        print(
+            f"{scenario.name}: {len(summary.written)} written, {len(summary.removed)} removed"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,420 @@
+"""One broken registry per diagnostic code: each is refused at the right file, line and column,
+with every problem reported at once, and without a traceback from the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from codegen.diagnostics import CODES
+from codegen.validate import validate_registry
+
+from .conftest import ACME, SAFE_SVG, RegistryFactory, run_codegen
+
+
+def acme(old: str, new: str) -> str:
+    assert old in ACME, old
+    return ACME.replace(old, new, 1)
+
+
+ACME_WITH_LOGO = acme(
+    "default_models:", "logo:\n  svg: logos/acme.svg\ndefault_models:"
+)
+
+
+@dataclass
+class Case:
+    code: str
+    descriptors: dict[str, str]
+    line: int  # where the diagnostic must point (0: the whole file)
+    column: int = 0  # 0: any column
+    message: str = ""  # a fragment the message must contain
+    logos: dict[str, str] | None = None
+    stray_files: tuple[str, ...] = ()
+
+
+ENV_DUPLICATE = ACME.replace("id: acme", "id: other").replace("Acme AI", "Other")
+
+CASES = {
+    "stray-file": Case("E003", {"acme": ACME}, 0, stray_files=("notes.yml",)),
+    "not-utf8": Case("E101", {"acme": ACME}, 2, 20),
+    "yaml-syntax": Case(
+        "E102", {"acme": acme('  - "context length"', "  - [unclosed")}, 11
+    ),
+    "not-a-mapping": Case("E103", {"acme": "- just\n- a list\n"}, 1, 1),
+    "empty-file": Case("E103", {"acme": "# nothing\n"}, 1, 1, "empty"),
+    "duplicate-key": Case(
+        "E104",
+        {
+            "acme": acme(
+                "display_name: Acme AI", "display_name: Acme AI\ndisplay_name: Acme"
+            )
+        },
+        3,
+        1,
+        "first defined at line 2",
+    ),
+    "python-tag": Case(
+        "E105",
+        {
+            "acme": acme(
+                "display_name: Acme AI",
+                "display_name: !!python/object/apply:os.system [ls]",
+            )
+        },
+        2,
+        15,
+    ),
+    "merge-key": Case(
+        "E105",
+        {"acme": acme("discovery:\n", "discovery:\n  <<: {dialect: none}\n")},
+        12,
+        3,
+        "merge",
+    ),
+    "nan": Case(
+        "E106",
+        {"acme": acme("input_per_million: 1.5", "input_per_million: .nan")},
+        20,
+        26,
+    ),
+    "inf": Case(
+        "E106",
+        {"acme": acme("output_per_million: 6.0", "output_per_million: -.inf")},
+        21,
+        27,
+    ),
+    "alias-bomb": Case(
+        "E107",
+        {
+            "acme": ACME
+            + "".join(
+                f"x{level}: &x{level} [{', '.join([f'*x{level - 1}'] * 10) if level else 'lol'}]\n"
+                for level in range(9)
+            )
+        },
+        1,
+        1,
+        "expand",
+    ),
+    "recursive-alias": Case(
+        "E107", {"acme": ACME + "loop: &loop [*loop]\n"}, 1, 1, "refers to itself"
+    ),
+    "multiple-documents": Case("E108", {"acme": ACME + "---\nid: again\n"}, 23, 1),
+    "nul-character": Case(
+        "E109",
+        {"acme": acme("display_name: Acme AI", 'display_name: "Acme\\0AI"')},
+        2,
+        15,
+    ),
+    "unknown-key": Case(
+        "E201",
+        {
+            "acme": acme(
+                "    display_name: Acme Large",
+                "    display_name: Acme Large\n    contxt_window: 5",
+            )
+        },
+        16,
+        5,
+        "did you mean 'context_window'",
+    ),
+    "missing-key": Case(
+        "E202",
+        {"acme": acme("implementation: openai_compatible\n", "")},
+        1,
+        1,
+        "'implementation'",
+    ),
+    "yes-is-boolean": Case(
+        "E203",
+        {"acme": acme("display_name: Acme AI", "display_name: yes")},
+        2,
+        15,
+        'quote it: "yes"',
+    ),
+    "wrong-type": Case(
+        "E203",
+        {"acme": acme("context_window: 131072", "context_window: lots")},
+        16,
+        21,
+        "an integer",
+    ),
+    "date-is-not-string": Case(
+        "E203",
+        {"acme": acme("display_name: Acme Large", "display_name: 2024-01-01")},
+        15,
+        19,
+        "a date",
+    ),
+    "bad-enum": Case(
+        "E204",
+        {
+            "acme": acme(
+                "implementation: openai_compatible", "implementation: openai_compatibel"
+            )
+        },
+        4,
+        17,
+        "did you mean 'openai_compatible'",
+    ),
+    "bad-attachment": Case(
+        "E204", {"acme": acme("[text, image, webpage]", "[text, video]")}, 18, 25
+    ),
+    "negative-price": Case(
+        "E204",
+        {"acme": acme("input_per_million: 1.5", "input_per_million: -1")},
+        20,
+        26,
+    ),
+    "bad-env-name": Case(
+        "E204", {"acme": acme("env: ACME_API_KEY", "env: acme-key")}, 6, 8
+    ),
+    "empty-patterns": Case(
+        "E204",
+        {
+            "acme": acme(
+                'context_limit_patterns:\n  - "context length"',
+                "context_limit_patterns: []",
+            )
+        },
+        9,
+        25,
+    ),
+    "id-not-stem": Case(
+        "E301", {"acme": acme("id: acme", "id: acme-ai")}, 1, 5, "file name 'acme'"
+    ),
+    "duplicate-id": Case(
+        "E302", {"acme": ACME, "zeta": ACME.replace("ACME_API_KEY", "ZETA_KEY")}, 1, 5
+    ),
+    "duplicate-env": Case(
+        "E303", {"acme": ACME, "other": ENV_DUPLICATE}, 6, 8, "ACME_API_KEY"
+    ),
+    "duplicate-model": Case(
+        "E304",
+        {"acme": ACME + ACME[ACME.index("  - id: acme-large") :]},
+        22,
+        9,
+        "line 14",
+    ),
+    "output-over-context": Case(
+        "E305",
+        {"acme": acme("max_output_tokens: 8192", "max_output_tokens: 200000")},
+        17,
+        24,
+    ),
+    "model-separator": Case(
+        "E306", {"acme": acme("- id: acme-large", "- id: acme::large")}, 14, 9
+    ),
+    "not-a-url": Case(
+        "E307",
+        {"acme": acme("https://api.acme.example/v1", "api.acme.example/v1")},
+        3,
+        11,
+    ),
+    "bad-port": Case(
+        "E307",
+        {
+            "acme": acme(
+                "https://api.acme.example/v1", "https://api.acme.example:99999/v1"
+            )
+        },
+        3,
+        11,
+    ),
+    "http-remote": Case(
+        "E308",
+        {"acme": acme("https://api.acme.example/v1", "http://api.acme.example/v1")},
+        3,
+        11,
+        "https",
+    ),
+    "http-key-url": Case(
+        "E308",
+        {"acme": acme("https://console.acme.example/keys", "http://localhost/keys")},
+        8,
+        8,
+    ),
+    "credentials-in-url": Case(
+        "E309",
+        {
+            "acme": acme(
+                "https://api.acme.example/v1", "https://me:secret@api.acme.example/v1"
+            )
+        },
+        3,
+        11,
+    ),
+    "logo-missing": Case("E310", {"acme": ACME_WITH_LOGO}, 14, 8, "does not exist"),
+    "svg-script": Case(
+        "E311",
+        {"acme": ACME_WITH_LOGO},
+        14,
+        8,
+        "<script>",
+        logos={
+            "acme.svg": SAFE_SVG.replace("</svg>", "<script>alert(1)</script></svg>")
+        },
+    ),
+    "svg-foreign-object": Case(
+        "E311",
+        {"acme": ACME_WITH_LOGO},
+        14,
+        8,
+        "foreignObject",
+        logos={"acme.svg": SAFE_SVG.replace("</svg>", "<foreignObject/></svg>")},
+    ),
+    "svg-onload": Case(
+        "E311",
+        {"acme": ACME_WITH_LOGO},
+        14,
+        8,
+        "onload",
+        logos={"acme.svg": SAFE_SVG.replace("<svg ", '<svg onload="x()" ')},
+    ),
+    "svg-external-href": Case(
+        "E311",
+        {"acme": ACME_WITH_LOGO},
+        14,
+        8,
+        "external reference",
+        logos={
+            "acme.svg": SAFE_SVG.replace(
+                "</svg>", '<image href="https://evil.example/x.png"/></svg>'
+            )
+        },
+    ),
+    "svg-javascript": Case(
+        "E311",
+        {"acme": ACME_WITH_LOGO},
+        14,
+        8,
+        "javascript",
+        logos={
+            "acme.svg": SAFE_SVG.replace(
+                "</svg>", '<a href="javascript:alert(1)"/></svg>'
+            )
+        },
+    ),
+    "svg-css-url": Case(
+        "E311",
+        {"acme": ACME_WITH_LOGO},
+        14,
+        8,
+        "url(",
+        logos={
+            "acme.svg": SAFE_SVG.replace(
+                "<circle", '<circle style="fill:url(https://evil.example/p)"'
+            )
+        },
+    ),
+    "svg-not-svg": Case(
+        "E311",
+        {"acme": ACME_WITH_LOGO},
+        14,
+        8,
+        "not <svg>",
+        logos={"acme.svg": "<html/>"},
+    ),
+    "svg-malformed": Case(
+        "E311",
+        {"acme": ACME_WITH_LOGO},
+        14,
+        8,
+        "well-formed",
+        logos={"acme.svg": "<svg><g></svg>"},
+    ),
+    "svg-entities": Case(
+        "E311",
+        {"acme": ACME_WITH_LOGO},
+        14,
+        8,
+        "ENTITY",
+        logos={"acme.svg": '<!DOCTYPE svg [<!ENTITY a "b">]>' + SAFE_SVG},
+    ),
+    "reasoning-without-efforts": Case(
+        "E312",
+        {
+            "acme": acme(
+                "    pricing:", "    reasoning:\n      mode: effort\n    pricing:"
+            )
+        },
+        20,
+        7,
+    ),
+    "credential-header": Case(
+        "E313", {"acme": ACME + "headers:\n  X-Api-Key: secret\n"}, 23, 3
+    ),
+}
+
+
+def _write_case(case: Case, make_registry: RegistryFactory) -> Path:
+    registry = make_registry(case.descriptors, case.logos)
+    if case.code == "E101":
+        # A Latin-1 byte where UTF-8 is required.
+        path = registry / "providers" / "acme.yaml"
+        path.write_bytes(ACME.replace("Acme AI", "Acme \xe9", 1).encode("latin-1"))
+    for name in case.stray_files:
+        (registry / "providers" / name).write_text(ACME)
+    return registry
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_broken_descriptor_is_refused_where_it_is_broken(
+    name: str, make_registry: RegistryFactory
+) -> None:
+    case = CASES[name]
+    registry = _write_case(case, make_registry)
+    diagnostics = validate_registry(registry).diagnostics
+    matching = [d for d in diagnostics if d.code == case.code]
+    assert matching, [d.format() for d in diagnostics]
+    first = matching[0]
+    assert first.line == case.line, first.format()
+    if case.column:
+        assert first.column == case.column, first.format()
+    assert case.message in first.message, first.format()
+
+
+def test_every_code_has_a_case() -> None:
+    covered = {case.code for case in CASES.values()}
+    # E001 (no registry), E002 (unreadable), E004 (empty) and E401 (stale output) are
+    # exercised through the CLI in test_cli.py.
+    assert set(CODES) - covered == {"E001", "E002", "E004", "E401"}
+
+
+def test_every_problem_in_every_file_is_reported_at_once(
+    make_registry: RegistryFactory,
+) -> None:
+    broken = acme("display_name: Acme AI", "display_name: yes").replace(
+        "context_window: 131072", "context_window: -1"
+    )
+    registry = make_registry(
+        {
+            "acme": broken,
+            "other": ENV_DUPLICATE.replace("dialect: openai", "dialect: gopher"),
+        }
+    )
+    diagnostics = validate_registry(registry).diagnostics
+    assert {(Path(d.path).name, d.code) for d in diagnostics} == {
+        ("acme.yaml", "E203"),
+        ("acme.yaml", "E204"),
+        ("other.yaml", "E204"),
+        ("other.yaml", "E303"),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["yes-is-boolean", "alias-bomb", "python-tag", "not-utf8", "svg-script"]
+)
+def test_cli_prints_file_line_column_diagnostics_without_traceback(
+    name: str, make_registry: RegistryFactory
+) -> None:
+    case = CASES[name]
+    registry = _write_case(case, make_registry)
+    result = run_codegen("validate", "--registry", str(registry))
+    assert result.returncode == 1
+    assert f"acme.yaml:{case.line}:" in result.stdout
+    assert f"error[{case.code}]" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
