@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from runtime._registry import providers
+from runtime._store import ModelStore
+
+from .listing_server import ListingServer
+
+T = TypeVar("T")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# A key shaped like a real one; every test that sends it checks it never comes back out.
+KEY = "sk-discovery-test-7f3a9c2e5b8d41f0a6c3"
+
+# A second loopback address: another host as far as URLs and origins are concerned.
+OTHER_HOST = "127.0.0.2"
+
+# Short deadlines keep the hostile cases fast; the guard only prevents a hang.
+SHORT_TIMEOUT = 0.5
+HANG_GUARD = 20.0
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Drive async code from a test, with a guard so that a broken deadline fails, not hangs."""
+
+    async def guarded() -> T:
+        return await asyncio.wait_for(coroutine, HANG_GUARD)
+
+    return asyncio.run(guarded())
+
+
+def registry_key_variables() -> list[str]:
+    return [p.api_key.env for p in providers() if p.api_key is not None]
+
+
+@pytest.fixture(autouse=True)
+def no_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys come only from what each test passes: none from the developer's environment."""
+    for name in registry_key_variables():
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def server() -> Iterator[ListingServer]:
+    with ListingServer() as listing_server:
+        yield listing_server
+
+
+@pytest.fixture
+def other_host() -> Iterator[ListingServer]:
+    with ListingServer(OTHER_HOST) as listing_server:
+        yield listing_server
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "models.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> ModelStore:
+    return ModelStore(db_path)
+
+
+def database_bytes(db_path: Path) -> bytes:
+    """The database file and its WAL and shared-memory files: everything SQLite wrote."""
+    data = b""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path = Path(str(db_path) + suffix)
+        if path.exists():
+            data += path.read_bytes()
+    return data
+
+
+def scrubbed_environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in set(registry_key_variables())}
+    env.update(extra)
+    return env

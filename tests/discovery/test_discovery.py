@@ -1,0 +1,274 @@
+"""discover_models against real loopback servers: every dialect, pagination, the merge with the
+registry, and the order fresh cache → request → stale cache → registry defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from runtime import MissingApiKeyError, get_provider
+from runtime._discovery import discover_models, registry_models
+from runtime._store import ModelStore
+
+from .conftest import KEY, run
+from .listing_server import ListingServer, json_body, paged, sequence
+from .listings import (
+    anthropic_page,
+    google_model,
+    ollama_model,
+    openai_listing,
+    openrouter_model,
+)
+
+
+def by_id(result_models: tuple[object, ...]) -> dict[str, object]:
+    return {m.id: m for m in result_models}  # type: ignore[attr-defined]
+
+
+def test_openai_dialect_lists_merges_and_stores(server: ListingServer, store: ModelStore) -> None:
+    server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-brand-new", "text-embedding-3-small"])))
+
+    result = run(
+        discover_models(
+            "openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store
+        )
+    )
+
+    assert result.source == "api" and result.error is None
+    assert [m.id for m in result.models] == ["openai::gpt-5.5", "openai::gpt-brand-new"]
+    (request,) = server.requests
+    assert request.path == "/v1/models"
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+    known, new = result.models
+    # The registry knows gpt-5.5: its metadata wins.
+    registry = {m.model_id: m for m in registry_models(get_provider("openai"))}["gpt-5.5"]
+    assert (known.display_name, known.context_window) == (registry.display_name, registry.context_window)
+    assert known.in_registry
+    # A new id gets sensible defaults.
+    assert (new.display_name, new.attachments, new.in_registry) == ("gpt-brand-new", ("text", "webpage"), False)
+    stored = {m.id: m for m in store.models("openai")}
+    assert stored["openai::gpt-brand-new"].is_enabled
+    # Registry models the provider no longer lists are disabled, not deleted.
+    assert not stored["openai::gpt-4.1"].is_enabled
+
+
+def test_anthropic_dialect_follows_pages(server: ListingServer, store: ModelStore) -> None:
+    pages = {
+        None: anthropic_page([("claude-sonnet-5", "Claude Sonnet 5"), ("claude-new-1", "Claude New One")], has_more=True),
+        "claude-new-1": anthropic_page([("claude-new-2", "Claude New Two")], has_more=True),
+        "claude-new-2": anthropic_page([("claude-new-3", "Claude New Three")], has_more=False),
+    }
+    server.route("/v1/models", paged(pages, "after_id"))
+
+    result = run(
+        discover_models(
+            "anthropic", base_url=f"{server.origin}/v1", api_keys={"anthropic": KEY}, store=store
+        )
+    )
+
+    assert result.source == "api", result.error
+    assert [m.model_id for m in result.models] == [
+        "claude-sonnet-5", "claude-new-1", "claude-new-2", "claude-new-3"
+    ]
+    assert by_id(result.models)["anthropic::claude-new-2"].display_name == "Claude New Two"  # type: ignore[attr-defined]
+    assert [r.query.get("after_id") for r in server.requests] == [None, "claude-new-1", "claude-new-2"]
+    for request in server.requests:
+        assert request.headers["x-api-key"] == KEY
+        assert request.headers["anthropic-version"] == "2023-06-01"
+        assert "authorization" not in request.headers
+
+
+def test_google_dialect_pages_filters_and_strips_prefix(server: ListingServer, store: ModelStore) -> None:
+    pages = {
+        None: {
+            "models": [
+                google_model("gemini-2.5-pro", "Gemini 2.5 Pro"),
+                google_model("gemini-embedding-001", "Gemini Embedding", methods=["embedContent"]),
+            ],
+            "nextPageToken": "tok-2",
+        },
+        "tok-2": {"models": [google_model("gemini-next", "Gemini Next", input_limit=2_000_000, thinking=True)]},
+    }
+    server.route("/v1beta/models", paged(pages, "pageToken"))
+
+    result = run(
+        discover_models(
+            "google", base_url=f"{server.origin}/v1beta", api_keys={"google": KEY}, store=store
+        )
+    )
+
+    assert result.source == "api", result.error
+    assert [m.model_id for m in result.models] == ["gemini-2.5-pro", "gemini-next"]
+    new = by_id(result.models)["google::gemini-next"]
+    assert (new.display_name, new.context_window, new.supports_reasoning) == ("Gemini Next", 2_000_000, True)  # type: ignore[attr-defined]
+    for request in server.requests:
+        assert request.headers["x-goog-api-key"] == KEY
+        assert KEY not in str(request.query)
+    assert server.requests[1].query["pageToken"] == "tok-2"
+
+
+def test_ollama_dialect_uses_the_servers_origin_without_a_key(server: ListingServer, store: ModelStore) -> None:
+    server.route(
+        "/api/tags",
+        json_body({"models": [ollama_model("gemma3:4b", families=["gemma3"]), ollama_model("llava:7b", families=["llama", "clip"])]}),
+    )
+
+    result = run(discover_models("ollama", base_url=f"{server.origin}/v1", store=store))
+
+    assert result.source == "api", result.error
+    (request,) = server.requests
+    assert request.path == "/api/tags"
+    assert "authorization" not in request.headers
+    llava = by_id(result.models)["ollama::llava:7b"]
+    assert "image" in llava.attachments  # type: ignore[attr-defined]
+
+
+def test_openrouter_dialect_reads_the_rich_listing(server: ListingServer, store: ModelStore) -> None:
+    server.route(
+        "/api/v1/models",
+        json_body(
+            {
+                "data": [
+                    openrouter_model("meta-llama/llama-4-scout", "Meta: Llama 4 Scout (listing name)"),
+                    openrouter_model(
+                        "acme/vision-1",
+                        "Acme: Vision 1",
+                        context_length=262_144,
+                        prompt="0.000001",
+                        completion="0.000004",
+                        input_modalities=["text", "image"],
+                        parameters=["tools", "reasoning"],
+                    ),
+                ]
+            }
+        ),
+    )
+
+    result = run(
+        discover_models(
+            "openrouter", base_url=f"{server.origin}/api/v1", api_keys={"openrouter": KEY}, store=store
+        )
+    )
+
+    assert result.source == "api", result.error
+    models = by_id(result.models)
+    scout = models["openrouter::meta-llama/llama-4-scout"]
+    assert scout.display_name != "Meta: Llama 4 Scout (listing name)"  # type: ignore[attr-defined]
+    assert scout.in_registry  # type: ignore[attr-defined]
+    vision = models["openrouter::acme/vision-1"]
+    assert vision.context_window == 262_144  # type: ignore[attr-defined]
+    assert vision.prompt_price_per_token == pytest.approx(1e-6)  # type: ignore[attr-defined]
+    assert vision.completion_price_per_token == pytest.approx(4e-6)  # type: ignore[attr-defined]
+    assert "image" in vision.attachments  # type: ignore[attr-defined]
+    assert vision.supports_tools and vision.supports_reasoning  # type: ignore[attr-defined]
+    stored = {m.id: m for m in store.models("openrouter")}["openrouter::acme/vision-1"]
+    assert stored.prompt_price_per_token == pytest.approx(1e-6)
+
+
+def test_fresh_cache_answers_without_a_request_unless_refresh(server: ListingServer, store: ModelStore) -> None:
+    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
+    base_url = f"{server.origin}/v1"
+    keys = {"openai": KEY}
+
+    first = run(discover_models("openai", base_url=base_url, api_keys=keys, store=store))
+    second = run(discover_models("openai", base_url=base_url, api_keys=keys, store=store))
+    assert (first.source, second.source) == ("api", "cache")
+    assert second.error is None
+    assert [m.id for m in second.models] == [m.id for m in first.models]
+    assert len(server.requests) == 1
+
+    third = run(discover_models("openai", base_url=base_url, api_keys=keys, store=store, refresh=True))
+    assert third.source == "api"
+    assert len(server.requests) == 2
+
+    # An expired entry is not fresh.
+    fourth = run(discover_models("openai", base_url=base_url, api_keys=keys, store=store, cache_ttl=0))
+    assert fourth.source == "api"
+    assert len(server.requests) == 3
+
+
+def test_cache_is_per_base_url(server: ListingServer, store: ModelStore) -> None:
+    server.route("/a/models", json_body(openai_listing(["model-a"])))
+    server.route("/b/models", json_body(openai_listing(["model-b"])))
+    keys = {"openai": KEY}
+    run(discover_models("openai", base_url=f"{server.origin}/a", api_keys=keys, store=store))
+    run(discover_models("openai", base_url=f"{server.origin}/b", api_keys=keys, store=store))
+
+    a = run(discover_models("openai", base_url=f"{server.origin}/a", api_keys=keys, store=store))
+    assert a.source == "cache"
+    assert [m.model_id for m in a.models] == ["model-a"]
+
+
+def test_failed_refresh_falls_back_to_the_stale_cache(server: ListingServer, store: ModelStore) -> None:
+    server.route(
+        "/v1/models",
+        sequence(
+            json_body(openai_listing(["gpt-5.5", "gpt-from-the-first-listing"])),
+            json_body({"error": {"message": "overloaded"}}, status=503),
+        ),
+    )
+    base_url = f"{server.origin}/v1"
+    run(discover_models("openai", base_url=base_url, api_keys={"openai": KEY}, store=store))
+
+    result = run(
+        discover_models("openai", base_url=base_url, api_keys={"openai": KEY}, store=store, refresh=True)
+    )
+
+    assert result.source == "cache"
+    assert result.error is not None and result.error.kind == "unavailable"
+    assert "503" in result.error.message
+    assert "openai::gpt-from-the-first-listing" in [m.id for m in result.models]
+    assert result.fetched_at is not None
+
+
+def test_no_cache_and_no_server_gives_the_registry_defaults(store: ModelStore) -> None:
+    result = run(
+        discover_models(
+            "openai", base_url="http://127.0.0.1:9/v1", api_keys={"openai": KEY}, store=store, timeout=2
+        )
+    )
+    assert result.source == "fallback"
+    assert result.error is not None and result.error.kind == "unavailable"
+    assert [m.id for m in result.models] == [m.id for m in registry_models(get_provider("openai"))]
+
+
+def test_missing_key_sends_nothing_and_falls_back(server: ListingServer, store: ModelStore) -> None:
+    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
+    result = run(discover_models("openai", base_url=f"{server.origin}/v1", store=store))
+    assert result.source == "fallback"
+    assert isinstance(result.error, MissingApiKeyError)
+    assert "OPENAI_API_KEY" in result.error.message
+    assert server.requests == []
+
+
+def test_key_from_the_environment(server: ListingServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    result = run(discover_models("openai", base_url=f"{server.origin}/v1", store=store))
+    assert result.source == "api"
+    assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_provider_without_discovery_offers_its_registry_models(server: ListingServer, store: ModelStore) -> None:
+    result = run(discover_models("perplexity", base_url=f"{server.origin}/v1", store=store))
+    assert result.source == "fallback" and result.error is None
+    assert [m.model_id for m in result.models] == [m.id for m in get_provider("perplexity").default_models]
+    assert server.requests == []
+
+
+def test_results_carry_the_users_choices(server: ListingServer, store: ModelStore) -> None:
+    server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-5.4"])))
+    assert store.set_hidden("openai::gpt-5.4", True)
+    result = run(discover_models("openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store))
+    hidden = {m.id: m.is_hidden for m in result.models}
+    assert hidden == {"openai::gpt-5.5": False, "openai::gpt-5.4": True}
+
+
+def test_to_json_is_the_cli_object(server: ListingServer, store: ModelStore) -> None:
+    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
+    result = run(discover_models("openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store))
+    data = result.to_json()
+    assert set(data) == {"provider", "source", "error", "models"}
+    assert data["provider"] == "openai" and data["source"] == "api" and data["error"] is None
+    (model,) = data["models"]  # type: ignore[misc]
+    assert model["id"] == "openai::gpt-5.5"
+    assert isinstance(model["attachments"], list)

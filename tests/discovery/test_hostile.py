@@ -1,0 +1,245 @@
+"""Servers that misbehave: each ends in a fallback result with a reason, never an exception,
+never a hang, and the key never reaches another host or comes back out."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import pytest
+
+from runtime import get_provider
+from runtime._discovery import DiscoveryResult, discover_models, registry_models
+from runtime._store import ModelStore
+
+from .conftest import KEY, OTHER_HOST, SHORT_TIMEOUT, database_bytes, run
+from .listing_server import (
+    ListingServer,
+    Responder,
+    huge_body,
+    json_body,
+    paged,
+    raw_body,
+    redirect,
+    slow_drip,
+    stall,
+)
+from .listings import anthropic_page, google_model, openai_listing
+
+# (provider, API root path, listing path, the header that carries the key)
+DIALECT_ENDPOINTS = [
+    ("openai", "/v1", "/v1/models", "authorization"),
+    ("anthropic", "/v1", "/v1/models", "x-api-key"),
+    ("google", "/v1beta", "/v1beta/models", "x-goog-api-key"),
+]
+
+VALID_LISTINGS = {
+    "openai": openai_listing(["gpt-5.5"]),
+    "anthropic": anthropic_page([("claude-sonnet-5", "Claude Sonnet 5")], has_more=False),
+    "google": {"models": [google_model("gemini-2.5-pro", "Gemini 2.5 Pro")]},
+}
+
+
+def discover_from(
+    server: ListingServer,
+    store: ModelStore,
+    *,
+    provider: str = "openai",
+    root: str = "/v1",
+    timeout: float = SHORT_TIMEOUT,
+    **kwargs: object,
+) -> DiscoveryResult:
+    return run(
+        discover_models(
+            provider,
+            base_url=f"{server.origin}{root}",
+            api_keys={provider: KEY},
+            store=store,
+            timeout=timeout,
+            **kwargs,  # type: ignore[arg-type]
+        )
+    )
+
+
+def assert_clean_fallback(result: DiscoveryResult, provider: str, kind: str) -> None:
+    assert result.source == "fallback"
+    assert result.error is not None, "a fallback forced by a failure names it"
+    assert result.error.kind == kind, result.error
+    assert KEY not in result.error.message
+    assert "\n" not in result.error.message
+    assert [m.id for m in result.models] == [m.id for m in registry_models(get_provider(provider))]
+
+
+def test_slow_drip_is_cut_off_by_the_deadline(server: ListingServer, store: ModelStore) -> None:
+    server.route("/v1/models", slow_drip(interval=0.05))
+    result = discover_from(server, store)
+    assert_clean_fallback(result, "openai", "unavailable")
+    assert f"within {SHORT_TIMEOUT:g} s" in result.error.message  # type: ignore[union-attr]
+
+
+def test_silent_server_is_cut_off_by_the_deadline(server: ListingServer, store: ModelStore) -> None:
+    server.route("/v1/models", stall(60))
+    result = discover_from(server, store)
+    assert_clean_fallback(result, "openai", "unavailable")
+
+
+def test_huge_streamed_body_is_refused_with_bounded_memory(server: ListingServer, store: ModelStore) -> None:
+    # 512 MiB with no Content-Length: only counting while reading can stop it.
+    server.route("/v1/models", huge_body(512 * 1024 * 1024, declare_length=False))
+    cap = 4 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        result = discover_from(server, store, timeout=10, max_bytes=cap)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert_clean_fallback(result, "openai", "unavailable")
+    assert "larger than 4 MiB" in result.error.message  # type: ignore[union-attr]
+    assert peak < 8 * cap, f"peak {peak} bytes while refusing a listing over {cap}"
+
+
+def test_declared_huge_body_is_refused_before_reading(server: ListingServer, store: ModelStore) -> None:
+    server.route("/v1/models", huge_body(700 * 1024 * 1024, declare_length=True))
+    result = discover_from(server, store, timeout=10)
+    assert_clean_fallback(result, "openai", "unavailable")
+    assert "larger than 32 MiB" in result.error.message  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("provider", "root", "path", "key_header"), DIALECT_ENDPOINTS)
+def test_cross_host_redirect_never_carries_the_key(
+    server: ListingServer,
+    other_host: ListingServer,
+    store: ModelStore,
+    provider: str,
+    root: str,
+    path: str,
+    key_header: str,
+) -> None:
+    # The other host serves a perfectly good listing: following the redirect would "work".
+    other_host.route(path, json_body(VALID_LISTINGS[provider]))
+    server.route(path, redirect(f"{other_host.origin}{path}", status=307))
+
+    result = discover_from(server, store, provider=provider, root=root)
+
+    assert_clean_fallback(result, provider, "unavailable")
+    assert "redirected to another host" in result.error.message  # type: ignore[union-attr]
+    assert OTHER_HOST in result.error.message  # type: ignore[union-attr]
+    assert server.requests[0].headers[key_header].endswith(KEY)
+    for request in other_host.requests:
+        assert all(KEY not in value for value in request.headers.values())
+        assert KEY not in str(request.query)
+    assert other_host.requests == []
+
+
+def test_redirect_to_another_port_is_another_origin(server: ListingServer, store: ModelStore) -> None:
+    with ListingServer() as same_host_other_port:
+        same_host_other_port.route("/v1/models", json_body(VALID_LISTINGS["anthropic"]))
+        server.route("/v1/models", redirect(f"{same_host_other_port.origin}/v1/models"))
+        result = discover_from(server, store, provider="anthropic")
+        assert result.source == "fallback"
+        assert same_host_other_port.requests == []
+
+
+def test_same_origin_redirect_is_followed(server: ListingServer, store: ModelStore) -> None:
+    server.route("/v1/models", redirect("/v2/models", status=308))
+    server.route("/v2/models", json_body(openai_listing(["gpt-5.5", "moved-model"])))
+    result = discover_from(server, store)
+    assert result.source == "api", result.error
+    assert "openai::moved-model" in [m.id for m in result.models]
+    assert [r.path for r in server.requests] == ["/v1/models", "/v2/models"]
+
+
+def test_keyless_cross_host_redirect_is_followed_without_credentials(
+    server: ListingServer, other_host: ListingServer, store: ModelStore
+) -> None:
+    other_host.route("/api/tags", json_body({"models": [{"name": "qwen3:8b", "model": "qwen3:8b"}]}))
+    server.route("/api/tags", redirect(f"{other_host.origin}/api/tags"))
+    result = run(discover_models("ollama", base_url=f"{server.origin}/v1", store=store, timeout=SHORT_TIMEOUT))
+    assert result.source == "api", result.error
+    (request,) = other_host.requests
+    assert "authorization" not in request.headers
+
+
+def test_redirect_loop_ends(server: ListingServer, store: ModelStore) -> None:
+    server.route("/v1/models", redirect("/v1/models"))
+    result = discover_from(server, store)
+    assert_clean_fallback(result, "openai", "unavailable")
+    assert "redirected more than" in result.error.message  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("responder", "kind", "phrase"),
+    [
+        (json_body({"error": {"message": f"Incorrect API key provided: {KEY}"}}, status=401), "auth", "check your OpenAI API key (OPENAI_API_KEY)"),
+        (json_body({"error": {"message": "forbidden"}}, status=403), "auth", "HTTP 403"),
+        (json_body({"error": "slow down"}, status=429, headers={"retry-after": "7"}), "rate_limit", "retry after 7 s"),
+        (json_body({"error": "boom"}, status=500), "unavailable", "HTTP 500"),
+        (raw_body(b"<html>Bad gateway</html>", status=502), "unavailable", "HTTP 502"),
+        (raw_body(b"<!doctype html><html><body>Welcome to nginx!</body></html>"), "unavailable", "not JSON"),
+        (raw_body(b"\xff\xfe\x00garbage", content_type="application/json"), "unavailable", "not JSON"),
+        (raw_body(b"[" * 100_000, content_type="application/json"), "unavailable", "not JSON"),
+        (json_body({"models": "none here"}), "unavailable", "not a model listing"),
+        (json_body([1, 2, 3]), "openai-bare-list", ""),
+        (json_body({"error": "no such route"}, status=404), "bad_request", "HTTP 404"),
+        (json_body({"error": "teapot"}, status=418), "bad_request", "HTTP 418"),
+    ],
+)
+def test_error_statuses_and_bad_bodies_fall_back_with_a_reason(
+    server: ListingServer, store: ModelStore, responder: Responder, kind: str, phrase: str
+) -> None:
+    server.route("/v1/models", responder)
+    result = discover_from(server, store)
+    if kind == "openai-bare-list":
+        # A bare list is an accepted OpenAI-compatible shape; its entries are unusable: no models.
+        assert result.source == "api" and result.models == ()
+        return
+    assert_clean_fallback(result, "openai", kind)
+    assert phrase in result.error.message  # type: ignore[union-attr]
+
+
+def test_rate_limit_carries_retry_after(server: ListingServer, store: ModelStore) -> None:
+    server.route("/v1/models", json_body({}, status=429, headers={"retry-after": "12"}))
+    result = discover_from(server, store)
+    assert result.error is not None and result.error.kind == "rate_limit"
+    assert getattr(result.error, "retry_after") == 12
+
+
+def test_pagination_that_loops_ends(server: ListingServer, store: ModelStore) -> None:
+    looping = anthropic_page([("claude-a", "A")], has_more=True)
+    server.route("/v1/models", paged({None: looping, "claude-a": looping}, "after_id"))
+    result = discover_from(server, store, provider="anthropic")
+    assert_clean_fallback(result, "anthropic", "unavailable")
+    assert "loop" in result.error.message  # type: ignore[union-attr]
+    assert len(server.requests) == 2
+
+
+def test_connection_refused(store: ModelStore) -> None:
+    with ListingServer() as gone:
+        origin = gone.origin
+    result = run(
+        discover_models("openai", base_url=f"{origin}/v1", api_keys={"openai": KEY}, store=store, timeout=2)
+    )
+    assert_clean_fallback(result, "openai", "unavailable")
+    assert "could not connect" in result.error.message  # type: ignore[union-attr]
+
+
+def test_listing_that_echoes_the_key_keeps_it_out_of_results_and_database(
+    server: ListingServer, store: ModelStore, db_path: object
+) -> None:
+    server.route(
+        "/v1/models",
+        json_body({"data": [{"id": "gpt-5.5"}, {"id": f"echo-{KEY}"}, {"id": "named", "name": f"key is {KEY}"}]}),
+    )
+    result = discover_from(server, store)
+    assert result.source == "api"
+    assert [m.id for m in result.models] == ["openai::gpt-5.5"]
+    assert KEY.encode() not in database_bytes(store.path)
+
+
+def test_every_failure_leaves_the_key_out_of_the_database(server: ListingServer, store: ModelStore) -> None:
+    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
+    discover_from(server, store)
+    server.route("/v1/models", json_body({"error": f"bad key {KEY}"}, status=401))
+    result = discover_from(server, store, refresh=True)
+    assert result.source == "cache"
+    assert KEY not in repr(result)
+    assert KEY.encode() not in database_bytes(store.path)
