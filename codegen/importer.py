@@ -183,7 +183,9 @@ def import_models_dev(
     run.hand_written = _hand_written_key_variables(out)
 
     folders = sorted(
-        entry.name for entry in os.scandir(providers_dir) if entry.is_dir()
+        entry.name
+        for entry in os.scandir(providers_dir)
+        if entry.is_dir() and not entry.name.startswith(".")
     )
     candidates = [
         candidate
@@ -446,9 +448,8 @@ class _Run:
             model = self.model(what, model_id, path, implementation, base_url)
             if model is None:
                 continue
-            if (
-                model_id in models
-            ):  # unreachable from one folder tree, kept as the rule's guard
+            # Unreachable from one folder tree; kept so the rule holds whatever the walk yields.
+            if model_id in models:
                 self.exclude(what, "duplicate model id")
                 continue
             models[model_id] = model
@@ -609,7 +610,7 @@ class _Run:
                 reasoning: dict[str, Any] = {"mode": "budget_tokens"}
                 minimum = entry.get("min")
                 if _positive_int(minimum) is not None:
-                    reasoning["min_budget_tokens"] = minimum
+                    reasoning["min_budget_tokens"] = _positive_int(minimum)
                 elif minimum is not None:
                     self.repair("reasoning_min_budget_dropped")
                 return reasoning
@@ -646,7 +647,9 @@ def _model_files(models_dir: Path) -> Iterator[tuple[str, Path]]:
     if not models_dir.is_dir():
         return
     for directory, subdirectories, files in os.walk(models_dir):
-        subdirectories.sort()
+        subdirectories[:] = sorted(
+            name for name in subdirectories if not name.startswith(".")
+        )
         relative = os.path.relpath(directory, models_dir)
         prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
         for name in sorted(files):
