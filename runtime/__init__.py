@@ -48,7 +48,7 @@ from ._messages import (
     WebpageAttachment,
 )
 from ._registry import ModelRef, get_provider, parse_model_id, provider_label, providers
-from .providers import (
+from ._providers import (
     AnthropicProvider,
     BaseOpenAICompatibleProvider,
     ChatProvider,

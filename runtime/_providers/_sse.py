@@ -6,6 +6,7 @@ each provider only reads events.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -13,9 +14,20 @@ from .._errors import ProviderError
 from ._error_mapping import error_from_response, error_from_transport, malformed_stream_error
 
 if TYPE_CHECKING:
+    import ssl
+
     from ._base import ChatProvider
 
 __all__ = ["post_sse"]
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context for every stream: building one loads the CA bundle (tens of ms)."""
+    import httpx
+
+    return httpx.create_ssl_context()
+
 
 # An error body larger than this is cut: enough for any real error message.
 _MAX_ERROR_BODY_BYTES = 64 * 1024
@@ -41,7 +53,9 @@ async def post_sse(
     timeout = httpx.Timeout(provider.timeout, connect=provider.connect_timeout)
     failure: ProviderError | None = None
     try:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        async with httpx.AsyncClient(
+            timeout=timeout, follow_redirects=False, verify=_ssl_context()
+        ) as client:
             async with client.stream(
                 "POST", url, json=dict(body), headers=dict(headers)
             ) as response:

@@ -9,6 +9,7 @@ to override.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,8 @@ from ._error_mapping import (
 )
 
 if TYPE_CHECKING:
+    import ssl
+
     from openai import AsyncOpenAI
 
 __all__ = ["BaseOpenAICompatibleProvider"]
@@ -55,6 +58,14 @@ _FINISH_REASONS: dict[str, FinishReason] = {
     "function_call": "tool_calls",
     "content_filter": "content_filter",
 }
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context for every stream: building one loads the CA bundle (tens of ms)."""
+    import httpx2
+
+    return httpx2.create_ssl_context()
 
 
 class BaseOpenAICompatibleProvider(ChatProvider):
@@ -183,7 +194,9 @@ class BaseOpenAICompatibleProvider(ChatProvider):
             max_retries=0,  # errors surface at once; retrying is the caller's decision
             timeout=timeout,
             # A redirect is reported, not followed: the request carries the key.
-            http_client=openai.DefaultAsyncHttpxClient(timeout=timeout, follow_redirects=False),
+            http_client=openai.DefaultAsyncHttpxClient(
+                timeout=timeout, follow_redirects=False, verify=_ssl_context()
+            ),
         )
         # The SDK picks these up from OPENAI_* variables; they belong to OpenAI alone and must
         # not travel to other providers.

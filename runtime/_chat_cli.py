@@ -1,0 +1,132 @@
+"""``python -m runtime chat MODEL_ID PROMPT``: stream one reply to stdout."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from urllib.parse import urlsplit
+
+from ._errors import ConfigError
+from ._events import TextDelta
+from ._messages import UserMessage
+from ._registry import parse_model_id
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "chat",
+        help="stream a reply from a model",
+        description=(
+            "Send PROMPT to MODEL_ID and stream the reply to stdout as it arrives. The key comes "
+            "from the environment variable the provider's descriptor names. On failure one line "
+            "goes to stderr, 'error: <kind>: <message>', and the exit status is 1."
+        ),
+    )
+    parser.add_argument(
+        "model_id", metavar="MODEL_ID", help="'<provider>::<model>', e.g. openai::gpt-4.1"
+    )
+    parser.add_argument(
+        "prompt", metavar="PROMPT", help="the message to send; '-' reads it from stdin"
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="send the request here instead of the registry's base URL (same wire format)",
+    )
+    parser.add_argument("--system", metavar="TEXT", help="system prompt")
+    parser.add_argument(
+        "--max-tokens", metavar="N", type=_positive_int, help="largest reply, in tokens"
+    )
+    parser.add_argument("--temperature", metavar="T", type=float, help="sampling temperature")
+    parser.add_argument(
+        "--reasoning-effort", metavar="LEVEL", help="reasoning effort, for models that take one"
+    )
+    parser.add_argument(
+        "--reasoning-budget",
+        metavar="N",
+        type=_positive_int,
+        help="thinking budget in tokens, for models that take one",
+    )
+    parser.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_positive_float,
+        default=120.0,
+        help="longest wait for the connection and between two chunks (default: 120)",
+    )
+    parser.set_defaults(handler=run_chat)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _checked_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--base-url must be an http(s) URL, not {url[:200]!r}")
+    if parts.username or parts.password:
+        raise ConfigError("--base-url must not carry credentials; keys come from the environment")
+    return url
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ._providers import create_provider
+
+    ref = parse_model_id(args.model_id)
+    base_url = _checked_base_url(args.base_url) if args.base_url else None
+    prompt: str = sys.stdin.read() if args.prompt == "-" else args.prompt
+    provider = create_provider(ref.descriptor, base_url=base_url, timeout=args.timeout)
+
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+    out = sys.stdout
+    wrote_text = False
+    ends_with_newline = True
+
+    async def stream() -> None:
+        nonlocal wrote_text, ends_with_newline
+        async for event in provider.stream(
+            ref.model,
+            [UserMessage(prompt)],
+            system=args.system,
+            max_output_tokens=args.max_tokens,
+            temperature=args.temperature,
+            reasoning_effort=args.reasoning_effort,
+            reasoning_budget=args.reasoning_budget,
+        ):
+            if isinstance(event, TextDelta):
+                out.write(event.text)
+                out.flush()
+                wrote_text = True
+                ends_with_newline = event.text.endswith("\n")
+
+    try:
+        asyncio.run(stream())
+    finally:
+        # End the partial or whole reply with a newline, so the error line or the shell
+        # prompt starts on a line of its own.
+        if wrote_text and not ends_with_newline:
+            out.write("\n")
+            out.flush()
+    return 0
