@@ -1,0 +1,7 @@
+"""``python -m runtime``: see :mod:`runtime._cli`."""
+
+import sys
+
+from runtime._cli import main
+
+sys.exit(main())
