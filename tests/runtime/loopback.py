@@ -1,0 +1,740 @@
+"""A real HTTP server on loopback that speaks three LLM streaming formats, well or badly.
+
+The standard library's ThreadingHTTPServer (HTTP/1.1, chunked responses) in a daemon thread.
+The wire format is recognised from the path a client posts to, the behaviour from the first
+path segment, so one server answers every test and a base URL says it all::
+
+    with LoopbackLLMServer() as server:
+        base_url = server.base_url("ok", "openai")   # http://127.0.0.1:PORT/ok/v1
+        ...                                           # POST …/ok/v1/chat/completions
+        server.requests[-1].json                      # what the client sent
+
+Formats: ``openai`` (``POST {base}/chat/completions``), ``anthropic`` (``POST {base}/messages``),
+``gemini`` (``POST {base}/models/{model}:streamGenerateContent?alt=sse``).
+
+Scenarios (the first path segment):
+
+- ``ok``: the reply :data:`REPLY_PIECES` in several chunks, with usage and a normal finish
+- ``tool``: a tool call ``get_weather({"city": "Paris"})`` split over chunks
+- ``reasoning``: reasoning deltas, then the reply
+- ``midstream-error``: two chunks, then the format's own error event (an overloaded server)
+- ``midstream-overflow``: two chunks, then an error event saying the context overflowed
+- ``drop``: two chunks, then the connection is cut (no terminating chunk)
+- ``truncated``: two chunks, then a clean end of body with no finish
+- ``garbage``: an event stream whose data is not JSON
+- ``not-sse``: 200 with an HTML page
+- ``401``: the format's authentication error, echoing the key it received (as careless
+  servers do) so tests can check the key never comes back out
+- ``bad-key-400``: Gemini's real answer to a wrong key (400 ``API_KEY_INVALID``)
+- ``429``: the format's rate-limit error, with ``Retry-After: 7``
+- ``500``: the format's internal error
+- ``overflow``: 400 with the format's own context-overflow wording
+- ``overflow-500``: a llama.cpp-style overflow message carried by a 500
+- ``overflow-moonshot``: Moonshot AI's overflow wording (400)
+- ``redirect``: 307 to another path
+- ``stall``: two chunks, then nothing for up to :data:`STALL_SECONDS` (a hung server)
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+Format = Literal["openai", "anthropic", "gemini"]
+
+REPLY_PIECES = ("Hello", " from", " the loopback", " server.")
+REPLY = "".join(REPLY_PIECES)
+REASONING_PIECES = ("Thinking", " it over.")
+TOOL_ARGUMENT_PIECES = ('{"ci', 'ty": "Pa', 'ris"}')
+RETRY_AFTER_SECONDS = 7
+STALL_SECONDS = 10
+INPUT_TOKENS = 12
+OUTPUT_TOKENS = 7
+
+OVERFLOW_MESSAGES: dict[Format, str] = {
+    "openai": (
+        "This model's maximum context length is 128000 tokens. However, your messages "
+        "resulted in 130567 tokens. Please reduce the length of the messages."
+    ),
+    "anthropic": "prompt is too long: 208310 tokens > 200000 maximum",
+    "gemini": (
+        "The input token count (1196265) exceeds the maximum number of tokens allowed (1048576)."
+    ),
+}
+LLAMA_CPP_OVERFLOW = "the request exceeds the available context size, try increasing it"
+MOONSHOT_OVERFLOW = (
+    "Invalid request: Your request exceeded model token limit: 262144 (requested: 291351)"
+)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request the server received."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class _State:
+    requests: list[Recorded] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+
+def _format_of(path: str) -> Format | None:
+    if path.endswith("/chat/completions"):
+        return "openai"
+    if path.endswith("/messages"):
+        return "anthropic"
+    if path.endswith(":streamGenerateContent"):
+        return "gemini"
+    return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep the test output clean
+
+    def do_POST(self) -> None:  # noqa: N802 — the stdlib's naming
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        recorded = Recorded(
+            method="POST",
+            path=parts.path,
+            query={k: v[-1] for k, v in parse_qs(parts.query).items()},
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        with self.server.state.lock:
+            self.server.state.requests.append(recorded)
+        scenario = parts.path.strip("/").split("/", 1)[0]
+        wire_format = _format_of(parts.path)
+        try:
+            if wire_format is None:
+                self._json(404, {"error": {"message": f"no such endpoint: {parts.path}"}})
+            else:
+                self._serve(scenario, wire_format, recorded)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away
+
+    # Plain responses.
+
+    def _json(self, status: int, payload: object, headers: Mapping[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    # Event streams, chunked.
+
+    def _start_stream(self, content_type: str = "text/event-stream") -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _event(self, data: object, event: str | None = None) -> None:
+        text = data if isinstance(data, str) else json.dumps(data)
+        prefix = f"event: {event}\n" if event else ""
+        self._chunk(f"{prefix}data: {text}\n\n".encode())
+
+    def _end_stream(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _cut_connection(self) -> None:
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _serve(self, scenario: str, wire_format: Format, recorded: Recorded) -> None:
+        speaker = {"openai": _OpenAI, "anthropic": _Anthropic, "gemini": _Gemini}[wire_format](
+            self, recorded
+        )
+        if scenario in ("ok", "tool", "reasoning"):
+            self._start_stream()
+            speaker.reply(scenario)
+            self._end_stream()
+        elif scenario in ("midstream-error", "midstream-overflow", "drop", "truncated", "stall"):
+            self._start_stream()
+            speaker.start()
+            speaker.text(REPLY_PIECES[0])
+            speaker.text(REPLY_PIECES[1])
+            if scenario == "midstream-error":
+                speaker.stream_error(overflow=False)
+                self._end_stream()
+            elif scenario == "midstream-overflow":
+                speaker.stream_error(overflow=True)
+                self._end_stream()
+            elif scenario == "drop":
+                self._cut_connection()
+            elif scenario == "stall":
+                self.server.state.stopping.wait(STALL_SECONDS)
+                self._cut_connection()
+            else:
+                self._end_stream()
+        elif scenario == "garbage":
+            self._start_stream()
+            self._event("this is not json {")
+            self._end_stream()
+        elif scenario == "not-sse":
+            data = b"<html><body>Welcome to nginx!</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        elif scenario == "redirect":
+            self.send_response(307)
+            self.send_header("Location", "http://127.0.0.2:9/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif scenario == "429":
+            status, body = speaker.error_body("rate_limit")
+            self._json(status, body, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        elif scenario in ("401", "bad-key-400", "500", "overflow"):
+            kind = {
+                "401": "auth",
+                "bad-key-400": "bad_key",
+                "500": "server",
+                "overflow": "overflow",
+            }
+            status, body = speaker.error_body(kind[scenario])
+            self._json(status, body)
+        elif scenario == "overflow-500":
+            self._json(
+                500, {"error": {"code": 500, "message": LLAMA_CPP_OVERFLOW, "type": "server_error"}}
+            )
+        elif scenario == "overflow-moonshot":
+            self._json(
+                400,
+                {"error": {"message": MOONSHOT_OVERFLOW, "type": "invalid_request_error"}},
+            )
+        else:
+            self._json(404, {"error": {"message": f"no such scenario: {scenario}"}})
+
+
+class _Speaker:
+    """Writes one wire format's events and error bodies."""
+
+    def __init__(self, handler: _Handler, recorded: Recorded) -> None:
+        self.handler = handler
+        self.recorded = recorded
+
+    @property
+    def key(self) -> str:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        pass
+
+    def text(self, piece: str) -> None:
+        raise NotImplementedError
+
+    def reply(self, scenario: str) -> None:
+        raise NotImplementedError
+
+    def stream_error(self, *, overflow: bool) -> None:
+        raise NotImplementedError
+
+    def error_body(self, kind: str) -> tuple[int, object]:
+        raise NotImplementedError
+
+
+class _OpenAI(_Speaker):
+    @property
+    def key(self) -> str:
+        return self.recorded.headers.get("authorization", "").removeprefix("Bearer ")
+
+    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> None:
+        model = (self.recorded.json or {}).get("model", "model")
+        self.handler._event(
+            {
+                "id": "chatcmpl-loopback",
+                "object": "chat.completion.chunk",
+                "created": 1700000000,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+        )
+
+    def start(self) -> None:
+        self._chunk({"role": "assistant", "content": ""})
+
+    def text(self, piece: str) -> None:
+        self._chunk({"content": piece})
+
+    def reply(self, scenario: str) -> None:
+        self.start()
+        finish = "stop"
+        if scenario == "reasoning":
+            for piece in REASONING_PIECES:
+                self._chunk({"reasoning_content": piece})
+        if scenario == "tool":
+            self._chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": 0,
+                            "id": "call_weather_1",
+                            "type": "function",
+                            "function": {"name": "get_weather", "arguments": ""},
+                        }
+                    ]
+                }
+            )
+            for piece in TOOL_ARGUMENT_PIECES:
+                self._chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+            finish = "tool_calls"
+        else:
+            for piece in REPLY_PIECES:
+                self.text(piece)
+        self._chunk({}, finish=finish)
+        if (self.recorded.json or {}).get("stream_options", {}).get("include_usage"):
+            self.handler._event(
+                {
+                    "id": "chatcmpl-loopback",
+                    "object": "chat.completion.chunk",
+                    "created": 1700000000,
+                    "model": "model",
+                    "choices": [],
+                    "usage": {
+                        "prompt_tokens": INPUT_TOKENS,
+                        "completion_tokens": OUTPUT_TOKENS,
+                        "total_tokens": INPUT_TOKENS + OUTPUT_TOKENS,
+                    },
+                }
+            )
+        self.handler._event("[DONE]")
+
+    def stream_error(self, *, overflow: bool) -> None:
+        if overflow:
+            error = {
+                "message": OVERFLOW_MESSAGES["openai"],
+                "type": "invalid_request_error",
+                "code": "context_length_exceeded",
+            }
+        else:
+            error = {
+                "message": "The server had an error while processing your request.",
+                "type": "server_error",
+            }
+        self.handler._event({"error": error})
+
+    def error_body(self, kind: str) -> tuple[int, object]:
+        if kind in ("auth", "bad_key"):
+            return 401, {
+                "error": {
+                    "message": f"Incorrect API key provided: {self.key}. You can find your "
+                    "API key at https://platform.openai.com/account/api-keys.",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "invalid_api_key",
+                }
+            }
+        if kind == "rate_limit":
+            return 429, {
+                "error": {
+                    "message": "Rate limit reached for requests per min (RPM): Limit 3, Used 3, "
+                    "Requested 1. Please try again in 7s.",
+                    "type": "requests",
+                    "param": None,
+                    "code": "rate_limit_exceeded",
+                }
+            }
+        if kind == "server":
+            return 500, {
+                "error": {
+                    "message": "The server had an error while processing your request. "
+                    "Sorry about that!",
+                    "type": "server_error",
+                    "param": None,
+                    "code": None,
+                }
+            }
+        return 400, {
+            "error": {
+                "message": OVERFLOW_MESSAGES["openai"],
+                "type": "invalid_request_error",
+                "param": "messages",
+                "code": "context_length_exceeded",
+            }
+        }
+
+
+class _Anthropic(_Speaker):
+    @property
+    def key(self) -> str:
+        return self.recorded.headers.get("x-api-key", "")
+
+    def start(self) -> None:
+        model = (self.recorded.json or {}).get("model", "model")
+        self.handler._event(
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_loopback",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": INPUT_TOKENS, "output_tokens": 1},
+                },
+            },
+            "message_start",
+        )
+        self.handler._event(
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+            "content_block_start",
+        )
+        self.handler._event({"type": "ping"}, "ping")
+
+    def text(self, piece: str, index: int = 0) -> None:
+        self.handler._event(
+            {
+                "type": "content_block_delta",
+                "index": index,
+                "delta": {"type": "text_delta", "text": piece},
+            },
+            "content_block_delta",
+        )
+
+    def reply(self, scenario: str) -> None:
+        model = (self.recorded.json or {}).get("model", "model")
+        self.handler._event(
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_loopback",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": INPUT_TOKENS, "output_tokens": 1},
+                },
+            },
+            "message_start",
+        )
+        index = 0
+        stop = "end_turn"
+        if scenario == "reasoning":
+            self.handler._event(
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {"type": "thinking", "thinking": ""},
+                },
+                "content_block_start",
+            )
+            for piece in REASONING_PIECES:
+                self.handler._event(
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": "thinking_delta", "thinking": piece},
+                    },
+                    "content_block_delta",
+                )
+            self.handler._event(
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "signature_delta", "signature": "c2lnbmF0dXJl"},
+                },
+                "content_block_delta",
+            )
+            self.handler._event(
+                {"type": "content_block_stop", "index": index}, "content_block_stop"
+            )
+            index += 1
+        self.handler._event(
+            {
+                "type": "content_block_start",
+                "index": index,
+                "content_block": {"type": "text", "text": ""},
+            },
+            "content_block_start",
+        )
+        self.handler._event({"type": "ping"}, "ping")
+        if scenario == "tool":
+            self.text("Let me check.", index)
+        else:
+            for piece in REPLY_PIECES:
+                self.text(piece, index)
+        self.handler._event({"type": "content_block_stop", "index": index}, "content_block_stop")
+        if scenario == "tool":
+            index += 1
+            self.handler._event(
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {
+                        "type": "tool_use",
+                        "id": "toolu_weather_1",
+                        "name": "get_weather",
+                        "input": {},
+                    },
+                },
+                "content_block_start",
+            )
+            for piece in TOOL_ARGUMENT_PIECES:
+                self.handler._event(
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": "input_json_delta", "partial_json": piece},
+                    },
+                    "content_block_delta",
+                )
+            self.handler._event(
+                {"type": "content_block_stop", "index": index}, "content_block_stop"
+            )
+            stop = "tool_use"
+        self.handler._event(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop, "stop_sequence": None},
+                "usage": {"output_tokens": OUTPUT_TOKENS},
+            },
+            "message_delta",
+        )
+        self.handler._event({"type": "message_stop"}, "message_stop")
+
+    def stream_error(self, *, overflow: bool) -> None:
+        if overflow:
+            error = {"type": "invalid_request_error", "message": OVERFLOW_MESSAGES["anthropic"]}
+        else:
+            error = {"type": "overloaded_error", "message": "Overloaded"}
+        self.handler._event({"type": "error", "error": error}, "error")
+
+    def error_body(self, kind: str) -> tuple[int, object]:
+        if kind in ("auth", "bad_key"):
+            return 401, {
+                "type": "error",
+                "error": {
+                    "type": "authentication_error",
+                    "message": f"invalid x-api-key: {self.key}",
+                },
+            }
+        if kind == "rate_limit":
+            return 429, {
+                "type": "error",
+                "error": {
+                    "type": "rate_limit_error",
+                    "message": "Number of request tokens has exceeded your per-minute rate limit",
+                },
+            }
+        if kind == "server":
+            return 500, {
+                "type": "error",
+                "error": {"type": "api_error", "message": "Internal server error"},
+            }
+        return 400, {
+            "type": "error",
+            "error": {"type": "invalid_request_error", "message": OVERFLOW_MESSAGES["anthropic"]},
+        }
+
+
+class _Gemini(_Speaker):
+    @property
+    def key(self) -> str:
+        return self.recorded.headers.get("x-goog-api-key", "")
+
+    def _response(
+        self, parts: list[dict[str, Any]], finish: str | None = None, output_tokens: int = 1
+    ) -> None:
+        candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
+        if finish:
+            candidate["finishReason"] = finish
+        self.handler._event(
+            {
+                "candidates": [candidate],
+                "usageMetadata": {
+                    "promptTokenCount": INPUT_TOKENS,
+                    "candidatesTokenCount": output_tokens,
+                    "totalTokenCount": INPUT_TOKENS + output_tokens,
+                },
+                "modelVersion": "gemini-loopback",
+            }
+        )
+
+    def text(self, piece: str) -> None:
+        self._response([{"text": piece}])
+
+    def reply(self, scenario: str) -> None:
+        if scenario == "reasoning":
+            for piece in REASONING_PIECES:
+                self._response([{"text": piece, "thought": True}])
+        if scenario == "tool":
+            self._response(
+                [{"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}],
+                finish="STOP",
+                output_tokens=OUTPUT_TOKENS,
+            )
+            return
+        for piece in REPLY_PIECES[:-1]:
+            self.text(piece)
+        self._response([{"text": REPLY_PIECES[-1]}], finish="STOP", output_tokens=OUTPUT_TOKENS)
+
+    def stream_error(self, *, overflow: bool) -> None:
+        if overflow:
+            error = {
+                "code": 400,
+                "message": OVERFLOW_MESSAGES["gemini"],
+                "status": "INVALID_ARGUMENT",
+            }
+        else:
+            error = {
+                "code": 503,
+                "message": "The model is overloaded. Please try again later.",
+                "status": "UNAVAILABLE",
+            }
+        self.handler._event({"error": error})
+
+    def error_body(self, kind: str) -> tuple[int, object]:
+        if kind == "auth":
+            return 401, {
+                "error": {
+                    "code": 401,
+                    "message": f"Request had invalid authentication credentials: {self.key}",
+                    "status": "UNAUTHENTICATED",
+                }
+            }
+        if kind == "bad_key":
+            return 400, {
+                "error": {
+                    "code": 400,
+                    "message": "API key not valid. Please pass a valid API key.",
+                    "status": "INVALID_ARGUMENT",
+                    "details": [
+                        {
+                            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                            "reason": "API_KEY_INVALID",
+                            "domain": "googleapis.com",
+                        }
+                    ],
+                }
+            }
+        if kind == "rate_limit":
+            return 429, {
+                "error": {
+                    "code": 429,
+                    "message": "Resource has been exhausted (e.g. check quota).",
+                    "status": "RESOURCE_EXHAUSTED",
+                    "details": [
+                        {
+                            "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                            "retryDelay": f"{RETRY_AFTER_SECONDS}s",
+                        }
+                    ],
+                }
+            }
+        if kind == "server":
+            return 500, {
+                "error": {
+                    "code": 500,
+                    "message": "An internal error has occurred.",
+                    "status": "INTERNAL",
+                }
+            }
+        return 400, {
+            "error": {
+                "code": 400,
+                "message": OVERFLOW_MESSAGES["gemini"],
+                "status": "INVALID_ARGUMENT",
+            }
+        }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: _State
+
+
+class LoopbackLLMServer:
+    """A loopback server for the three streaming formats; see the module docstring."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self._state = _State()
+        self._server = _Server((host, 0), _Handler)
+        self._server.state = self._state
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def base_url(self, scenario: str, wire_format: Format) -> str:
+        """The API root a client should use for ``scenario`` in ``wire_format``."""
+        version = "v1beta" if wire_format == "gemini" else "v1"
+        return f"{self.origin}/{scenario}/{version}"
+
+    @property
+    def requests(self) -> list[Recorded]:
+        with self._state.lock:
+            return list(self._state.requests)
+
+    def clear(self) -> None:
+        with self._state.lock:
+            self._state.requests.clear()
+
+    def start(self) -> LoopbackLLMServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._state.stopping.set()  # releases stalled responses
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> LoopbackLLMServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def serve() -> Iterator[LoopbackLLMServer]:
+    """Generator for a pytest fixture: one running server, stopped afterwards."""
+    with LoopbackLLMServer() as server:
+        yield server

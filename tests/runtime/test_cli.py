@@ -1,0 +1,338 @@
+"""``python -m runtime chat``, end to end: subprocesses against the loopback server for the
+user's view (exit status, stdout, stderr, no traceback, never the key), and ``main()`` in
+process for the many error paths."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from runtime._cli import main
+from tests.runtime import loopback
+from tests.runtime.loopback import LoopbackLLMServer
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+KIMI_KEY = "sk-kimi-CLI-SECRET-5d1e0a77c3b2"
+GEMINI_KEY = "AIza-CLI-SECRET-0b9c8d7e6f"
+ANTHROPIC_KEY = "sk-ant-CLI-SECRET-abcdef0123"
+KEYS = {
+    "MOONSHOT_API_KEY": KIMI_KEY,
+    "GEMINI_API_KEY": GEMINI_KEY,
+    "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
+}
+KIMI = "kimi::kimi-k2-0905-preview"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update(KEYS)
+    env.update(extra)
+    env["PYTHONPATH"] = str(PROJECT_ROOT)
+    return env
+
+
+def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "runtime", *args],
+        cwd=PROJECT_ROOT,
+        env=_env(),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    _assert_clean(result.stdout, result.stderr)
+    return result
+
+
+def _assert_clean(stdout: str, stderr: str) -> None:
+    for key in KEYS.values():
+        assert key not in stdout and key not in stderr
+    assert "Traceback" not in stderr
+
+
+def _one_error_line(stderr: str, kind: str) -> str:
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith(f"error: {kind}: "), stderr
+    return lines[0]
+
+
+# As a user runs it.
+
+
+def test_kimi_streams_the_reply(llm_server: LoopbackLLMServer) -> None:
+    result = _run("chat", KIMI, "hello", "--base-url", llm_server.base_url("ok", "openai"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == loopback.REPLY + "\n"
+    assert result.stderr == ""
+    sent = llm_server.requests[-1]
+    assert sent.headers["authorization"] == f"Bearer {KIMI_KEY}"  # the key from MOONSHOT_API_KEY
+    assert sent.json["model"] == "kimi-k2-0905-preview"
+    assert sent.json["messages"] == [{"role": "user", "content": "hello"}]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "kind", "phrase"),
+    [
+        ("401", "auth", "MOONSHOT_API_KEY"),
+        ("429", "rate_limit", "retry after 7s"),
+        ("overflow", "context_limit", "kimi::kimi-k2-0905-preview"),
+    ],
+)
+def test_kimi_failures_end_in_one_clear_line(
+    llm_server: LoopbackLLMServer, scenario: str, kind: str, phrase: str
+) -> None:
+    result = _run("chat", KIMI, "hello", "--base-url", llm_server.base_url(scenario, "openai"))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert phrase in _one_error_line(result.stderr, kind)
+
+
+def test_gemini_format_streams_the_reply(llm_server: LoopbackLLMServer) -> None:
+    result = _run(
+        "chat",
+        "google::gemini-2.5-flash",
+        "hello",
+        "--system",
+        "Be brief.",
+        "--base-url",
+        llm_server.base_url("ok", "gemini"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == loopback.REPLY + "\n"
+    sent = llm_server.requests[-1]
+    assert sent.headers["x-goog-api-key"] == GEMINI_KEY
+    assert sent.json["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
+
+
+def test_a_dropped_stream_keeps_what_arrived_and_reports_it(llm_server: LoopbackLLMServer) -> None:
+    result = _run("chat", KIMI, "hello", "--base-url", llm_server.base_url("drop", "openai"))
+    assert result.returncode == 1
+    assert result.stdout == "".join(loopback.REPLY_PIECES[:2]) + "\n"
+    _one_error_line(result.stderr, "unavailable")
+
+
+def test_ctrl_c_while_streaming_stops_cleanly(llm_server: LoopbackLLMServer) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "runtime",
+            "chat",
+            KIMI,
+            "hello",
+            "--base-url",
+            llm_server.base_url("stall", "openai"),
+        ],
+        cwd=PROJECT_ROOT,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        received = ""
+        deadline = time.monotonic() + 30
+        while "".join(loopback.REPLY_PIECES[:2]) not in received and time.monotonic() < deadline:
+            received += process.stdout.read(1)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1] == "error: interrupted"
+    _assert_clean(received + stdout, stderr)
+
+
+# The error paths, in process.
+
+
+def _main(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str, str]:
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
+    try:
+        status = main(list(args))
+    except SystemExit as exit_:  # argparse's --help and usage errors
+        status = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    _assert_clean(out, err)
+    return status, out, err
+
+
+@pytest.mark.parametrize("wire_format", ["openai", "anthropic", "gemini"])
+@pytest.mark.parametrize(
+    ("scenario", "kind"),
+    [
+        ("ok", None),
+        ("401", "auth"),
+        ("429", "rate_limit"),
+        ("500", "unavailable"),
+        ("overflow", "context_limit"),
+        ("overflow-500", "context_limit"),
+        ("midstream-error", "unavailable"),
+        ("midstream-overflow", "context_limit"),
+        ("drop", "unavailable"),
+        ("truncated", "unavailable"),
+        ("garbage", "unavailable"),
+        ("redirect", "config"),
+        ("no-such-scenario", "bad_request"),
+    ],
+)
+def test_any_provider_any_format_through_base_url(
+    llm_server: LoopbackLLMServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    wire_format: str,
+    scenario: str,
+    kind: str | None,
+) -> None:
+    model_id = {
+        "openai": KIMI,
+        "anthropic": "anthropic::claude-haiku-4-5",
+        "gemini": "google::gemini-2.5-flash",
+    }[wire_format]
+    status, out, err = _main(
+        capsys, monkeypatch, "chat", model_id, "hello", "--base-url", llm_server.base_url(scenario, wire_format)  # type: ignore[arg-type]
+    )
+    if kind is None:
+        assert (status, out, err) == (0, loopback.REPLY + "\n", "")
+    else:
+        assert status == 1
+        _one_error_line(err, kind)
+
+
+def test_the_key_echoed_by_a_server_never_reaches_the_terminal(
+    llm_server: LoopbackLLMServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    status, _, err = _main(
+        capsys,
+        monkeypatch,
+        "chat",
+        KIMI,
+        "hello",
+        "--base-url",
+        llm_server.base_url("401", "openai"),
+    )
+    assert status == 1
+    assert "[REDACTED]" in err  # the loopback server echoed it; _main asserted it is gone
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (("chat", "kimi", "hi"), "invalid model id 'kimi'"),
+        (("chat", "nope::model", "hi"), "unknown provider 'nope'"),
+        (("chat", "openrouter::a::b", "hi"), "may not contain '::'"),
+        (
+            ("chat", KIMI, "hi", "--base-url", "ftp://example.com"),
+            "--base-url must be an http(s) URL",
+        ),
+        (("chat", KIMI, "hi", "--base-url", "not a url"), "--base-url must be an http(s) URL"),
+        (
+            ("chat", KIMI, "hi", "--base-url", "http://user:pw@127.0.0.1/v1"),
+            "must not carry credentials",
+        ),
+    ],
+)
+def test_config_errors(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    phrase: str,
+) -> None:
+    status, out, err = _main(capsys, monkeypatch, *args)
+    assert status == 1 and out == ""
+    assert phrase in _one_error_line(err, "config")
+
+
+def test_a_missing_key_says_where_to_put_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MOONSHOT_API_KEY", raising=False)
+    status = main(["chat", KIMI, "hi"])
+    out, err = capsys.readouterr()
+    assert status == 1 and out == ""
+    line = _one_error_line(err, "config")
+    assert "Please add your Moonshot AI (Kimi) API key" in line and "MOONSHOT_API_KEY" in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (),
+        ("chat",),
+        ("chat", KIMI),
+        ("no-such-command",),
+        ("chat", KIMI, "hi", "--timeout", "0"),
+        ("chat", KIMI, "hi", "--timeout", "nan"),
+        ("chat", KIMI, "hi", "--max-tokens", "-3"),
+        ("chat", KIMI, "hi", "--unknown-flag"),
+    ],
+)
+def test_usage_errors_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    status, out, err = _main(capsys, monkeypatch, *args)
+    assert status == 2
+    assert "usage:" in err
+
+
+def test_help(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    status, out, _ = _main(capsys, monkeypatch, "chat", "--help")
+    assert status == 0
+    assert "--base-url" in out and "MODEL_ID" in out
+
+
+def test_prompt_from_stdin(llm_server: LoopbackLLMServer) -> None:
+    result = _run(
+        "chat", KIMI, "-", "--base-url", llm_server.base_url("ok", "openai"), stdin="from stdin\n"
+    )
+    assert result.returncode == 0
+    assert llm_server.requests[-1].json["messages"][-1]["content"] == "from stdin\n"
+
+
+def test_a_stalled_server_times_out(
+    llm_server: LoopbackLLMServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    status, out, err = _main(
+        capsys,
+        monkeypatch,
+        "chat",
+        KIMI,
+        "hi",
+        "--timeout",
+        "0.5",
+        "--base-url",
+        llm_server.base_url("stall", "openai"),
+    )
+    assert status == 1
+    assert out == "".join(loopback.REPLY_PIECES[:2]) + "\n"
+    assert "timed out" in _one_error_line(err, "unavailable")
+
+
+def test_an_unexpected_bug_is_still_one_scrubbed_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runtime._chat_cli as chat_cli
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError(f"bug holding {KIMI_KEY}")
+
+    monkeypatch.setattr(chat_cli, "parse_model_id", broken)
+    status, _, err = _main(capsys, monkeypatch, "chat", KIMI, "hi")
+    assert status == 1
+    assert "RuntimeError" in _one_error_line(err, "internal")

@@ -1,0 +1,115 @@
+"""Context-limit detection over every provider in the registry."""
+
+from __future__ import annotations
+
+import pytest
+
+import runtime
+from generated.descriptor import ProviderDescriptor
+from runtime._context import BUILTIN_CONTEXT_LIMIT_PATTERNS
+
+# Real messages servers send when a prompt overflows, with the provider whose model id the
+# check runs under.
+REAL_OVERFLOW_MESSAGES = [
+    (
+        "openai::gpt-4.1",
+        "This model's maximum context length is 128000 tokens. However, your messages "
+        "resulted in 130567 tokens. Please reduce the length of the messages.",
+    ),
+    ("openai::gpt-5", "Input tokens exceed the configured limit of 272000 tokens."),
+    ("openai::gpt-4.1", "Error code: 400 - context_length_exceeded"),
+    ("anthropic::claude-sonnet-4-5", "prompt is too long: 208310 tokens > 200000 maximum"),
+    (
+        "google::gemini-2.5-pro",
+        "The input token count (1196265) exceeds the maximum number of tokens allowed (1048576).",
+    ),
+    (
+        "kimi::kimi-k2.5",
+        "Invalid request: Your request exceeded model token limit: 262144 (requested: 291351)",
+    ),
+    ("lmstudio::qwen3-8b", "The request exceeds the available context size, try increasing it"),
+    ("ollama::llama3.2", "the request exceeds the available context size, try increasing it"),
+    (
+        "mistral::mistral-large-latest",
+        "Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 "
+        "maximum context length",
+    ),
+    (
+        "xai::grok-4",
+        "This model's maximum prompt length is 131072 but the request contains 150000 tokens.",
+    ),
+    ("deepseek::deepseek-chat", "This model's maximum context length is 65536 tokens."),
+    ("openrouter::x/y", "context window exceeded"),
+    ("together::m", "is longer than the model's context length"),
+    ("groq::m", "Please reduce the length of the messages or completion."),
+    ("fireworks::m", "The length of all messages is too long"),
+    ("cerebras::m", "Error: exceed context limit of 8192"),
+]
+
+NOT_OVERFLOW_MESSAGES = [
+    "Incorrect API key provided: sk-***",
+    "Rate limit reached for requests per min (RPM)",
+    "The server had an error while processing your request.",
+    "model not found",
+    "Overloaded",
+    "",
+]
+
+
+@pytest.mark.parametrize(("model_id", "message"), REAL_OVERFLOW_MESSAGES)
+def test_real_overflow_messages_are_detected(model_id: str, message: str) -> None:
+    assert runtime.detect_context_limit_error(message, model_id)
+    assert runtime.detect_context_limit_error(message.upper(), model_id)
+
+
+@pytest.mark.parametrize("message", NOT_OVERFLOW_MESSAGES)
+@pytest.mark.parametrize("provider_id", [d.id for d in runtime.providers()])
+def test_other_errors_are_not_overflow(provider_id: str, message: str) -> None:
+    assert not runtime.detect_context_limit_error(message, f"{provider_id}::some-model")
+
+
+@pytest.mark.parametrize("descriptor", runtime.providers(), ids=lambda d: d.id)
+def test_every_registry_pattern_is_detected_for_its_provider(
+    descriptor: ProviderDescriptor,
+) -> None:
+    patterns = descriptor.context_limit_patterns
+    provider_id = descriptor.id
+    assert patterns, "the schema requires at least one pattern"
+    for pattern in patterns:
+        message = f"Error 400: {pattern.upper()} (request id abc)"
+        assert runtime.detect_context_limit_error(message, f"{provider_id}::any-model")
+        assert runtime.detect_context_limit_error(message, provider_id)
+
+
+def test_a_registry_pattern_only_applies_to_its_own_provider() -> None:
+    # Kimi's own phrasing is not a built-in; a descriptor built for a test has its own.
+    from tests.runtime.conftest import make_descriptor
+
+    own = make_descriptor().context_limit_patterns[0]
+    assert not any(own in p for p in BUILTIN_CONTEXT_LIMIT_PATTERNS)
+    assert not runtime.detect_context_limit_error(own, "kimi::kimi-k2.5")
+
+
+def test_built_in_phrasings_apply_to_ids_the_registry_does_not_know() -> None:
+    message = "This model's maximum context length is 4096 tokens"
+    assert runtime.detect_context_limit_error(message, "unknown-provider::model")
+    assert runtime.detect_context_limit_error(message, "not even an id")
+    assert not runtime.detect_context_limit_error("model not found", "unknown-provider::model")
+
+
+def test_the_issue_s_phrasings_are_all_built_in() -> None:
+    for phrase in (
+        "maximum context length is",
+        "context window exceeded",
+        "context_length_exceeded",
+        "prompt is too long",
+        "exceed context limit",
+        "exceeds the available context size",
+        "exceeds the maximum number of tokens allowed",
+        "is longer than the model's context length",
+        "input tokens exceed the configured limit",
+        "too large for model",
+        "length of all messages is too long",
+    ):
+        assert phrase in BUILTIN_CONTEXT_LIMIT_PATTERNS
+        assert runtime.detect_context_limit_error(f"xx {phrase} yy", "unknown::m")

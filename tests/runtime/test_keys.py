@@ -1,0 +1,97 @@
+"""Key resolution: the explicit mapping, then the descriptor's environment variable."""
+
+from __future__ import annotations
+
+import pytest
+
+import runtime
+from generated.descriptor import ProviderDescriptor
+from tests.runtime.conftest import make_descriptor
+
+KEYED = [d for d in runtime.providers() if d.api_key is not None]
+KEYLESS = [d for d in runtime.providers() if d.api_key is None]
+
+
+def test_the_registry_has_keyed_and_keyless_providers() -> None:
+    assert {"ollama", "lmstudio"} <= {d.id for d in KEYLESS}
+    assert {"openai", "anthropic", "google", "kimi"} <= {d.id for d in KEYED}
+
+
+@pytest.fixture(autouse=True)
+def _no_keys_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for descriptor in KEYED:
+        assert descriptor.api_key is not None
+        monkeypatch.delenv(descriptor.api_key.env, raising=False)
+
+
+@pytest.mark.parametrize("descriptor", KEYED, ids=lambda d: d.id)
+def test_explicit_mapping_wins_over_the_environment(
+    descriptor: ProviderDescriptor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert descriptor.api_key is not None
+    env = descriptor.api_key.env
+    assert runtime.resolve_api_key(descriptor.id) is None
+    monkeypatch.setenv(env, "from-env")
+    assert runtime.resolve_api_key(descriptor.id) == "from-env"
+    assert runtime.resolve_api_key(descriptor, {descriptor.id: "explicit"}) == "explicit"
+    # A mapping entry for another provider does not count.
+    assert runtime.resolve_api_key(descriptor, {"someone-else": "x"}) == "from-env"
+
+
+@pytest.mark.parametrize("descriptor", KEYED, ids=lambda d: d.id)
+def test_can_proceed_names_the_provider_and_its_variable(descriptor: ProviderDescriptor) -> None:
+    assert descriptor.api_key is not None
+    check = runtime.can_proceed(descriptor)
+    assert not check.ok
+    assert check.message is not None
+    assert check.message.startswith(
+        f"Please add your {descriptor.display_name} API key in Settings"
+    )
+    assert descriptor.api_key.env in check.message
+    assert runtime.can_proceed(descriptor, {descriptor.id: "k"}).ok
+
+
+def test_kimi_message_reads_as_the_original_design_says() -> None:
+    check = runtime.can_proceed("kimi")
+    assert check.message is not None
+    assert check.message.startswith("Please add your Moonshot AI (Kimi) API key in Settings")
+
+
+@pytest.mark.parametrize("descriptor", KEYLESS, ids=lambda d: d.id)
+def test_keyless_providers_always_proceed_and_have_no_key(descriptor: ProviderDescriptor) -> None:
+    assert runtime.can_proceed(descriptor) == runtime.KeyCheck(ok=True)
+    assert runtime.resolve_api_key(descriptor, {descriptor.id: "ignored"}) is None
+
+
+def test_blank_values_count_as_missing_and_whitespace_is_trimmed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    descriptor = make_descriptor()
+    monkeypatch.setenv("TEST_LOOPBACK_API_KEY", "   ")
+    assert runtime.resolve_api_key(descriptor, {descriptor.id: ""}) is None
+    assert not runtime.can_proceed(descriptor).ok
+    monkeypatch.setenv("TEST_LOOPBACK_API_KEY", " sk-pasted\n")
+    assert runtime.resolve_api_key(descriptor) == "sk-pasted"
+    assert runtime.resolve_api_key(descriptor, {descriptor.id: " sk-x "}) == "sk-x"
+
+
+def test_a_provider_id_string_is_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOONSHOT_API_KEY", "sk-moon")
+    assert runtime.resolve_api_key("kimi") == "sk-moon"
+    with pytest.raises(runtime.UnknownProviderError):
+        runtime.resolve_api_key("nope")
+
+
+def test_create_provider_without_a_key_is_a_config_error() -> None:
+    with pytest.raises(runtime.MissingApiKeyError) as caught:
+        runtime.create_provider("kimi")
+    assert caught.value.kind == "config"
+    assert "MOONSHOT_API_KEY" in str(caught.value)
+    # Keyless providers need none.
+    assert runtime.create_provider("ollama").provider_id == "ollama"
+
+
+def test_a_provider_object_never_shows_its_key() -> None:
+    provider = runtime.create_provider("kimi", api_key="sk-very-secret-key")
+    assert "sk-very-secret-key" not in repr(provider)
+    assert "sk-very-secret-key" not in str(provider)

@@ -1,0 +1,77 @@
+"""The package root is the whole public surface, and importing it stays cheap."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import runtime
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+HEAVY_MODULES = ["openai", "httpx", "httpx2", "httpx_sse", "yaml", "jsonschema", "pydantic"]
+
+
+def test_all_is_sorted_and_every_name_exists() -> None:
+    names = runtime.__all__
+    mine = names[: names.index("resolve_api_key") + 1]  # later blocks belong to other parts
+    assert mine == sorted(mine)
+    assert len(set(names)) == len(names)
+    for name in names:
+        assert hasattr(runtime, name), name
+
+
+def test_private_modules_stay_private() -> None:
+    for name in runtime.__all__:
+        assert not name.startswith("_")
+
+
+def test_providers_is_the_function_even_after_every_module_is_loaded() -> None:
+    import runtime._providers.anthropic  # noqa: F401
+    import runtime._providers.gemini  # noqa: F401
+    import runtime._providers.openai_compatible  # noqa: F401
+
+    assert callable(runtime.providers)
+    assert runtime.providers()[0].id == runtime.get_provider(runtime.providers()[0].id).id
+
+
+def _fresh(code: str) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded: list[str] = json.loads(result.stdout)
+    return loaded
+
+
+def test_import_and_lookup_load_no_sdk_http_client_or_schema_library() -> None:
+    code = (
+        "import sys, json, runtime\n"
+        "runtime.get_provider('openai')\n"
+        "runtime.parse_model_id('openrouter::meta-llama/llama-4-scout')\n"
+        "runtime.detect_context_limit_error('prompt is too long', 'anthropic::claude-sonnet-4-5')\n"
+        "runtime.can_proceed('kimi')\n"
+        "runtime.create_provider('ollama')\n"
+        f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))\n"
+    )
+    assert _fresh(code) == []
+
+
+def test_streaming_loads_the_sdk_it_needs() -> None:
+    # The check above is meaningful: these modules are what a stream brings in.
+    code = (
+        "import sys, json, asyncio, runtime\n"
+        "p = runtime.create_provider('ollama', base_url='http://127.0.0.1:9/v1', timeout=2)\n"
+        "try:\n"
+        "    asyncio.run(runtime.collect(p.stream('m', [runtime.UserMessage('hi')])))\n"
+        "except runtime.ProviderUnavailableError:\n"
+        "    pass\n"
+        f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))\n"
+    )
+    assert {"openai", "httpx2"} <= set(_fresh(code))
