@@ -267,19 +267,25 @@ async def refresh_all(
 async def refresh_periodically(
     interval: float,
     *,
+    providers: Iterable[ProviderDescriptor | str] | None = None,
     api_keys: Mapping[str, str] | None = None,
     store: ModelStore | str | os.PathLike[str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     on_results: Callable[[list[DiscoveryResult]], None] | None = None,
 ) -> None:
     """Run `refresh_all` now and then every ``interval`` seconds until cancelled; for a
-    long-running app: ``task = asyncio.create_task(refresh_periodically(3600))``."""
+    long-running app: ``task = asyncio.create_task(refresh_periodically(3600))``.
+
+    Which providers are refreshed is decided anew each round (a key added in the meantime
+    counts), unless ``providers`` fixes the set.
+    """
     if interval <= 0:
         raise ValueError("interval must be positive")
     model_store = _as_store(store)
+    fixed = None if providers is None else list(providers)
     while True:
         results = await refresh_all(
-            api_keys=api_keys, store=model_store, timeout=timeout
+            providers=fixed, api_keys=api_keys, store=model_store, timeout=timeout
         )
         if on_results is not None:
             on_results(results)

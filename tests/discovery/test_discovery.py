@@ -7,7 +7,7 @@ import pytest
 
 from runtime import MissingApiKeyError, get_provider
 from runtime._discovery import discover_models, registry_models
-from runtime._store import ModelStore
+from runtime._store import ModelInfo, ModelStore
 
 from .conftest import KEY, run
 from .listing_server import ListingServer, json_body, paged, sequence
@@ -20,8 +20,8 @@ from .listings import (
 )
 
 
-def by_id(result_models: tuple[object, ...]) -> dict[str, object]:
-    return {m.id: m for m in result_models}  # type: ignore[attr-defined]
+def by_id(result_models: tuple[ModelInfo, ...]) -> dict[str, ModelInfo]:
+    return {m.id: m for m in result_models}
 
 
 def test_openai_dialect_lists_merges_and_stores(server: ListingServer, store: ModelStore) -> None:
@@ -69,7 +69,7 @@ def test_anthropic_dialect_follows_pages(server: ListingServer, store: ModelStor
     assert [m.model_id for m in result.models] == [
         "claude-sonnet-5", "claude-new-1", "claude-new-2", "claude-new-3"
     ]
-    assert by_id(result.models)["anthropic::claude-new-2"].display_name == "Claude New Two"  # type: ignore[attr-defined]
+    assert by_id(result.models)["anthropic::claude-new-2"].display_name == "Claude New Two"
     assert [r.query.get("after_id") for r in server.requests] == [None, "claude-new-1", "claude-new-2"]
     for request in server.requests:
         assert request.headers["x-api-key"] == KEY
@@ -99,7 +99,7 @@ def test_google_dialect_pages_filters_and_strips_prefix(server: ListingServer, s
     assert result.source == "api", result.error
     assert [m.model_id for m in result.models] == ["gemini-2.5-pro", "gemini-next"]
     new = by_id(result.models)["google::gemini-next"]
-    assert (new.display_name, new.context_window, new.supports_reasoning) == ("Gemini Next", 2_000_000, True)  # type: ignore[attr-defined]
+    assert (new.display_name, new.context_window, new.supports_reasoning) == ("Gemini Next", 2_000_000, True)
     for request in server.requests:
         assert request.headers["x-goog-api-key"] == KEY
         assert KEY not in str(request.query)
@@ -119,7 +119,7 @@ def test_ollama_dialect_uses_the_servers_origin_without_a_key(server: ListingSer
     assert request.path == "/api/tags"
     assert "authorization" not in request.headers
     llava = by_id(result.models)["ollama::llava:7b"]
-    assert "image" in llava.attachments  # type: ignore[attr-defined]
+    assert "image" in llava.attachments
 
 
 def test_openrouter_dialect_reads_the_rich_listing(server: ListingServer, store: ModelStore) -> None:
@@ -152,14 +152,14 @@ def test_openrouter_dialect_reads_the_rich_listing(server: ListingServer, store:
     assert result.source == "api", result.error
     models = by_id(result.models)
     scout = models["openrouter::meta-llama/llama-4-scout"]
-    assert scout.display_name != "Meta: Llama 4 Scout (listing name)"  # type: ignore[attr-defined]
-    assert scout.in_registry  # type: ignore[attr-defined]
+    assert scout.display_name != "Meta: Llama 4 Scout (listing name)"
+    assert scout.in_registry
     vision = models["openrouter::acme/vision-1"]
-    assert vision.context_window == 262_144  # type: ignore[attr-defined]
-    assert vision.prompt_price_per_token == pytest.approx(1e-6)  # type: ignore[attr-defined]
-    assert vision.completion_price_per_token == pytest.approx(4e-6)  # type: ignore[attr-defined]
-    assert "image" in vision.attachments  # type: ignore[attr-defined]
-    assert vision.supports_tools and vision.supports_reasoning  # type: ignore[attr-defined]
+    assert vision.context_window == 262_144
+    assert vision.prompt_price_per_token == pytest.approx(1e-6)
+    assert vision.completion_price_per_token == pytest.approx(4e-6)
+    assert "image" in vision.attachments
+    assert vision.supports_tools and vision.supports_reasoning
     stored = {m.id: m for m in store.models("openrouter")}["openrouter::acme/vision-1"]
     assert stored.prompt_price_per_token == pytest.approx(1e-6)
 
@@ -269,6 +269,7 @@ def test_to_json_is_the_cli_object(server: ListingServer, store: ModelStore) -> 
     data = result.to_json()
     assert set(data) == {"provider", "source", "error", "models"}
     assert data["provider"] == "openai" and data["source"] == "api" and data["error"] is None
-    (model,) = data["models"]  # type: ignore[misc]
-    assert model["id"] == "openai::gpt-5.5"
-    assert isinstance(model["attachments"], list)
+    models = data["models"]
+    assert isinstance(models, list) and len(models) == 1
+    assert models[0]["id"] == "openai::gpt-5.5"
+    assert isinstance(models[0]["attachments"], list)

@@ -1,0 +1,41 @@
+"""One of several processes refreshing the same model database at once (see test_concurrency).
+
+python -m tests.discovery.hammer_worker DB BASE_URL ITERATIONS KEY
+Prints one JSON object: the source of every discovery and the models this worker hid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from runtime._discovery import discover_models
+from runtime._store import ModelStore
+
+
+def main() -> int:
+    db, base_url, iterations, key = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    store = ModelStore(db)
+    sources: list[str] = []
+    hidden: list[str] = []
+    for iteration in range(iterations):
+        result = asyncio.run(
+            discover_models(
+                "openai", refresh=True, base_url=base_url, api_keys={"openai": key}, store=store, timeout=10
+            )
+        )
+        sources.append(result.source if result.error is None else f"{result.source}: {result.error}")
+        # The user hides the model that only this listing had, while others keep refreshing.
+        unique = [m.id for m in result.models if m.model_id.startswith("unique-")]
+        for model_id in unique:
+            if store.set_hidden(model_id, True):
+                hidden.append(model_id)
+        if iteration % 4 == 3:
+            store.apply_seed()
+    print(json.dumps({"sources": sources, "hidden": hidden}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Several processes refreshing one database at once: all succeed, no row is lost."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from runtime import providers
+
+from .conftest import KEY, PROJECT_ROOT, scrubbed_environment
+from .listing_server import ListingServer, Recorded, _Handler, send_json
+
+WORKERS = 4
+ITERATIONS = 8
+
+
+def test_processes_refreshing_one_database_all_succeed_and_lose_nothing(
+    server: ListingServer, db_path: Path
+) -> None:
+    counter = itertools.count()
+    lock = threading.Lock()
+
+    def listing_with_a_unique_model(handler: _Handler, _: Recorded) -> None:
+        # Every listing names one model no other listing does: each must end up as a row.
+        with lock:
+            n = next(counter)
+        send_json(
+            handler,
+            {"object": "list", "data": [{"id": "gpt-5.5"}, {"id": "gpt-5.4"}, {"id": f"unique-{n}"}]},
+        )
+
+    server.route("/v1/models", listing_with_a_unique_model)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.discovery.hammer_worker", str(db_path), f"{server.origin}/v1", str(ITERATIONS), KEY],
+            cwd=PROJECT_ROOT,
+            env=scrubbed_environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(WORKERS)
+    ]
+    outputs = [worker.communicate(timeout=120) for worker in workers]
+
+    for worker, (stdout, stderr) in zip(workers, outputs):
+        assert worker.returncode == 0, stderr
+        assert "locked" not in stderr and "Traceback" not in stderr
+        report = json.loads(stdout)
+        assert report["sources"] == ["api"] * ITERATIONS
+    served = len(server.requests)
+    assert served == WORKERS * ITERATIONS
+
+    with sqlite3.connect(db_path) as conn:
+        unique_rows = dict(
+            conn.execute("SELECT id, is_hidden FROM models WHERE id LIKE 'openai::unique-%'").fetchall()
+        )
+        registry_rows = conn.execute("SELECT count(*) FROM models WHERE in_registry = 1").fetchone()[0]
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    assert set(unique_rows) == {f"openai::unique-{n}" for n in range(served)}
+    hidden_by_workers = {model_id for _, (stdout, _) in zip(workers, outputs) for model_id in json.loads(stdout)["hidden"]}
+    assert hidden_by_workers == set(unique_rows)
+    assert all(flag == 1 for flag in unique_rows.values()), "a refresh overwrote a user's choice"
+    assert registry_rows == sum(len(p.default_models) for p in providers())
+    assert integrity == "ok"

@@ -1,0 +1,121 @@
+"""refresh_all: concurrent, each provider under its own deadline; and the periodic helper."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import threading
+
+from generated.descriptor import ProviderDescriptor
+from runtime import get_provider
+from runtime._discovery import DiscoveryResult, refresh_all, refresh_periodically, refreshable_providers
+from runtime._store import ModelStore
+
+from .conftest import KEY, SHORT_TIMEOUT, run
+from .listing_server import ListingServer, Recorded, Responder, _Handler, json_body, send_json, stall
+from .listings import anthropic_page, ollama_model, openai_listing
+
+
+def at(provider_id: str, base_url: str) -> ProviderDescriptor:
+    return dataclasses.replace(get_provider(provider_id), base_url=base_url)
+
+
+def after_barrier(barrier: threading.Barrier, payload: object) -> Responder:
+    """Answer only once every provider's request has arrived: a sequential refresh would break
+    the barrier (its requests arrive one at a time) and every provider would time out."""
+
+    def respond(handler: _Handler, _: Recorded) -> None:
+        barrier.wait()
+        send_json(handler, payload)
+
+    return respond
+
+
+def test_providers_are_refreshed_concurrently(server: ListingServer, store: ModelStore) -> None:
+    barrier = threading.Barrier(3, timeout=5)
+    server.route("/openai/models", after_barrier(barrier, openai_listing(["gpt-5.5"])))
+    server.route("/anthropic/models", after_barrier(barrier, anthropic_page([("claude-sonnet-5", "Claude Sonnet 5")], has_more=False)))
+    server.route("/api/tags", after_barrier(barrier, {"models": [ollama_model("gemma3:4b")]}))
+
+    results = run(
+        refresh_all(
+            providers=[
+                at("openai", f"{server.origin}/openai"),
+                at("anthropic", f"{server.origin}/anthropic"),
+                at("ollama", f"{server.origin}/v1"),
+            ],
+            api_keys={"openai": KEY, "anthropic": KEY},
+            store=store,
+            timeout=3,
+        )
+    )
+
+    assert [(r.provider_id, r.source, r.error) for r in results] == [
+        ("openai", "api", None),
+        ("anthropic", "api", None),
+        ("ollama", "api", None),
+    ]
+
+
+def test_a_stuck_provider_costs_only_its_own_deadline(server: ListingServer, store: ModelStore) -> None:
+    server.route("/stuck/models", stall(60))
+    server.route("/fine/models", json_body(openai_listing(["gpt-5.5"])))
+    server.route("/api/tags", json_body({"models": [ollama_model("gemma3:4b")]}))
+    finished: list[DiscoveryResult] = []
+
+    results = run(
+        refresh_all(
+            providers=[at("openai", f"{server.origin}/stuck"), at("deepseek", f"{server.origin}/fine"), at("ollama", f"{server.origin}/v1")],
+            api_keys={"openai": KEY, "deepseek": KEY},
+            store=store,
+            timeout=SHORT_TIMEOUT,
+            on_result=finished.append,
+        )
+    )
+
+    by_provider = {r.provider_id: r for r in results}
+    assert by_provider["openai"].source == "fallback"
+    assert by_provider["openai"].error is not None and by_provider["openai"].error.kind == "unavailable"
+    assert by_provider["deepseek"].source == "api"
+    assert by_provider["ollama"].source == "api"
+    # Progress arrives as each finishes: the stuck one last.
+    assert [r.provider_id for r in finished][-1] == "openai"
+    assert len(finished) == 3
+
+
+def test_refreshable_providers_are_those_with_a_key_or_none_needed() -> None:
+    ready, missing = refreshable_providers({"openai": KEY})
+    ready_ids = {p.id for p in ready}
+    missing_ids = {p.id for p in missing}
+    assert {"openai", "ollama", "lmstudio"} <= ready_ids
+    assert "anthropic" in missing_ids and "anthropic" not in ready_ids
+    # Providers without live discovery are in neither list.
+    assert "perplexity" not in ready_ids | missing_ids
+
+
+def test_periodic_refresh_repeats_until_cancelled(server: ListingServer, store: ModelStore) -> None:
+    server.route("/api/tags", json_body({"models": [ollama_model("gemma3:4b")]}))
+    rounds: list[list[DiscoveryResult]] = []
+
+    async def scenario() -> None:
+        task = asyncio.create_task(
+            refresh_periodically(
+                0.01,
+                providers=[at("ollama", f"{server.origin}/v1")],
+                store=store,
+                timeout=SHORT_TIMEOUT,
+                on_results=rounds.append,
+            )
+        )
+        while len(rounds) < 3:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+    run(scenario())
+    assert len(rounds) >= 3
+    assert all(r[0].source == "api" for r in rounds)
+    assert len(server.requests) >= 3

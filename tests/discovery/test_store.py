@@ -1,0 +1,205 @@
+"""The model store on real SQLite files: the seed, the user's choices through re-seeds and
+refreshes, the cache key, and clear errors for a database that cannot be used."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from runtime import get_provider, providers
+from runtime._discovery import discover_models
+from runtime._store import ModelStore, ModelStoreError
+
+from .conftest import KEY, PROJECT_ROOT, database_bytes, run
+from .listing_server import ListingServer, json_body
+from .listings import openai_listing
+
+SEED = PROJECT_ROOT / "generated" / "seed.sql"
+
+
+def rows(db_path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db_path) as conn:
+        return list(conn.execute(sql, params))
+
+
+def model_row(db_path: Path, model_id: str) -> dict[str, object]:
+    with sqlite3.connect(db_path) as conn:
+        conn.row_factory = sqlite3.Row
+        row = conn.execute("SELECT * FROM models WHERE id = ?", (model_id,)).fetchone()
+    assert row is not None, f"{model_id} is gone from the database"
+    return dict(row)
+
+
+def dump(db_path: Path) -> list[str]:
+    with sqlite3.connect(db_path) as conn:
+        return list(conn.iterdump())
+
+
+def test_first_use_creates_and_seeds_the_database(db_path: Path) -> None:
+    store = ModelStore(db_path)
+    summary = store.summary()
+    assert summary.providers == len(providers())
+    assert summary.models == sum(len(p.default_models) for p in providers())
+    assert rows(db_path, "PRAGMA journal_mode") == [("wal",)]
+    gpt = model_row(db_path, "openai::gpt-5.5")
+    assert (gpt["source"], gpt["in_registry"], gpt["is_hidden"]) == ("registry", 1, 0)
+
+
+def test_seeding_twice_gives_the_same_database(db_path: Path) -> None:
+    store = ModelStore(db_path)
+    store.apply_seed()
+    first = dump(db_path)
+    again = ModelStore(db_path).apply_seed()
+    assert dump(db_path) == first
+    assert again.models == sum(len(p.default_models) for p in providers())
+
+
+def test_without_a_seed_the_store_still_has_its_layout(tmp_path: Path, server: ListingServer) -> None:
+    db_path = tmp_path / "bare.db"
+    store = ModelStore(db_path, seed_path=tmp_path / "no-such-seed.sql")
+    assert store.models() == []
+    server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "other"])))
+    result = run(discover_models("openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store))
+    assert result.source == "api"
+    assert {m.id for m in store.models()} == {"openai::gpt-5.5", "openai::other"}
+    # The real seed applies on top of that layout and takes over registry metadata.
+    ModelStore(db_path).apply_seed(SEED.read_text())
+    assert model_row(db_path, "openai::gpt-5.5")["in_registry"] == 1
+    assert model_row(db_path, "openai::other")["source"] == "api"
+    with pytest.raises(ModelStoreError, match="run `make generate`"):
+        store.apply_seed()
+
+
+def changed_registry_seed(tmp_path: Path) -> str:
+    """The seed of a registry where OpenAI dropped gpt-4.1, renamed gpt-5.5 and added a model,
+    compiled by the real compiler."""
+    registry = tmp_path / "registry"
+    (registry / "providers").mkdir(parents=True)
+    shutil.copytree(PROJECT_ROOT / "registry" / "logos", registry / "logos")
+    for source in (PROJECT_ROOT / "registry" / "providers").glob("*.yaml"):
+        (registry / "providers" / source.name).write_text(source.read_text())
+    openai_file = registry / "providers" / "openai.yaml"
+    descriptor = yaml.safe_load(openai_file.read_text())
+    models = [m for m in descriptor["default_models"] if m["id"] != "gpt-4.1"]
+    for model in models:
+        if model["id"] == "gpt-5.5":
+            model["display_name"] = "GPT-5.5 Renamed"
+    models.append(
+        {
+            "id": "gpt-6-preview",
+            "display_name": "GPT-6 Preview",
+            "context_window": 2_000_000,
+            "max_output_tokens": 128_000,
+            "attachments": ["text", "image"],
+        }
+    )
+    descriptor["default_models"] = models
+    openai_file.write_text(yaml.safe_dump(descriptor, sort_keys=False, allow_unicode=True))
+    out = tmp_path / "generated"
+    completed = subprocess.run(
+        [sys.executable, "-m", "codegen", "generate", "--registry", str(registry), "--out", str(out)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return (out / "seed.sql").read_text()
+
+
+def test_users_choices_and_every_row_survive_reseed_and_refresh(
+    tmp_path: Path, db_path: Path, server: ListingServer
+) -> None:
+    store = ModelStore(db_path, auto_seed=False)
+    store.apply_seed(SEED.read_text())
+    assert store.set_hidden("openai::gpt-5.5", True)
+    assert store.set_hidden("openai::gpt-4.1", True)
+    assert store.set_hidden("anthropic::claude-sonnet-5", True)
+    ids_before = {m.id for m in store.models()}
+
+    # Re-seed from a registry where gpt-4.1 is gone, gpt-5.5 renamed, gpt-6-preview new.
+    store.apply_seed(changed_registry_seed(tmp_path))
+    ids_after_seed = {m.id for m in store.models()}
+    assert ids_before <= ids_after_seed
+    assert "openai::gpt-6-preview" in ids_after_seed
+    removed = model_row(db_path, "openai::gpt-4.1")
+    assert (removed["is_deprecated"], removed["in_registry"], removed["is_hidden"]) == (1, 0, 1)
+    renamed = model_row(db_path, "openai::gpt-5.5")
+    assert (renamed["display_name"], renamed["is_hidden"]) == ("GPT-5.5 Renamed", 1)
+
+    # Refresh: the API still lists gpt-4.1 and gpt-5.5, adds a model, omits the rest.
+    server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-4.1", "gpt-live-only"])))
+    result = run(discover_models("openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store))
+    assert result.source == "api"
+    shown = {m.id: m for m in result.models}
+    assert shown["openai::gpt-5.5"].is_hidden and shown["openai::gpt-4.1"].is_hidden
+    assert shown["openai::gpt-5.5"].display_name == "GPT-5.5 Renamed"  # the registry's metadata wins
+    assert shown["openai::gpt-4.1"].is_deprecated  # still listed, still out of the registry
+
+    ids_after_refresh = {m.id for m in store.models()}
+    assert ids_after_seed | {"openai::gpt-live-only"} == ids_after_refresh
+    gpt_55 = model_row(db_path, "openai::gpt-5.5")
+    assert (gpt_55["is_hidden"], gpt_55["is_enabled"], gpt_55["source"], gpt_55["display_name"]) == (
+        1, 1, "api", "GPT-5.5 Renamed"
+    )
+    gpt_41 = model_row(db_path, "openai::gpt-4.1")
+    assert (gpt_41["is_hidden"], gpt_41["is_deprecated"], gpt_41["is_enabled"]) == (1, 1, 1)
+    unlisted = model_row(db_path, "openai::gpt-6-preview")
+    assert (unlisted["is_enabled"], unlisted["in_registry"]) == (0, 1)
+    live = model_row(db_path, "openai::gpt-live-only")
+    assert (live["source"], live["in_registry"], live["is_hidden"]) == ("api", 0, 0)
+    assert model_row(db_path, "anthropic::claude-sonnet-5")["is_hidden"] == 1
+
+    # Seeding the original registry again brings gpt-4.1 back; nothing the user chose moves,
+    # and nothing discovery decided (enabled, source) does either.
+    before_reseed = {m.id: m for m in store.models()}
+    store.apply_seed(SEED.read_text())
+    after = {m.id: m for m in store.models()}
+    assert set(after) == set(before_reseed)
+    for model_id, model in after.items():
+        assert model.is_hidden == before_reseed[model_id].is_hidden, model_id
+        assert model.is_enabled == before_reseed[model_id].is_enabled, model_id
+    assert model_row(db_path, "openai::gpt-4.1")["in_registry"] == 1
+    assert model_row(db_path, "openai::gpt-live-only")["source"] == "api"
+
+    # Showing is the user's to do, and only that changes the flag.
+    assert store.set_hidden("openai::gpt-5.5", False)
+    assert model_row(db_path, "openai::gpt-5.5")["is_hidden"] == 0
+    assert not store.set_hidden("openai::no-such-model", True)
+
+
+def test_cache_is_keyed_by_a_hash_of_the_base_url(store: ModelStore, server: ListingServer) -> None:
+    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
+    base_url = f"{server.origin}/v1"
+    run(discover_models("openai", base_url=base_url, api_keys={"openai": KEY}, store=store))
+    (row,) = rows(store.path, "SELECT provider_id, base_url_hash FROM discovery_cache")
+    assert row == ("openai", hashlib.sha256(base_url.encode()).hexdigest())
+    data = database_bytes(store.path)
+    assert KEY.encode() not in data
+    assert f"127.0.0.1:{server.port}".encode() not in data
+
+
+def test_a_database_path_that_cannot_be_used_is_a_clear_error(tmp_path: Path) -> None:
+    directory = tmp_path / "a-directory.db"
+    directory.mkdir()
+    with pytest.raises(ModelStoreError, match="a-directory.db"):
+        ModelStore(directory).summary()
+
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"this is not an sqlite database at all " * 200)
+    with pytest.raises(ModelStoreError, match="corrupt.db"):
+        ModelStore(corrupt).models()
+
+
+def test_discover_models_reports_an_unusable_database(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ModelStoreError):
+        run(discover_models(get_provider("perplexity"), store=blocker / "models.db"))
