@@ -33,6 +33,7 @@ from runtime._dialects import (
     ListingRequest,
     ListingShapeError,
     build_request,
+    listing_url,
     parse_page,
 )
 from runtime._errors import (
@@ -384,22 +385,23 @@ async def fetch_listing(
     """
     import httpx
 
+    endpoint = _where(listing_url(_dialect(descriptor), base_url, descriptor.discovery.path))
     try:
         return await _fetch_pages(descriptor, base_url, api_key, timeout, max_bytes)
     except ProviderError as exc:
         raise _redacted(exc, api_key) from None
     except (TimeoutError, httpx.TimeoutException):
         raise ProviderUnavailableError(
-            f"{_where(base_url)} gave no complete listing within {timeout:g} s",
+            f"{endpoint} gave no complete listing within {timeout:g} s",
             provider_id=descriptor.id,
         ) from None
     except httpx.ConnectError:
         raise ProviderUnavailableError(
-            f"could not connect to {_where(base_url)}", provider_id=descriptor.id
+            f"could not connect to {endpoint}", provider_id=descriptor.id
         ) from None
     except Exception as exc:  # noqa: BLE001 — a hostile server must never produce a traceback
         raise ProviderUnavailableError(
-            redact(f"could not list models at {_where(base_url)}: {_describe(exc)}", api_key),
+            redact(f"could not list models at {endpoint}: {_describe(exc)}", api_key),
             provider_id=descriptor.id,
         ) from None
 
