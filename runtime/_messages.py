@@ -8,7 +8,6 @@ text and web-page attachments are inlined into the user's text.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
@@ -39,7 +38,7 @@ class ImageAttachment:
 
     @property
     def base64(self) -> str:
-        return base64.b64encode(self.data).decode("ascii")
+        return _base64(self.data)
 
     @property
     def data_url(self) -> str:
@@ -56,7 +55,7 @@ class PdfAttachment:
 
     @property
     def base64(self) -> str:
-        return base64.b64encode(self.data).decode("ascii")
+        return _base64(self.data)
 
     @property
     def data_url(self) -> str:
@@ -121,6 +120,12 @@ class ToolSpec:
     parameters: Mapping[str, object] = field(
         default_factory=lambda: {"type": "object", "properties": {}}
     )
+
+
+def _base64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
 
 
 def _attribute(value: str) -> str:

@@ -12,7 +12,6 @@ carried it. The body shapes understood:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -111,6 +110,8 @@ def _parse_body(body: object) -> _ErrorBody:
     if isinstance(body, str):
         stripped = body.strip()
         if stripped[:1] in ("{", "["):
+            import json
+
             try:
                 body = json.loads(stripped)
             except ValueError:

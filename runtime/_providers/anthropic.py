@@ -10,7 +10,6 @@ connection alive and ``error`` reports a failure mid-stream.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
@@ -84,6 +83,8 @@ class AnthropicProvider(ChatProvider):
             if message.text:
                 blocks.append({"type": "text", "text": message.text})
             for call in message.tool_calls:
+                import json
+
                 try:
                     arguments = json.loads(call.arguments) if call.arguments else {}
                 except ValueError:
@@ -167,6 +168,8 @@ class AnthropicProvider(ChatProvider):
     async def _stream(
         self, model: str, messages: list[Message], options: ChatOptions
     ) -> AsyncIterator[StreamEvent]:
+        import json
+
         body = self.build_request(model, messages, options)
         tool_index_by_block: dict[int, int] = {}
         input_tokens: int | None = None

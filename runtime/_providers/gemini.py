@@ -11,11 +11,9 @@ carry the new text (``thought: true`` parts are reasoning), ``finishReason`` end
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
-from urllib.parse import quote
 
 from .._events import (
     Finish,
@@ -81,6 +79,8 @@ class GeminiProvider(ChatProvider):
             if message.text:
                 parts.append({"text": message.text})
             for call in message.tool_calls:
+                import json
+
                 try:
                     arguments = json.loads(call.arguments) if call.arguments else {}
                 except ValueError:
@@ -138,6 +138,8 @@ class GeminiProvider(ChatProvider):
         return request
 
     def url(self, model: str) -> str:
+        from urllib.parse import quote
+
         model = model.removeprefix("models/")
         return f"{self.base_url}/models/{quote(model, safe='/')}:streamGenerateContent?alt=sse"
 
@@ -150,6 +152,8 @@ class GeminiProvider(ChatProvider):
     async def _stream(
         self, model: str, messages: list[Message], options: ChatOptions
     ) -> AsyncIterator[StreamEvent]:
+        import json
+
         body = self.build_request(model, messages, options)
         finish_reason: str | None = None
         usage: Usage | None = None

@@ -32,6 +32,8 @@ Scenarios (the first path segment):
 - ``overflow-500``: a llama.cpp-style overflow message carried by a 500
 - ``overflow-moonshot``: Moonshot AI's overflow wording (400)
 - ``redirect``: 307 to another path
+- ``long``: :data:`LONG_REPLY_CHUNKS` one-word chunks (OpenAI format only), for measuring
+  per-chunk overhead
 - ``stall``: two chunks, then nothing for up to :data:`STALL_SECONDS` (a hung server)
 """
 
@@ -54,6 +56,7 @@ REASONING_PIECES = ("Thinking", " it over.")
 TOOL_ARGUMENT_PIECES = ('{"ci', 'ty": "Pa', 'ris"}')
 RETRY_AFTER_SECONDS = 7
 STALL_SECONDS = 10
+LONG_REPLY_CHUNKS = 5000
 INPUT_TOKENS = 12
 OUTPUT_TOKENS = 7
 
@@ -200,6 +203,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self._cut_connection()
             else:
                 self._end_stream()
+        elif scenario == "long" and isinstance(speaker, _OpenAI):
+            self._start_stream()
+            speaker.start()
+            for _ in range(LONG_REPLY_CHUNKS):
+                speaker.text("word ")
+            speaker.finish()
+            self._end_stream()
         elif scenario == "garbage":
             self._start_stream()
             self._event("this is not json {")
@@ -290,6 +300,10 @@ class _OpenAI(_Speaker):
 
     def text(self, piece: str) -> None:
         self._chunk({"content": piece})
+
+    def finish(self) -> None:
+        self._chunk({}, finish="stop")
+        self.handler._event("[DONE]")
 
     def reply(self, scenario: str) -> None:
         self.start()

@@ -1,0 +1,65 @@
+"""Properties over arbitrary input: the grammar, detection and redaction never misbehave."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+import runtime
+from runtime._errors import redact
+from runtime._providers._error_mapping import error_from_response
+from tests.runtime.conftest import make_descriptor
+
+PROVIDER_IDS = [d.id for d in runtime.providers()]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(st.text())
+def test_any_string_parses_or_raises_a_config_error(text: str) -> None:
+    try:
+        ref = runtime.parse_model_id(text)
+    except runtime.ConfigError as error:
+        assert "\n" not in str(error)
+    else:
+        assert ref.id == text
+        assert "::" not in ref.model
+
+
+@given(
+    st.sampled_from(PROVIDER_IDS),
+    st.text(min_size=1).filter(lambda s: "::" not in s and not any(c.isspace() for c in s)),
+)
+def test_well_formed_ids_round_trip(provider_id: str, model: str) -> None:
+    ref = runtime.parse_model_id(f"{provider_id}::{model}")
+    assert (ref.provider_id, ref.model) == (provider_id, model)
+
+
+@given(st.text(), st.text())
+def test_detection_is_a_predicate_that_never_raises(message: str, model_id: str) -> None:
+    assert runtime.detect_context_limit_error(message, model_id) in (True, False)
+
+
+@given(st.text(), st.text(min_size=8, alphabet=st.characters(blacklist_categories=["Cs"])))
+def test_redaction_leaves_no_key(text: str, key: str) -> None:
+    assert key not in redact(f"{text}{key}{text}", key)
+
+
+@given(
+    st.one_of(st.none(), st.integers(100, 599)),
+    json_values,
+    st.text(min_size=8, max_size=40).filter(str.strip),
+)
+def test_any_error_body_maps_to_one_scrubbed_line(
+    status: int | None, body: object, key: str
+) -> None:
+    if isinstance(body, dict):
+        body = {**body, "error": {"message": f"echo {key}"}}
+    error = error_from_response(make_descriptor(), "m", status=status, body=body, api_key=key)
+    assert isinstance(error, runtime.ProviderError)
+    assert key not in str(error)
+    assert "\n" not in str(error)
