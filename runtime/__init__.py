@@ -51,8 +51,10 @@ from ._registry import ModelRef, get_provider, parse_model_id, provider_label, p
 from ._providers import (
     AnthropicProvider,
     BaseOpenAICompatibleProvider,
+    ChatOptions,
     ChatProvider,
     GeminiProvider,
+    ReasoningRequest,
     create_provider,
 )
 
@@ -63,6 +65,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BaseOpenAICompatibleProvider",
+    "ChatOptions",
     "ChatProvider",
     "ChatResult",
     "ConfigError",
@@ -81,6 +84,7 @@ __all__ = [
     "ProviderUnavailableError",
     "RateLimitError",
     "ReasoningDelta",
+    "ReasoningRequest",
     "StreamEvent",
     "TextAttachment",
     "TextDelta",
