@@ -253,7 +253,9 @@ def _parse_ollama(payload: object) -> ListingPage:
             continue
         details = entry.get("details")
         families = details.get("families") if isinstance(details, dict) else None
-        family_names = {f for f in families if isinstance(f, str)} if isinstance(families, list) else set()
+        family_names = (
+            {f for f in families if isinstance(f, str)} if isinstance(families, list) else set()
+        )
         raw_capabilities = entry.get("capabilities")
         capabilities = (
             {c for c in raw_capabilities if isinstance(c, str)}
@@ -302,7 +304,9 @@ def _parse_openrouter(payload: object) -> ListingPage:
             ListedModel(
                 model_id=model_id,
                 display_name=_text(entry.get("name")),
-                context_window=_positive_int(entry.get("context_length"), top.get("context_length")),
+                context_window=_positive_int(
+                    entry.get("context_length"), top.get("context_length")
+                ),
                 max_output_tokens=_positive_int(top.get("max_completion_tokens")),
                 attachments=attachments,
                 # OpenRouter prices are USD per token already, as decimal strings.

@@ -156,7 +156,9 @@ async def discover_models(
     cached = await asyncio.to_thread(model_store.load_listing, descriptor.id, url)
     if cached is not None and not refresh and time.time() - cached.fetched_at < cache_ttl:
         return await asyncio.to_thread(
-            finish, "cache", merge_with_registry(descriptor, cached.models),
+            finish,
+            "cache",
+            merge_with_registry(descriptor, cached.models),
             fetched_at=cached.fetched_at,
         )
 
@@ -189,8 +191,11 @@ async def discover_models(
 
     if cached is not None:
         return await asyncio.to_thread(
-            finish, "cache", merge_with_registry(descriptor, cached.models),
-            error=error, fetched_at=cached.fetched_at,
+            finish,
+            "cache",
+            merge_with_registry(descriptor, cached.models),
+            error=error,
+            fetched_at=cached.fetched_at,
         )
     return await asyncio.to_thread(fallback, error)
 
@@ -273,23 +278,31 @@ async def refresh_periodically(
     store: ModelStore | str | os.PathLike[str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     on_results: Callable[[list[DiscoveryResult]], None] | None = None,
+    on_error: Callable[[ProviderError], None] | None = None,
 ) -> None:
     """Run `refresh_all` now and then every ``interval`` seconds until cancelled; for a
     long-running app: ``task = asyncio.create_task(refresh_periodically(3600))``.
 
     Which providers are refreshed is decided anew each round (a key added in the meantime
-    counts), unless ``providers`` fixes the set.
+    counts), unless ``providers`` fixes the set. A round that fails as a whole (the database
+    cannot be opened, say) is reported to ``on_error`` and the next round still comes: a
+    background task that died quietly would leave the app's model lists to go stale.
     """
     if interval <= 0:
         raise ValueError("interval must be positive")
     model_store = _as_store(store)
     fixed = None if providers is None else list(providers)
     while True:
-        results = await refresh_all(
-            providers=fixed, api_keys=api_keys, store=model_store, timeout=timeout
-        )
-        if on_results is not None:
-            on_results(results)
+        try:
+            results = await refresh_all(
+                providers=fixed, api_keys=api_keys, store=model_store, timeout=timeout
+            )
+        except ProviderError as exc:
+            if on_error is not None:
+                on_error(exc)
+        else:
+            if on_results is not None:
+                on_results(results)
         await asyncio.sleep(interval)
 
 
@@ -509,9 +522,7 @@ def _raise_for_status(response: httpx.Response, descriptor: ProviderDescriptor, 
         return
     where = _where(url)
     if status in (401, 403):
-        key_hint = (
-            f" ({descriptor.api_key.env})" if descriptor.api_key is not None else ""
-        )
+        key_hint = f" ({descriptor.api_key.env})" if descriptor.api_key is not None else ""
         raise AuthenticationError(
             f"{where} refused the request (HTTP {status}); check your"
             f" {descriptor.display_name} API key{key_hint}",

@@ -413,7 +413,9 @@ class ModelStore:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise ModelStoreError(f"cannot read the registry seed {self._seed_path}: {exc}") from None
+            raise ModelStoreError(
+                f"cannot read the registry seed {self._seed_path}: {exc}"
+            ) from None
 
     def _write_script(self, script: str) -> None:
         if _OWN_TRANSACTION.search(script):

@@ -22,10 +22,17 @@ def main() -> int:
     for iteration in range(iterations):
         result = asyncio.run(
             discover_models(
-                "openai", refresh=True, base_url=base_url, api_keys={"openai": key}, store=store, timeout=10
+                "openai",
+                refresh=True,
+                base_url=base_url,
+                api_keys={"openai": key},
+                store=store,
+                timeout=10,
             )
         )
-        sources.append(result.source if result.error is None else f"{result.source}: {result.error}")
+        sources.append(
+            result.source if result.error is None else f"{result.source}: {result.error}"
+        )
         # The user hides the model that only this listing had, while others keep refreshing.
         unique = [m.id for m in result.models if m.model_id.startswith("unique-")]
         for model_id in unique:

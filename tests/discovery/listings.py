@@ -15,11 +15,14 @@ def openai_listing(ids: Iterable[str]) -> dict[str, object]:
     }
 
 
-def anthropic_page(
-    models: Iterable[tuple[str, str]], *, has_more: bool
-) -> dict[str, object]:
+def anthropic_page(models: Iterable[tuple[str, str]], *, has_more: bool) -> dict[str, object]:
     data = [
-        {"type": "model", "id": model_id, "display_name": name, "created_at": "2026-01-01T00:00:00Z"}
+        {
+            "type": "model",
+            "id": model_id,
+            "display_name": name,
+            "created_at": "2026-01-01T00:00:00Z",
+        }
         for model_id, name in models
     ]
     return {

@@ -76,13 +76,24 @@ def test_live_then_cache_then_fallback(tmp_path: Path) -> None:
     cached = models_json("openai", "--base-url", base_url, "--db", str(db))
     assert (cached["source"], cached["error"]) == ("cache", None)
     assert ids(cached) == ids(live)
-    stale = models_json("openai", "--refresh", "--base-url", base_url, "--db", str(db), "--timeout", "1")
+    stale = models_json(
+        "openai", "--refresh", "--base-url", base_url, "--db", str(db), "--timeout", "1"
+    )
     assert stale["source"] == "cache"
     assert isinstance(stale["error"], dict) and stale["error"]["kind"] == "unavailable"
     assert ids(stale) == ids(live)
 
     # A fresh database and no server: the registry's defaults, within the timeout.
-    fresh = models_json("openai", "--refresh", "--base-url", base_url, "--db", str(tmp_path / "fresh.db"), "--timeout", "1")
+    fresh = models_json(
+        "openai",
+        "--refresh",
+        "--base-url",
+        base_url,
+        "--db",
+        str(tmp_path / "fresh.db"),
+        "--timeout",
+        "1",
+    )
     assert fresh["source"] == "fallback"
     assert ids(fresh) == [f"openai::{m.id}" for m in get_provider("openai").default_models]
     assert isinstance(fresh["error"], dict) and "could not connect" in fresh["error"]["message"]
@@ -94,7 +105,9 @@ def test_live_then_cache_then_fallback(tmp_path: Path) -> None:
 def test_table_output(tmp_path: Path) -> None:
     with ListingServer() as server:
         server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-cli-new"])))
-        completed = cli("models", "openai", "--base-url", f"{server.origin}/v1", "--db", str(tmp_path / "t.db"))
+        completed = cli(
+            "models", "openai", "--base-url", f"{server.origin}/v1", "--db", str(tmp_path / "t.db")
+        )
     assert completed.returncode == 0, completed.stderr
     header, *lines = completed.stdout.splitlines()
     assert header == "openai: 2 models from api"
@@ -106,22 +119,44 @@ def test_hostile_listing_still_exits_zero_with_the_reason(tmp_path: Path) -> Non
     with ListingServer() as server, ListingServer("127.0.0.2") as elsewhere:
         server.route("/v1/models", redirect(f"{elsewhere.origin}/v1/models"))
         elsewhere.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
-        data = models_json("openai", "--base-url", f"{server.origin}/v1", "--db", str(tmp_path / "h.db"), "--timeout", "1")
+        data = models_json(
+            "openai",
+            "--base-url",
+            f"{server.origin}/v1",
+            "--db",
+            str(tmp_path / "h.db"),
+            "--timeout",
+            "1",
+        )
         assert elsewhere.requests == []
     assert data["source"] == "fallback"
     assert isinstance(data["error"], dict) and "another host" in data["error"]["message"]
 
     with ListingServer() as server:
         server.route("/v1/models", raw_body(b"<html>login</html>"))
-        completed = cli("models", "openai", "--base-url", f"{server.origin}/v1", "--db", str(tmp_path / "h.db"), "--timeout", "1")
+        completed = cli(
+            "models",
+            "openai",
+            "--base-url",
+            f"{server.origin}/v1",
+            "--db",
+            str(tmp_path / "h.db"),
+            "--timeout",
+            "1",
+        )
     assert completed.returncode == 0
     assert "fallback (unavailable:" in completed.stdout and "not JSON" in completed.stdout
 
 
 def test_auth_failure_names_the_key_without_showing_it(tmp_path: Path) -> None:
     with ListingServer() as server:
-        server.route("/v1/models", json_body({"error": {"message": f"Incorrect API key provided: {KEY}"}}, status=401))
-        data = models_json("openai", "--base-url", f"{server.origin}/v1", "--db", str(tmp_path / "a.db"))
+        server.route(
+            "/v1/models",
+            json_body({"error": {"message": f"Incorrect API key provided: {KEY}"}}, status=401),
+        )
+        data = models_json(
+            "openai", "--base-url", f"{server.origin}/v1", "--db", str(tmp_path / "a.db")
+        )
     assert data["source"] == "fallback"
     assert isinstance(data["error"], dict)
     assert data["error"]["kind"] == "auth" and "OPENAI_API_KEY" in data["error"]["message"]
@@ -158,7 +193,11 @@ def test_seed_hide_show(tmp_path: Path) -> None:
         (["models", "hide", "not-a-model-id"], 1, "error: config: invalid model id"),
         (["models", "hide", "nope::model"], 1, "error: config: unknown provider"),
         (["models", "nope"], 1, "error: config: unknown provider 'nope'"),
-        (["models", "openai", "--base-url", "ftp://127.0.0.1/v1"], 1, "error: config: invalid base URL"),
+        (
+            ["models", "openai", "--base-url", "ftp://127.0.0.1/v1"],
+            1,
+            "error: config: invalid base URL",
+        ),
         (["models", "openai", "extra"], 2, "usage:"),
         (["models", "hide"], 2, "usage:"),
         (["models", "openai", "--timeout", "-1"], 2, "usage:"),
@@ -166,7 +205,9 @@ def test_seed_hide_show(tmp_path: Path) -> None:
         (["models"], 2, "usage:"),
     ],
 )
-def test_errors_are_one_clear_line(tmp_path: Path, args: list[str], status: int, stderr_start: str) -> None:
+def test_errors_are_one_clear_line(
+    tmp_path: Path, args: list[str], status: int, stderr_start: str
+) -> None:
     completed = cli(*args, "--db", str(tmp_path / "e.db"))
     assert completed.returncode == status
     assert completed.stderr.startswith(stderr_start), completed.stderr

@@ -31,13 +31,24 @@ def test_processes_refreshing_one_database_all_succeed_and_lose_nothing(
             n = next(counter)
         send_json(
             handler,
-            {"object": "list", "data": [{"id": "gpt-5.5"}, {"id": "gpt-5.4"}, {"id": f"unique-{n}"}]},
+            {
+                "object": "list",
+                "data": [{"id": "gpt-5.5"}, {"id": "gpt-5.4"}, {"id": f"unique-{n}"}],
+            },
         )
 
     server.route("/v1/models", listing_with_a_unique_model)
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.discovery.hammer_worker", str(db_path), f"{server.origin}/v1", str(ITERATIONS), KEY],
+            [
+                sys.executable,
+                "-m",
+                "tests.discovery.hammer_worker",
+                str(db_path),
+                f"{server.origin}/v1",
+                str(ITERATIONS),
+                KEY,
+            ],
             cwd=PROJECT_ROOT,
             env=scrubbed_environment(),
             stdout=subprocess.PIPE,
@@ -58,12 +69,20 @@ def test_processes_refreshing_one_database_all_succeed_and_lose_nothing(
 
     with sqlite3.connect(db_path) as conn:
         unique_rows = dict(
-            conn.execute("SELECT id, is_hidden FROM models WHERE id LIKE 'openai::unique-%'").fetchall()
+            conn.execute(
+                "SELECT id, is_hidden FROM models WHERE id LIKE 'openai::unique-%'"
+            ).fetchall()
         )
-        registry_rows = conn.execute("SELECT count(*) FROM models WHERE in_registry = 1").fetchone()[0]
+        registry_rows = conn.execute(
+            "SELECT count(*) FROM models WHERE in_registry = 1"
+        ).fetchone()[0]
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
     assert set(unique_rows) == {f"openai::unique-{n}" for n in range(served)}
-    hidden_by_workers = {model_id for _, (stdout, _) in zip(workers, outputs) for model_id in json.loads(stdout)["hidden"]}
+    hidden_by_workers = {
+        model_id
+        for _, (stdout, _) in zip(workers, outputs)
+        for model_id in json.loads(stdout)["hidden"]
+    }
     assert hidden_by_workers == set(unique_rows)
     assert all(flag == 1 for flag in unique_rows.values()), "a refresh overwrote a user's choice"
     assert registry_rows == sum(len(p.default_models) for p in providers())

@@ -30,9 +30,7 @@ def ids(models: tuple[ListedModel, ...]) -> list[str]:
 def test_openai_listing_keeps_chat_models_and_drops_embeddings_and_speech() -> None:
     page = parse_page(
         "openai",
-        openai_listing(
-            ["gpt-5.5", "text-embedding-3-large", "whisper-1", "gpt-4o-mini-tts", "o3"]
-        ),
+        openai_listing(["gpt-5.5", "text-embedding-3-large", "whisper-1", "gpt-4o-mini-tts", "o3"]),
     )
     assert ids(page.models) == ["gpt-5.5", "o3"]
     assert page.next_cursor is None
@@ -61,7 +59,8 @@ def test_openai_compatible_extras_and_bare_list() -> None:
 
 def test_anthropic_pages_follow_last_id() -> None:
     page = parse_page(
-        "anthropic", anthropic_page([("claude-a", "Claude A"), ("claude-b", "Claude B")], has_more=True)
+        "anthropic",
+        anthropic_page([("claude-a", "Claude A"), ("claude-b", "Claude B")], has_more=True),
     )
     assert ids(page.models) == ["claude-a", "claude-b"]
     assert page.next_cursor == "claude-b"
@@ -98,7 +97,12 @@ def test_google_strips_prefix_keeps_generate_content_and_reads_limits() -> None:
 def test_ollama_reads_names_and_vision_families() -> None:
     page = parse_page(
         "ollama",
-        {"models": [ollama_model("llama3.2:3b"), ollama_model("llava:7b", families=["llama", "clip"])]},
+        {
+            "models": [
+                ollama_model("llama3.2:3b"),
+                ollama_model("llava:7b", families=["llama", "clip"]),
+            ]
+        },
     )
     text_only, vision = page.models
     assert text_only.model_id == "llama3.2:3b"

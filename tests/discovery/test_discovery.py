@@ -25,7 +25,10 @@ def by_id(result_models: tuple[ModelInfo, ...]) -> dict[str, ModelInfo]:
 
 
 def test_openai_dialect_lists_merges_and_stores(server: ListingServer, store: ModelStore) -> None:
-    server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-brand-new", "text-embedding-3-small"])))
+    server.route(
+        "/v1/models",
+        json_body(openai_listing(["gpt-5.5", "gpt-brand-new", "text-embedding-3-small"])),
+    )
 
     result = run(
         discover_models(
@@ -41,10 +44,17 @@ def test_openai_dialect_lists_merges_and_stores(server: ListingServer, store: Mo
     known, new = result.models
     # The registry knows gpt-5.5: its metadata wins.
     registry = {m.model_id: m for m in registry_models(get_provider("openai"))}["gpt-5.5"]
-    assert (known.display_name, known.context_window) == (registry.display_name, registry.context_window)
+    assert (known.display_name, known.context_window) == (
+        registry.display_name,
+        registry.context_window,
+    )
     assert known.in_registry
     # A new id gets sensible defaults.
-    assert (new.display_name, new.attachments, new.in_registry) == ("gpt-brand-new", ("text", "webpage"), False)
+    assert (new.display_name, new.attachments, new.in_registry) == (
+        "gpt-brand-new",
+        ("text", "webpage"),
+        False,
+    )
     stored = {m.id: m for m in store.models("openai")}
     assert stored["openai::gpt-brand-new"].is_enabled
     # Registry models the provider no longer lists are disabled, not deleted.
@@ -53,7 +63,10 @@ def test_openai_dialect_lists_merges_and_stores(server: ListingServer, store: Mo
 
 def test_anthropic_dialect_follows_pages(server: ListingServer, store: ModelStore) -> None:
     pages = {
-        None: anthropic_page([("claude-sonnet-5", "Claude Sonnet 5"), ("claude-new-1", "Claude New One")], has_more=True),
+        None: anthropic_page(
+            [("claude-sonnet-5", "Claude Sonnet 5"), ("claude-new-1", "Claude New One")],
+            has_more=True,
+        ),
         "claude-new-1": anthropic_page([("claude-new-2", "Claude New Two")], has_more=True),
         "claude-new-2": anthropic_page([("claude-new-3", "Claude New Three")], has_more=False),
     }
@@ -67,17 +80,26 @@ def test_anthropic_dialect_follows_pages(server: ListingServer, store: ModelStor
 
     assert result.source == "api", result.error
     assert [m.model_id for m in result.models] == [
-        "claude-sonnet-5", "claude-new-1", "claude-new-2", "claude-new-3"
+        "claude-sonnet-5",
+        "claude-new-1",
+        "claude-new-2",
+        "claude-new-3",
     ]
     assert by_id(result.models)["anthropic::claude-new-2"].display_name == "Claude New Two"
-    assert [r.query.get("after_id") for r in server.requests] == [None, "claude-new-1", "claude-new-2"]
+    assert [r.query.get("after_id") for r in server.requests] == [
+        None,
+        "claude-new-1",
+        "claude-new-2",
+    ]
     for request in server.requests:
         assert request.headers["x-api-key"] == KEY
         assert request.headers["anthropic-version"] == "2023-06-01"
         assert "authorization" not in request.headers
 
 
-def test_google_dialect_pages_filters_and_strips_prefix(server: ListingServer, store: ModelStore) -> None:
+def test_google_dialect_pages_filters_and_strips_prefix(
+    server: ListingServer, store: ModelStore
+) -> None:
     pages = {
         None: {
             "models": [
@@ -86,7 +108,11 @@ def test_google_dialect_pages_filters_and_strips_prefix(server: ListingServer, s
             ],
             "nextPageToken": "tok-2",
         },
-        "tok-2": {"models": [google_model("gemini-next", "Gemini Next", input_limit=2_000_000, thinking=True)]},
+        "tok-2": {
+            "models": [
+                google_model("gemini-next", "Gemini Next", input_limit=2_000_000, thinking=True)
+            ]
+        },
     }
     server.route("/v1beta/models", paged(pages, "pageToken"))
 
@@ -99,17 +125,30 @@ def test_google_dialect_pages_filters_and_strips_prefix(server: ListingServer, s
     assert result.source == "api", result.error
     assert [m.model_id for m in result.models] == ["gemini-2.5-pro", "gemini-next"]
     new = by_id(result.models)["google::gemini-next"]
-    assert (new.display_name, new.context_window, new.supports_reasoning) == ("Gemini Next", 2_000_000, True)
+    assert (new.display_name, new.context_window, new.supports_reasoning) == (
+        "Gemini Next",
+        2_000_000,
+        True,
+    )
     for request in server.requests:
         assert request.headers["x-goog-api-key"] == KEY
         assert KEY not in str(request.query)
     assert server.requests[1].query["pageToken"] == "tok-2"
 
 
-def test_ollama_dialect_uses_the_servers_origin_without_a_key(server: ListingServer, store: ModelStore) -> None:
+def test_ollama_dialect_uses_the_servers_origin_without_a_key(
+    server: ListingServer, store: ModelStore
+) -> None:
     server.route(
         "/api/tags",
-        json_body({"models": [ollama_model("gemma3:4b", families=["gemma3"]), ollama_model("llava:7b", families=["llama", "clip"])]}),
+        json_body(
+            {
+                "models": [
+                    ollama_model("gemma3:4b", families=["gemma3"]),
+                    ollama_model("llava:7b", families=["llama", "clip"]),
+                ]
+            }
+        ),
     )
 
     result = run(discover_models("ollama", base_url=f"{server.origin}/v1", store=store))
@@ -122,13 +161,17 @@ def test_ollama_dialect_uses_the_servers_origin_without_a_key(server: ListingSer
     assert "image" in llava.attachments
 
 
-def test_openrouter_dialect_reads_the_rich_listing(server: ListingServer, store: ModelStore) -> None:
+def test_openrouter_dialect_reads_the_rich_listing(
+    server: ListingServer, store: ModelStore
+) -> None:
     server.route(
         "/api/v1/models",
         json_body(
             {
                 "data": [
-                    openrouter_model("meta-llama/llama-4-scout", "Meta: Llama 4 Scout (listing name)"),
+                    openrouter_model(
+                        "meta-llama/llama-4-scout", "Meta: Llama 4 Scout (listing name)"
+                    ),
                     openrouter_model(
                         "acme/vision-1",
                         "Acme: Vision 1",
@@ -145,7 +188,10 @@ def test_openrouter_dialect_reads_the_rich_listing(server: ListingServer, store:
 
     result = run(
         discover_models(
-            "openrouter", base_url=f"{server.origin}/api/v1", api_keys={"openrouter": KEY}, store=store
+            "openrouter",
+            base_url=f"{server.origin}/api/v1",
+            api_keys={"openrouter": KEY},
+            store=store,
         )
     )
 
@@ -164,7 +210,9 @@ def test_openrouter_dialect_reads_the_rich_listing(server: ListingServer, store:
     assert stored.prompt_price_per_token == pytest.approx(1e-6)
 
 
-def test_fresh_cache_answers_without_a_request_unless_refresh(server: ListingServer, store: ModelStore) -> None:
+def test_fresh_cache_answers_without_a_request_unless_refresh(
+    server: ListingServer, store: ModelStore
+) -> None:
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
     base_url = f"{server.origin}/v1"
     keys = {"openai": KEY}
@@ -176,12 +224,16 @@ def test_fresh_cache_answers_without_a_request_unless_refresh(server: ListingSer
     assert [m.id for m in second.models] == [m.id for m in first.models]
     assert len(server.requests) == 1
 
-    third = run(discover_models("openai", base_url=base_url, api_keys=keys, store=store, refresh=True))
+    third = run(
+        discover_models("openai", base_url=base_url, api_keys=keys, store=store, refresh=True)
+    )
     assert third.source == "api"
     assert len(server.requests) == 2
 
     # An expired entry is not fresh.
-    fourth = run(discover_models("openai", base_url=base_url, api_keys=keys, store=store, cache_ttl=0))
+    fourth = run(
+        discover_models("openai", base_url=base_url, api_keys=keys, store=store, cache_ttl=0)
+    )
     assert fourth.source == "api"
     assert len(server.requests) == 3
 
@@ -198,7 +250,9 @@ def test_cache_is_per_base_url(server: ListingServer, store: ModelStore) -> None
     assert [m.model_id for m in a.models] == ["model-a"]
 
 
-def test_failed_refresh_falls_back_to_the_stale_cache(server: ListingServer, store: ModelStore) -> None:
+def test_failed_refresh_falls_back_to_the_stale_cache(
+    server: ListingServer, store: ModelStore
+) -> None:
     server.route(
         "/v1/models",
         sequence(
@@ -210,7 +264,9 @@ def test_failed_refresh_falls_back_to_the_stale_cache(server: ListingServer, sto
     run(discover_models("openai", base_url=base_url, api_keys={"openai": KEY}, store=store))
 
     result = run(
-        discover_models("openai", base_url=base_url, api_keys={"openai": KEY}, store=store, refresh=True)
+        discover_models(
+            "openai", base_url=base_url, api_keys={"openai": KEY}, store=store, refresh=True
+        )
     )
 
     assert result.source == "cache"
@@ -223,7 +279,11 @@ def test_failed_refresh_falls_back_to_the_stale_cache(server: ListingServer, sto
 def test_no_cache_and_no_server_gives_the_registry_defaults(store: ModelStore) -> None:
     result = run(
         discover_models(
-            "openai", base_url="http://127.0.0.1:9/v1", api_keys={"openai": KEY}, store=store, timeout=2
+            "openai",
+            base_url="http://127.0.0.1:9/v1",
+            api_keys={"openai": KEY},
+            store=store,
+            timeout=2,
         )
     )
     assert result.source == "fallback"
@@ -240,7 +300,9 @@ def test_missing_key_sends_nothing_and_falls_back(server: ListingServer, store: 
     assert server.requests == []
 
 
-def test_key_from_the_environment(server: ListingServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_from_the_environment(
+    server: ListingServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     result = run(discover_models("openai", base_url=f"{server.origin}/v1", store=store))
@@ -248,24 +310,36 @@ def test_key_from_the_environment(server: ListingServer, store: ModelStore, monk
     assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
 
 
-def test_provider_without_discovery_offers_its_registry_models(server: ListingServer, store: ModelStore) -> None:
+def test_provider_without_discovery_offers_its_registry_models(
+    server: ListingServer, store: ModelStore
+) -> None:
     result = run(discover_models("perplexity", base_url=f"{server.origin}/v1", store=store))
     assert result.source == "fallback" and result.error is None
-    assert [m.model_id for m in result.models] == [m.id for m in get_provider("perplexity").default_models]
+    assert [m.model_id for m in result.models] == [
+        m.id for m in get_provider("perplexity").default_models
+    ]
     assert server.requests == []
 
 
 def test_results_carry_the_users_choices(server: ListingServer, store: ModelStore) -> None:
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-5.4"])))
     assert store.set_hidden("openai::gpt-5.4", True)
-    result = run(discover_models("openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store))
+    result = run(
+        discover_models(
+            "openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store
+        )
+    )
     hidden = {m.id: m.is_hidden for m in result.models}
     assert hidden == {"openai::gpt-5.5": False, "openai::gpt-5.4": True}
 
 
 def test_to_json_is_the_cli_object(server: ListingServer, store: ModelStore) -> None:
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
-    result = run(discover_models("openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store))
+    result = run(
+        discover_models(
+            "openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store
+        )
+    )
     data = result.to_json()
     assert set(data) == {"provider", "source", "error", "models"}
     assert data["provider"] == "openai" and data["source"] == "api" and data["error"] is None

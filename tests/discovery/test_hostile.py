@@ -82,7 +82,9 @@ def test_silent_server_is_cut_off_by_the_deadline(server: ListingServer, store: 
     assert_clean_fallback(result, "openai", "unavailable")
 
 
-def test_huge_streamed_body_is_refused_with_bounded_memory(server: ListingServer, store: ModelStore) -> None:
+def test_huge_streamed_body_is_refused_with_bounded_memory(
+    server: ListingServer, store: ModelStore
+) -> None:
     # 512 MiB with no Content-Length: only counting while reading can stop it.
     server.route("/v1/models", huge_body(512 * 1024 * 1024, declare_length=False))
     cap = 4 * 1024 * 1024
@@ -97,7 +99,9 @@ def test_huge_streamed_body_is_refused_with_bounded_memory(server: ListingServer
     assert peak < 8 * cap, f"peak {peak} bytes while refusing a listing over {cap}"
 
 
-def test_declared_huge_body_is_refused_before_reading(server: ListingServer, store: ModelStore) -> None:
+def test_declared_huge_body_is_refused_before_reading(
+    server: ListingServer, store: ModelStore
+) -> None:
     server.route("/v1/models", huge_body(700 * 1024 * 1024, declare_length=True))
     result = discover_from(server, store, timeout=10)
     assert_clean_fallback(result, "openai", "unavailable")
@@ -130,7 +134,9 @@ def test_cross_host_redirect_never_carries_the_key(
     assert other_host.requests == []
 
 
-def test_redirect_to_another_port_is_another_origin(server: ListingServer, store: ModelStore) -> None:
+def test_redirect_to_another_port_is_another_origin(
+    server: ListingServer, store: ModelStore
+) -> None:
     with ListingServer() as same_host_other_port:
         same_host_other_port.route("/v1/models", json_body(VALID_LISTINGS["anthropic"]))
         server.route("/v1/models", redirect(f"{same_host_other_port.origin}/v1/models"))
@@ -151,9 +157,15 @@ def test_same_origin_redirect_is_followed(server: ListingServer, store: ModelSto
 def test_keyless_cross_host_redirect_is_followed_without_credentials(
     server: ListingServer, other_host: ListingServer, store: ModelStore
 ) -> None:
-    other_host.route("/api/tags", json_body({"models": [{"name": "qwen3:8b", "model": "qwen3:8b"}]}))
+    other_host.route(
+        "/api/tags", json_body({"models": [{"name": "qwen3:8b", "model": "qwen3:8b"}]})
+    )
     server.route("/api/tags", redirect(f"{other_host.origin}/api/tags"))
-    result = run(discover_models("ollama", base_url=f"{server.origin}/v1", store=store, timeout=SHORT_TIMEOUT))
+    result = run(
+        discover_models(
+            "ollama", base_url=f"{server.origin}/v1", store=store, timeout=SHORT_TIMEOUT
+        )
+    )
     assert result.source == "api", result.error
     (request,) = other_host.requests
     assert "authorization" not in request.headers
@@ -169,13 +181,29 @@ def test_redirect_loop_ends(server: ListingServer, store: ModelStore) -> None:
 @pytest.mark.parametrize(
     ("responder", "kind", "phrase"),
     [
-        (json_body({"error": {"message": f"Incorrect API key provided: {KEY}"}}, status=401), "auth", "check your OpenAI API key (OPENAI_API_KEY)"),
+        (
+            json_body({"error": {"message": f"Incorrect API key provided: {KEY}"}}, status=401),
+            "auth",
+            "check your OpenAI API key (OPENAI_API_KEY)",
+        ),
         (json_body({"error": {"message": "forbidden"}}, status=403), "auth", "HTTP 403"),
-        (json_body({"error": "slow down"}, status=429, headers={"retry-after": "7"}), "rate_limit", "retry after 7 s"),
+        (
+            json_body({"error": "slow down"}, status=429, headers={"retry-after": "7"}),
+            "rate_limit",
+            "retry after 7 s",
+        ),
         (json_body({"error": "boom"}, status=500), "unavailable", "HTTP 500"),
         (raw_body(b"<html>Bad gateway</html>", status=502), "unavailable", "HTTP 502"),
-        (raw_body(b"<!doctype html><html><body>Welcome to nginx!</body></html>"), "unavailable", "not JSON"),
-        (raw_body(b"\xff\xfe\x00garbage", content_type="application/json"), "unavailable", "not JSON"),
+        (
+            raw_body(b"<!doctype html><html><body>Welcome to nginx!</body></html>"),
+            "unavailable",
+            "not JSON",
+        ),
+        (
+            raw_body(b"\xff\xfe\x00garbage", content_type="application/json"),
+            "unavailable",
+            "not JSON",
+        ),
         (raw_body(b"[" * 100_000, content_type="application/json"), "unavailable", "not JSON"),
         (json_body({"models": "none here"}), "unavailable", "not a model listing"),
         (json_body([1, 2, 3]), "openai-bare-list", ""),
@@ -216,7 +244,9 @@ def test_connection_refused(store: ModelStore) -> None:
     with ListingServer() as gone:
         origin = gone.origin
     result = run(
-        discover_models("openai", base_url=f"{origin}/v1", api_keys={"openai": KEY}, store=store, timeout=2)
+        discover_models(
+            "openai", base_url=f"{origin}/v1", api_keys={"openai": KEY}, store=store, timeout=2
+        )
     )
     assert_clean_fallback(result, "openai", "unavailable")
     assert "could not connect" in result.error.message  # type: ignore[union-attr]
@@ -227,7 +257,15 @@ def test_listing_that_echoes_the_key_keeps_it_out_of_results_and_database(
 ) -> None:
     server.route(
         "/v1/models",
-        json_body({"data": [{"id": "gpt-5.5"}, {"id": f"echo-{KEY}"}, {"id": "named", "name": f"key is {KEY}"}]}),
+        json_body(
+            {
+                "data": [
+                    {"id": "gpt-5.5"},
+                    {"id": f"echo-{KEY}"},
+                    {"id": "named", "name": f"key is {KEY}"},
+                ]
+            }
+        ),
     )
     result = discover_from(server, store)
     assert result.source == "api"
@@ -235,7 +273,9 @@ def test_listing_that_echoes_the_key_keeps_it_out_of_results_and_database(
     assert KEY.encode() not in database_bytes(store.path)
 
 
-def test_every_failure_leaves_the_key_out_of_the_database(server: ListingServer, store: ModelStore) -> None:
+def test_every_failure_leaves_the_key_out_of_the_database(
+    server: ListingServer, store: ModelStore
+) -> None:
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
     discover_from(server, store)
     server.route("/v1/models", json_body({"error": f"bad key {KEY}"}, status=401))

@@ -5,14 +5,28 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import threading
+from pathlib import Path
 
 from generated.descriptor import ProviderDescriptor
-from runtime import get_provider
-from runtime._discovery import DiscoveryResult, refresh_all, refresh_periodically, refreshable_providers
-from runtime._store import ModelStore
+from runtime import ProviderError, get_provider
+from runtime._discovery import (
+    DiscoveryResult,
+    refresh_all,
+    refresh_periodically,
+    refreshable_providers,
+)
+from runtime._store import ModelStore, ModelStoreError
 
 from .conftest import KEY, SHORT_TIMEOUT, run
-from .listing_server import ListingServer, Recorded, Responder, _Handler, json_body, send_json, stall
+from .listing_server import (
+    ListingServer,
+    Recorded,
+    Responder,
+    _Handler,
+    json_body,
+    send_json,
+    stall,
+)
 from .listings import anthropic_page, ollama_model, openai_listing
 
 
@@ -34,7 +48,12 @@ def after_barrier(barrier: threading.Barrier, payload: object) -> Responder:
 def test_providers_are_refreshed_concurrently(server: ListingServer, store: ModelStore) -> None:
     barrier = threading.Barrier(3, timeout=5)
     server.route("/openai/models", after_barrier(barrier, openai_listing(["gpt-5.5"])))
-    server.route("/anthropic/models", after_barrier(barrier, anthropic_page([("claude-sonnet-5", "Claude Sonnet 5")], has_more=False)))
+    server.route(
+        "/anthropic/models",
+        after_barrier(
+            barrier, anthropic_page([("claude-sonnet-5", "Claude Sonnet 5")], has_more=False)
+        ),
+    )
     server.route("/api/tags", after_barrier(barrier, {"models": [ollama_model("gemma3:4b")]}))
 
     results = run(
@@ -57,7 +76,9 @@ def test_providers_are_refreshed_concurrently(server: ListingServer, store: Mode
     ]
 
 
-def test_a_stuck_provider_costs_only_its_own_deadline(server: ListingServer, store: ModelStore) -> None:
+def test_a_stuck_provider_costs_only_its_own_deadline(
+    server: ListingServer, store: ModelStore
+) -> None:
     server.route("/stuck/models", stall(60))
     server.route("/fine/models", json_body(openai_listing(["gpt-5.5"])))
     server.route("/api/tags", json_body({"models": [ollama_model("gemma3:4b")]}))
@@ -65,7 +86,11 @@ def test_a_stuck_provider_costs_only_its_own_deadline(server: ListingServer, sto
 
     results = run(
         refresh_all(
-            providers=[at("openai", f"{server.origin}/stuck"), at("deepseek", f"{server.origin}/fine"), at("ollama", f"{server.origin}/v1")],
+            providers=[
+                at("openai", f"{server.origin}/stuck"),
+                at("deepseek", f"{server.origin}/fine"),
+                at("ollama", f"{server.origin}/v1"),
+            ],
             api_keys={"openai": KEY, "deepseek": KEY},
             store=store,
             timeout=SHORT_TIMEOUT,
@@ -75,7 +100,10 @@ def test_a_stuck_provider_costs_only_its_own_deadline(server: ListingServer, sto
 
     by_provider = {r.provider_id: r for r in results}
     assert by_provider["openai"].source == "fallback"
-    assert by_provider["openai"].error is not None and by_provider["openai"].error.kind == "unavailable"
+    assert (
+        by_provider["openai"].error is not None
+        and by_provider["openai"].error.kind == "unavailable"
+    )
     assert by_provider["deepseek"].source == "api"
     assert by_provider["ollama"].source == "api"
     # Progress arrives as each finishes: the stuck one last.
@@ -119,3 +147,29 @@ def test_periodic_refresh_repeats_until_cancelled(server: ListingServer, store: 
     assert len(rounds) >= 3
     assert all(r[0].source == "api" for r in rounds)
     assert len(server.requests) >= 3
+
+
+def test_periodic_refresh_survives_a_failing_round(tmp_path: Path) -> None:
+    (tmp_path / "not-a-database").mkdir()
+    errors: list[ProviderError] = []
+
+    async def scenario() -> None:
+        task = asyncio.create_task(
+            refresh_periodically(
+                0.01,
+                providers=[get_provider("perplexity")],
+                store=tmp_path / "not-a-database",
+                on_error=errors.append,
+            )
+        )
+        while len(errors) < 2:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+    run(scenario())
+    assert len(errors) >= 2
+    assert all(isinstance(e, ModelStoreError) for e in errors)

@@ -61,12 +61,18 @@ def test_seeding_twice_gives_the_same_database(db_path: Path) -> None:
     assert again.models == sum(len(p.default_models) for p in providers())
 
 
-def test_without_a_seed_the_store_still_has_its_layout(tmp_path: Path, server: ListingServer) -> None:
+def test_without_a_seed_the_store_still_has_its_layout(
+    tmp_path: Path, server: ListingServer
+) -> None:
     db_path = tmp_path / "bare.db"
     store = ModelStore(db_path, seed_path=tmp_path / "no-such-seed.sql")
     assert store.models() == []
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "other"])))
-    result = run(discover_models("openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store))
+    result = run(
+        discover_models(
+            "openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store
+        )
+    )
     assert result.source == "api"
     assert {m.id for m in store.models()} == {"openai::gpt-5.5", "openai::other"}
     # The real seed applies on top of that layout and takes over registry metadata.
@@ -104,7 +110,16 @@ def changed_registry_seed(tmp_path: Path) -> str:
     openai_file.write_text(yaml.safe_dump(descriptor, sort_keys=False, allow_unicode=True))
     out = tmp_path / "generated"
     completed = subprocess.run(
-        [sys.executable, "-m", "codegen", "generate", "--registry", str(registry), "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "codegen",
+            "generate",
+            "--registry",
+            str(registry),
+            "--out",
+            str(out),
+        ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -136,19 +151,28 @@ def test_users_choices_and_every_row_survive_reseed_and_refresh(
 
     # Refresh: the API still lists gpt-4.1 and gpt-5.5, adds a model, omits the rest.
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-4.1", "gpt-live-only"])))
-    result = run(discover_models("openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store))
+    result = run(
+        discover_models(
+            "openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store
+        )
+    )
     assert result.source == "api"
     shown = {m.id: m for m in result.models}
     assert shown["openai::gpt-5.5"].is_hidden and shown["openai::gpt-4.1"].is_hidden
-    assert shown["openai::gpt-5.5"].display_name == "GPT-5.5 Renamed"  # the registry's metadata wins
+    assert (
+        shown["openai::gpt-5.5"].display_name == "GPT-5.5 Renamed"
+    )  # the registry's metadata wins
     assert shown["openai::gpt-4.1"].is_deprecated  # still listed, still out of the registry
 
     ids_after_refresh = {m.id for m in store.models()}
     assert ids_after_seed | {"openai::gpt-live-only"} == ids_after_refresh
     gpt_55 = model_row(db_path, "openai::gpt-5.5")
-    assert (gpt_55["is_hidden"], gpt_55["is_enabled"], gpt_55["source"], gpt_55["display_name"]) == (
-        1, 1, "api", "GPT-5.5 Renamed"
-    )
+    assert (
+        gpt_55["is_hidden"],
+        gpt_55["is_enabled"],
+        gpt_55["source"],
+        gpt_55["display_name"],
+    ) == (1, 1, "api", "GPT-5.5 Renamed")
     gpt_41 = model_row(db_path, "openai::gpt-4.1")
     assert (gpt_41["is_hidden"], gpt_41["is_deprecated"], gpt_41["is_enabled"]) == (1, 1, 1)
     unlisted = model_row(db_path, "openai::gpt-6-preview")
