@@ -240,7 +240,7 @@ def error_from_response(
             retry_after = parsed.retry_after
         wait = f"; retry after {retry_after:g}s" if retry_after is not None else ""
         return RateLimitError(
-            f"{name} is rate limiting requests{where}{suffix}{wait}",
+            f"{name} is rate limiting requests{where}{suffix.rstrip('.')}{wait}",
             retry_after=retry_after,
             provider_id=provider_id,
             status_code=effective_status,
@@ -279,7 +279,9 @@ def _transport_description(error: BaseException) -> str:
     """A phrase for a transport failure, from its class names (httpx and httpx2 alike)."""
     seen: BaseException | None = error
     names: list[str] = []
-    while seen is not None and len(names) < 8:
+    for _ in range(8):  # the SDK wraps the transport's error, which wraps the socket's
+        if seen is None:
+            break
         names.extend(cls.__name__ for cls in type(seen).__mro__)
         seen = seen.__cause__ or seen.__context__
     if any("Timeout" in name for name in names):

@@ -170,8 +170,11 @@ class BaseOpenAICompatibleProvider(ChatProvider):
             request["temperature"] = options.temperature
         reasoning = self.reasoning_request(model, options)
         if options.max_output_tokens is not None:
-            # Reasoning models refuse the older max_tokens; everything else knows only it.
-            field = "max_completion_tokens" if reasoning is not None else "max_tokens"
+            # OpenAI's reasoning models refuse the older max_tokens; most other servers know
+            # only it. So: the newer field for a model that reasons, the older otherwise.
+            entry = self.registry_model(model)
+            reasons = reasoning is not None or (entry is not None and entry.reasoning is not None)
+            field = "max_completion_tokens" if reasons else "max_tokens"
             request[field] = options.max_output_tokens
         if reasoning is not None:
             extra = self.reasoning_params(reasoning)

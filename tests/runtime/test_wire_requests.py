@@ -154,6 +154,10 @@ def test_openai_reasoning_effort_where_the_model_declares_it(llm_server: Loopbac
     assert "reasoning_effort" not in body
     assert body["max_tokens"] == 500
     llm_server.clear()
+    # A reasoning model asked for no particular effort still gets the newer field.
+    body = _send(llm_server, "openai", model="effort-model", max_output_tokens=500).json
+    assert body["max_completion_tokens"] == 500 and "reasoning_effort" not in body
+    llm_server.clear()
     # A model the registry does not list: passed on as asked.
     body = _send(llm_server, "openai", model="custom-deployment", reasoning_effort="low").json
     assert body["reasoning_effort"] == "low"
