@@ -64,9 +64,7 @@ class Diagnostic:
             raise ValueError(f"unknown diagnostic code {self.code}")
 
     def format(self) -> str:
-        where = (
-            self.path if self.line == 0 else f"{self.path}:{self.line}:{self.column}"
-        )
+        where = self.path if self.line == 0 else f"{self.path}:{self.line}:{self.column}"
         return f"{where}: error[{self.code}]: {self.message}"
 
 

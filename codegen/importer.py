@@ -92,9 +92,7 @@ _ENV_NAME_MAX = 128
 # An env variable that holds a secret, as opposed to a region, project, host or account id.
 _KEY_ENV = re.compile(r"(?:^|_|API)(?:KEY|TOKEN|PAT|SECRET)$")
 _EFFORT = re.compile(r"^[a-z][a-z0-9_-]*$")
-_BASE_MODEL = re.compile(
-    r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._:-]*)+$"
-)
+_BASE_MODEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._:-]*)+$")
 _TEMPLATE = re.compile(r"\$\{[^}]*\}|\{\{")
 # Control characters and line/paragraph separators: nothing a display name should hold.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]+")
@@ -145,18 +143,13 @@ class ImportReport:
         if self.repairs:
             lines.append(f"Repaired ({sum(self.repairs.values())} fields, by rule):")
             width = max(len(rule) for rule in self.repairs)
-            lines.extend(
-                f"  {rule:<{width}}  {count}"
-                for rule, count in sorted(self.repairs.items())
-            )
+            lines.extend(f"  {rule:<{width}}  {count}" for rule, count in sorted(self.repairs.items()))
         if self.exclusions:
             lines.append(f"Left out ({len(self.exclusions)}, by reason):")
             by_reason: dict[str, list[str]] = {}
             for what, why in self.exclusions:
                 by_reason.setdefault(why, []).append(what)
-            for why, whats in sorted(
-                by_reason.items(), key=lambda item: (-len(item[1]), item[0])
-            ):
+            for why, whats in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0])):
                 lines.append(f"  {len(whats)} x {why}:")
                 lines.extend(f"      {what}" for what in whats)
         return "\n".join(lines)
@@ -165,9 +158,7 @@ class ImportReport:
 # --- the import --------------------------------------------------------------------------------------
 
 
-def import_models_dev(
-    source: Path, out: Path, *, progress: Callable[[str], None] | None = None
-) -> ImportReport:
+def import_models_dev(source: Path, out: Path, *, progress: Callable[[str], None] | None = None) -> ImportReport:
     """Import the models.dev checkout at ``source`` into the registry folder ``out``.
 
     Writes ``out/providers/<id>.yaml`` and ``out/logos/<id>.svg``; removes earlier imported files whose
@@ -176,22 +167,14 @@ def import_models_dev(
     source, out = Path(source), Path(out)
     providers_dir = source / "providers"
     if not providers_dir.is_dir():
-        raise ImporterError(
-            f"{source} is not a models.dev checkout: it has no providers/ folder"
-        )
+        raise ImporterError(f"{source} is not a models.dev checkout: it has no providers/ folder")
     run = _Run(source, progress or (lambda message: None))
     run.hand_written = _hand_written_key_variables(out)
 
     folders = sorted(
-        entry.name
-        for entry in os.scandir(providers_dir)
-        if entry.is_dir() and not entry.name.startswith(".")
+        entry.name for entry in os.scandir(providers_dir) if entry.is_dir() and not entry.name.startswith(".")
     )
-    candidates = [
-        candidate
-        for folder in folders
-        if (candidate := run.provider(folder)) is not None
-    ]
+    candidates = [candidate for folder in folders if (candidate := run.provider(folder)) is not None]
     run.assign_key_variables(candidates)
 
     documents: dict[str, bytes] = {}
@@ -205,10 +188,7 @@ def import_models_dev(
         if candidate.logo is not None:
             logos[candidate.id] = candidate.logo
         run.report.providers.append(candidate.id)
-        run.report.models.extend(
-            f"{candidate.id}::{model['id']}"
-            for model in candidate.descriptor["default_models"]
-        )
+        run.report.models.extend(f"{candidate.id}::{model['id']}" for model in candidate.descriptor["default_models"])
 
     _write_registry(out, documents, logos, run.report)
     run.report.providers.sort()
@@ -305,9 +285,7 @@ class _Run:
             self.repair("provider_id_renamed")
             self.report.renames.append((what, provider_id))
         self.progress(f"{what}: {len(models)} models")
-        return _Candidate(
-            folder, provider_id, descriptor, _key_env(toml.get("env")), logo
-        )
+        return _Candidate(folder, provider_id, descriptor, _key_env(toml.get("env")), logo)
 
     def base_url(self, folder: str, api: str | None) -> tuple[str | None, str]:
         if api is None:
@@ -342,11 +320,7 @@ class _Run:
         url = _string(value)
         if url is None:
             return None
-        if (
-            _CONTROL.search(url)
-            or url_problem(url, allow_loopback_http=False, is_base=False)
-            or len(url) > 2048
-        ):
+        if _CONTROL.search(url) or url_problem(url, allow_loopback_http=False, is_base=False) or len(url) > 2048:
             self.repair(rule)
             return None
         return url
@@ -375,15 +349,11 @@ class _Run:
         except FileNotFoundError:
             return None
         except OSError as error:
-            self.exclude(
-                f"providers/{folder}/logo.svg", f"unreadable logo ({error.strerror})"
-            )
+            self.exclude(f"providers/{folder}/logo.svg", f"unreadable logo ({error.strerror})")
             return None
         problems = svg_problems(data)
         if problems:
-            self.exclude(
-                f"providers/{folder}/logo.svg", f"not a safe SVG: {'; '.join(problems)}"
-            )
+            self.exclude(f"providers/{folder}/logo.svg", f"not a safe SVG: {'; '.join(problems)}")
             return None
         return data
 
@@ -395,16 +365,12 @@ class _Run:
         The first provider in folder order keeps a variable the catalogue gives several providers
         (e.g. MINIMAX_API_KEY for minimax); later ones get <ID>_API_KEY, reported as renames.
         """
-        catalogue_names = {
-            candidate.key_env for candidate in candidates if candidate.key_env
-        }
+        catalogue_names = {candidate.key_env for candidate in candidates if candidate.key_env}
         taken = {env for env in self.hand_written.values() if env}
         for candidate in candidates:
             descriptor = candidate.descriptor
             env = candidate.key_env
-            if env is None and is_loopback_host(
-                urlsplit(descriptor["base_url"]).hostname or ""
-            ):
+            if env is None and is_loopback_host(urlsplit(descriptor["base_url"]).hostname or ""):
                 descriptor["api_key"] = None
                 continue
             if env is None:
@@ -418,9 +384,7 @@ class _Run:
             if rule:
                 new_env = _derived_env(candidate.id, taken | catalogue_names)
                 self.repair(rule)
-                self.report.renames.append(
-                    (f"{candidate.what} env {env or '(none)'}", new_env)
-                )
+                self.report.renames.append((f"{candidate.what} env {env or '(none)'}", new_env))
                 env = new_env
             assert env is not None
             taken.add(env)
@@ -439,9 +403,7 @@ class _Run:
 
     # --- models --------------------------------------------------------------------------------------
 
-    def models(
-        self, folder: str, models_dir: Path, implementation: str, base_url: str
-    ) -> list[dict[str, Any]]:
+    def models(self, folder: str, models_dir: Path, implementation: str, base_url: str) -> list[dict[str, Any]]:
         models: dict[str, dict[str, Any]] = {}
         for model_id, path in _model_files(models_dir):
             what = f"providers/{folder}/models/{model_id}"
@@ -455,9 +417,7 @@ class _Run:
             models[model_id] = model
         return [models[model_id] for model_id in sorted(models)]
 
-    def model(
-        self, what: str, model_id: str, path: Path, implementation: str, base_url: str
-    ) -> dict[str, Any] | None:
+    def model(self, what: str, model_id: str, path: Path, implementation: str, base_url: str) -> dict[str, Any] | None:
         problem = _model_id_problem(model_id)
         if problem:
             self.exclude(what, problem)
@@ -476,21 +436,13 @@ class _Run:
             return None
 
         modalities = _table(toml.get("modalities"))
-        inputs = (
-            _strings(modalities.get("input")) if "input" in modalities else ["text"]
-        )
-        outputs = (
-            _strings(modalities.get("output")) if "output" in modalities else ["text"]
-        )
+        inputs = _strings(modalities.get("input")) if "input" in modalities else ["text"]
+        outputs = _strings(modalities.get("output")) if "output" in modalities else ["text"]
         if "text" not in outputs:
-            self.exclude(
-                what, f"not a text model (outputs {', '.join(outputs) or 'nothing'})"
-            )
+            self.exclude(what, f"not a text model (outputs {', '.join(outputs) or 'nothing'})")
             return None
         if "text" not in inputs:
-            self.exclude(
-                what, f"takes no text input (inputs {', '.join(inputs) or 'nothing'})"
-            )
+            self.exclude(what, f"takes no text input (inputs {', '.join(inputs) or 'nothing'})")
             return None
 
         limit = _table(toml.get("limit"))
@@ -517,9 +469,7 @@ class _Run:
             "display_name": self.display_name(toml.get("name"), fallback=model_id),
             "context_window": context,
             "max_output_tokens": output,
-            "attachments": _FlowList(
-                kind for kind in _ATTACHMENT_ORDER if kind in inputs
-            ),
+            "attachments": _FlowList(kind for kind in _ATTACHMENT_ORDER if kind in inputs),
         }
         pricing = self.pricing(toml.get("cost"))
         if pricing is not None:
@@ -543,11 +493,7 @@ class _Run:
         seen: list[str] = []
         while "base_model" in toml:
             base_name = toml["base_model"]
-            if (
-                not isinstance(base_name, str)
-                or not _BASE_MODEL.match(base_name)
-                or ".." in base_name
-            ):
+            if not isinstance(base_name, str) or not _BASE_MODEL.match(base_name) or ".." in base_name:
                 return None, f"base_model {base_name!r} is not a <lab>/<model> name"
             if base_name in seen or len(seen) >= _BASE_MODEL_DEPTH:
                 return (
@@ -562,11 +508,7 @@ class _Run:
             for dotted in omit if isinstance(omit, list) else []:
                 if isinstance(dotted, str):
                     base = _without(base, dotted.split("."))
-            own = {
-                key: value
-                for key, value in toml.items()
-                if key not in ("base_model", "base_model_omit")
-            }
+            own = {key: value for key, value in toml.items() if key not in ("base_model", "base_model_omit")}
             toml = _merged(base, own)
         return toml, ""
 
@@ -586,21 +528,11 @@ class _Run:
 
     def reasoning(self, options: Any) -> dict[str, Any]:
         """Effort levels when the model offers them, else a token budget, else reasoning without control."""
-        entries = (
-            [entry for entry in options if isinstance(entry, dict)]
-            if isinstance(options, list)
-            else []
-        )
+        entries = [entry for entry in options if isinstance(entry, dict)] if isinstance(options, list) else []
         for entry in entries:
             if entry.get("type") == "effort":
                 values = _strings(entry.get("values"))
-                efforts = list(
-                    dict.fromkeys(
-                        value
-                        for value in values
-                        if _EFFORT.match(value) and value != "null"
-                    )
-                )
+                efforts = list(dict.fromkeys(value for value in values if _EFFORT.match(value) and value != "null"))
                 if len(efforts) != len(values):
                     self.repair("reasoning_efforts_filtered")
                 if efforts:
@@ -647,9 +579,7 @@ def _model_files(models_dir: Path) -> Iterator[tuple[str, Path]]:
     if not models_dir.is_dir():
         return
     for directory, subdirectories, files in os.walk(models_dir):
-        subdirectories[:] = sorted(
-            name for name in subdirectories if not name.startswith(".")
-        )
+        subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
         relative = os.path.relpath(directory, models_dir)
         prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
         for name in sorted(files):
@@ -680,10 +610,7 @@ def _served_elsewhere(override: Any, implementation: str, base_url: str) -> str 
     if not isinstance(override, dict):
         return None
     npm = _string(override.get("npm"))
-    if (
-        npm is not None
-        and _IMPLEMENTATION_BY_NPM.get(npm, "openai_compatible") != implementation
-    ):
+    if npm is not None and _IMPLEMENTATION_BY_NPM.get(npm, "openai_compatible") != implementation:
         return f"served through another API than its provider's ({npm})"
     api = _string(override.get("api"))
     if api is not None and api.rstrip("/") != base_url:
@@ -747,11 +674,7 @@ def _string(value: Any) -> str | None:
 
 
 def _strings(value: Any) -> list[str]:
-    return (
-        [item for item in value if isinstance(item, str)]
-        if isinstance(value, list)
-        else []
-    )
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _table(value: Any) -> dict[str, Any]:
@@ -760,12 +683,7 @@ def _table(value: Any) -> dict[str, Any]:
 
 def _price(value: Any) -> float | None:
     """A finite, non-negative price as a float; + 0.0 turns -0.0 into 0.0, so a price always prints the same."""
-    if (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value >= 0
-    ):
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0:
         return float(value) + 0.0
     return None
 
@@ -800,10 +718,7 @@ _Dumper.add_representer(_FlowList, _represent_flow_list)
 
 
 def _render(candidate: _Candidate) -> bytes:
-    folder = "".join(
-        char if char.isprintable() else f"\\x{ord(char):02x}"
-        for char in candidate.folder
-    )
+    folder = "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in candidate.folder)
     header = f"{HEADER_PREFIX} (providers/{folder}); re-run `python -m codegen import-models-dev` instead of editing.\n"
     # safe_dump quotes strings that YAML 1.1 would read as booleans, numbers or null ("yes", "1.0", "~").
     body = yaml.dump(
@@ -824,12 +739,8 @@ def _write_registry(
     report: ImportReport,
 ) -> None:
     """Write what changed, leave identical files alone, remove earlier imported files now gone."""
-    wanted: dict[str, bytes] = {
-        f"providers/{provider_id}.yaml": data for provider_id, data in documents.items()
-    }
-    wanted.update(
-        {f"logos/{provider_id}.svg": data for provider_id, data in logos.items()}
-    )
+    wanted: dict[str, bytes] = {f"providers/{provider_id}.yaml": data for provider_id, data in documents.items()}
+    wanted.update({f"logos/{provider_id}.svg": data for provider_id, data in logos.items()})
     try:
         for folder in ("providers", "logos"):
             (out / folder).mkdir(parents=True, exist_ok=True)
@@ -848,9 +759,7 @@ def _write_registry(
                 (out / relative).unlink()
                 report.files_removed.append(relative)
     except OSError as error:
-        raise ImporterError(
-            f"cannot write {error.filename or out}: {error.strerror}"
-        ) from error
+        raise ImporterError(f"cannot write {error.filename or out}: {error.strerror}") from error
 
 
 def _hand_written_key_variables(out: Path) -> dict[str, str | None]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import keyword
+from functools import lru_cache
 from dataclasses import dataclass
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 from .schema import descriptor_schema
@@ -46,10 +48,27 @@ PyValue = str | PyCall | PyList | PyDict  # str: a literal's Python source
 
 
 def python_literal(value: Any) -> str:
-    """Python source for a scalar: repr is exact for str, int, float, bool and None."""
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    """Python source for a scalar, as black writes it: repr (exact for str, int, float, bool
+    and None), with black's preference for double quotes."""
+    if isinstance(value, str):
+        return _string_literal(value)
+    if isinstance(value, (int, float, bool)) or value is None:
         return repr(value)
     raise TypeError(f"not a scalar: {value!r}")
+
+
+@lru_cache(maxsize=65536)
+def _string_literal(text: str) -> str:
+    """repr's escapes with black's choice of quotes (black.strings.normalize_string_quotes):
+    double quotes unless they need more backslashes than single quotes would."""
+    single, double = text.count("'"), text.count('"')
+    if not single and not double:
+        return '"' + repr(text)[1:-1] + '"'
+    if double and (not single or double > single):
+        return repr(text)  # repr picks single quotes here, as black would keep them
+    if single and not double:
+        return repr(text)  # repr picks double quotes itself
+    return '"' + "".join('\\"' if char == '"' else repr(char)[1:-1] for char in text) + '"'
 
 
 def _resolve(schema: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
@@ -62,33 +81,50 @@ def _resolve(schema: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     return None, schema
 
 
-def _python_value(value: Any, schema: dict[str, Any]) -> PyValue:
-    class_name, schema = _resolve(schema)
-    if value is None:
-        return "None"
+Converter = Callable[[Any], PyValue]
+_converters: dict[int, Converter] = {}
+
+
+def _converter(schema: dict[str, Any]) -> Converter:
+    """A function from a value the schema describes to its PyValue, built once per schema
+    node so that large registries do not walk the schema again for every value."""
+    key = id(schema)
+    if key not in _converters:
+        _converters[key] = _build_converter(schema)
+    return _converters[key]
+
+
+def _build_converter(schema: dict[str, Any]) -> Converter:
+    class_name, resolved = _resolve(schema)
+    kind = resolved.get("type")
+
+    def nullable(convert: Converter) -> Converter:
+        return lambda value: "None" if value is None else convert(value)
+
     if class_name is not None:
-        return python_call(class_name, value, schema)
-    if schema.get("type") == "array":
-        return PyList(tuple(_python_value(item, schema["items"]) for item in value))
-    if schema.get("type") == "object":
-        return PyDict(
-            tuple(
-                (python_literal(key), python_literal(item))
-                for key, item in value.items()
+        name: str = class_name
+        fields = [(field, _converter(field_schema)) for field, field_schema in resolved["properties"].items()]
+        return nullable(
+            lambda value: PyCall(
+                name,
+                tuple((field, convert(value[field])) for field, convert in fields if field in value),
             )
         )
-    if schema.get("type") == "number":
+    if kind == "array":
+        items = resolved["items"]
+        return nullable(lambda value: PyList(tuple(_converter(items)(item) for item in value)))
+    if kind == "object":
+        return nullable(lambda value: PyDict(tuple((python_literal(k), python_literal(v)) for k, v in value.items())))
+    if kind == "number":
         # The generated field is a float; an integer in YAML (`3`) becomes 3.0.
-        return python_literal(float(value))
-    return python_literal(value)
+        return nullable(lambda value: python_literal(float(value)))
+    return python_literal
 
 
-def python_call(
-    class_name: str, value: dict[str, Any], schema: dict[str, Any]
-) -> PyCall:
+def python_call(class_name: str, value: dict[str, Any], schema: dict[str, Any]) -> PyCall:
     """A dataclass constructor for value, arguments in the schema's property order."""
     arguments = tuple(
-        (name, _python_value(value[name], property_schema))
+        (name, _converter(property_schema)(value[name]))
         for name, property_schema in schema["properties"].items()
         if name in value
     )
@@ -152,9 +188,7 @@ class ProviderIR:
 @dataclass(frozen=True)
 class RegistryIR:
     providers: tuple[ProviderIR, ...]  # in display order
-    model_sql_rows: tuple[
-        tuple[str, ...], ...
-    ]  # every provider's models, in display order
+    model_sql_rows: tuple[tuple[str, ...], ...]  # every provider's models, in display order
 
 
 def _sort_key(descriptor: Descriptor) -> tuple[int, str, str]:
@@ -169,9 +203,7 @@ def _sort_key(descriptor: Descriptor) -> tuple[int, str, str]:
 
 def build_ir(descriptors: list[Descriptor]) -> RegistryIR:
     ordered = sorted(descriptors, key=_sort_key)
-    providers = tuple(
-        _provider_ir(descriptor, rank) for rank, descriptor in enumerate(ordered)
-    )
+    providers = tuple(_provider_ir(descriptor, rank) for rank, descriptor in enumerate(ordered))
     model_rows = tuple(row for provider in providers for row in provider.model_sql_rows)
     return RegistryIR(providers, model_rows)
 
@@ -213,9 +245,7 @@ def _provider_ir(descriptor: Descriptor, rank: int) -> ProviderIR:
         imports=tuple(sorted(_class_names(constructor))),
         requires_api_key=api_key is not None,
         sql_row=tuple(sql_literal(item) for item in provider_row),
-        model_sql_rows=tuple(
-            _model_sql_row(provider_id, model) for model in value["default_models"]
-        ),
+        model_sql_rows=tuple(_model_sql_row(provider_id, model) for model in value["default_models"]),
         key_form=key_form,
         logo={
             "svg": logo_file,
@@ -228,9 +258,7 @@ def _provider_ir(descriptor: Descriptor, rank: int) -> ProviderIR:
 
 def _class_names(value: PyValue) -> set[str]:
     if isinstance(value, PyCall):
-        return {value.class_name}.union(
-            *(_class_names(argument) for _, argument in value.arguments)
-        )
+        return {value.class_name}.union(*(_class_names(argument) for _, argument in value.arguments))
     if isinstance(value, PyList):
         return set().union(*(_class_names(item) for item in value.items))
     return set()
@@ -258,9 +286,7 @@ def _model_sql_row(provider_id: str, model: dict[str, Any]) -> tuple[str, ...]:
 
 def monogram_svg(display_name: str) -> bytes:
     """A fallback logo: the name's initials in a circle."""
-    words = [
-        word for word in display_name.replace("(", " ").split() if word[:1].isalnum()
-    ]
+    words = [word for word in display_name.replace("(", " ").split() if word[:1].isalnum()]
     initials = "".join(word[0] for word in words[:2]).upper() or "?"
     text = initials.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return (

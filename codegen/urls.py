@@ -15,9 +15,7 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def url_problem(
-    url: str, *, allow_loopback_http: bool, is_base: bool
-) -> tuple[str, str] | None:
+def url_problem(url: str, *, allow_loopback_http: bool, is_base: bool) -> tuple[str, str] | None:
     """(diagnostic code, message) for the first thing wrong with url, or None."""
     if any(char.isspace() for char in url):
         return "E307", f"{url!r} is not a valid URL (it contains white space)"

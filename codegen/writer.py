@@ -32,9 +32,7 @@ def read_tree(root: Path) -> dict[str, bytes]:
     if not root.is_dir():
         return files
     for directory, subdirectories, names in os.walk(root):
-        subdirectories[:] = sorted(
-            name for name in subdirectories if name not in _IGNORED_DIRS
-        )
+        subdirectories[:] = sorted(name for name in subdirectories if name not in _IGNORED_DIRS)
         for name in names:
             path = Path(directory, name)
             files[path.relative_to(root).as_posix()] = path.read_bytes()
@@ -61,9 +59,7 @@ def write_tree(out_dir: Path, files: dict[str, bytes]) -> WriteSummary:
     recover(out_dir)
     existing = read_tree(out_dir)
     summary = WriteSummary(
-        written=sorted(
-            path for path, data in files.items() if existing.get(path) != data
-        ),
+        written=sorted(path for path, data in files.items() if existing.get(path) != data),
         removed=sorted(path for path in existing if path not in files),
         unchanged=sum(1 for path, data in files.items() if existing.get(path) == data),
     )
@@ -80,10 +76,7 @@ def write_tree(out_dir: Path, files: dict[str, bytes]) -> WriteSummary:
             if existing.get(relative) == data:
                 _link_or_copy(out_dir / relative, target)
             else:
-                with open(target, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                target.write_bytes(data)
         if out_dir.exists():
             os.rename(out_dir, backup)
         os.rename(staging, out_dir)

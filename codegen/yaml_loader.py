@@ -9,7 +9,8 @@ plain JSON-like value ourselves, so every rule can point at the offending node.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -24,9 +25,10 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 JsonPath = tuple[str | int, ...]
 
 _TAG = "tag:yaml.org,2002:"
-_PLAIN_TAGS = {
-    _TAG + name for name in ("str", "int", "float", "bool", "null", "seq", "map")
-}
+_STR = _TAG + "str"
+_INT = _TAG + "int"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PLAIN_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "seq", "map")}
 _NON_STRING_HINT = {
     _TAG + "bool": "a boolean",
     _TAG + "int": "an integer",
@@ -44,31 +46,53 @@ MAX_EXPANDED_NODES = 250_000
 class Position:
     line: int  # 1-based
     column: int  # 1-based
-    # For scalars: how YAML read the text, used to explain surprises such as `yes`.
+    # For scalars that are not strings: their text, and what YAML read it as, to explain
+    # surprises such as `yes` (a boolean) or `2024-01-01` (a date).
     source_text: str | None = None
     read_as: str | None = None
 
 
 @dataclass
 class LoadedDocument:
-    """A descriptor's value plus where each part of it sits in the file."""
+    """A descriptor's value plus its YAML node tree, which knows where each part sits.
+
+    Positions are looked up only when a diagnostic needs one: recording them for every
+    node up front would cost more than the rest of loading.
+    """
 
     path: str
     value: dict[str, Any]
-    value_positions: dict[JsonPath, Position] = field(default_factory=dict)
-    key_positions: dict[JsonPath, Position] = field(default_factory=dict)
+    root: Node
 
     def position_of(self, path: JsonPath, *, key: bool = False) -> Position:
-        """The closest known position for path (falling back to its parents)."""
-        table = self.key_positions if key else self.value_positions
-        probe = tuple(path)
-        while probe:
-            if probe in table:
-                return table[probe]
-            if not key and probe in self.key_positions:
-                return self.key_positions[probe]
-            probe = probe[:-1]
-        return self.value_positions.get((), Position(1, 1))
+        """Where path's value (or, with key=True, its key) is; the nearest parent if absent."""
+        node, key_node = self.root, None
+        for part in path:
+            child = _child(node, part)
+            if child is None:
+                break
+            key_node, node = child
+        else:
+            if key and key_node is not None:
+                return _pos(key_node)
+            if isinstance(node, ScalarNode) and node.tag in _NON_STRING_HINT:
+                position = _pos(node)
+                position.source_text, position.read_as = (
+                    node.value,
+                    _NON_STRING_HINT[node.tag],
+                )
+                return position
+        return _pos(node)
+
+
+def _child(node: Node, part: str | int) -> tuple[Node | None, Node] | None:
+    if isinstance(node, MappingNode) and isinstance(part, str):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == part:
+                return key_node, value_node
+    if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return None, node.value[part]
+    return None
 
 
 def _pos(node: Node) -> Position:
@@ -81,102 +105,91 @@ class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
-        self.value_positions: dict[JsonPath, Position] = {}
-        self.key_positions: dict[JsonPath, Position] = {}
         self._scalars = SafeConstructor()
 
-    def error(self, at: Position, code: str, message: str) -> None:
-        self.diagnostics.append(
-            Diagnostic(self.path, at.line, at.column, code, message)
-        )
-
-    def build(self, node: Node, path: JsonPath) -> Any:
+    def error(self, node: Node, code: str, message: str) -> None:
         at = _pos(node)
-        self.value_positions[path] = at
-        if node.tag not in _PLAIN_TAGS and node.tag not in _NON_STRING_HINT:
+        self.diagnostics.append(Diagnostic(self.path, at.line, at.column, code, message))
+
+    def build(self, node: Node) -> Any:
+        tag = node.tag
+        if tag == _STR and type(node) is ScalarNode:
+            self._check_string(node.value, node)
+            return node.value
+        if tag not in _PLAIN_TAGS and tag not in _NON_STRING_HINT:
             self.error(
-                at,
+                node,
                 "E105",
-                f"unsupported YAML tag {_short_tag(node.tag)}; descriptors hold plain data only",
+                f"unsupported YAML tag {_short_tag(tag)}; descriptors hold plain data only",
             )
             return None
         if isinstance(node, MappingNode):
-            return self._mapping(node, path)
+            return self._mapping(node)
         if isinstance(node, SequenceNode):
-            return [
-                self.build(item, path + (index,))
-                for index, item in enumerate(node.value)
-            ]
+            return [self.build(item) for item in node.value]
         assert isinstance(node, ScalarNode)
-        return self._scalar(node, at)
+        return self._scalar(node)
 
-    def _mapping(self, node: MappingNode, path: JsonPath) -> dict[str, Any]:
+    def _mapping(self, node: MappingNode) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        first_seen: dict[str, Position] = {}
+        first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key_at = _pos(key_node)
             if key_node.tag == _TAG + "merge":
                 self.error(
-                    key_at,
+                    key_node,
                     "E105",
                     "merge keys (<<) are not supported; write the keys out",
                 )
                 continue
-            if not isinstance(key_node, ScalarNode) or key_node.tag != _TAG + "str":
-                shown = (
-                    key_node.value
-                    if isinstance(key_node, ScalarNode)
-                    else "a collection"
-                )
+            if not isinstance(key_node, ScalarNode) or key_node.tag != _STR:
+                shown = key_node.value if isinstance(key_node, ScalarNode) else "a collection"
                 what = _NON_STRING_HINT.get(key_node.tag, "not a string")
                 self.error(
-                    key_at,
+                    key_node,
                     "E203",
                     f"key {shown!r} is read as {what}; quote it to make it a string key",
                 )
                 continue
             key = key_node.value
-            if key in first_seen:
+            if key in first_line:
                 self.error(
-                    key_at,
+                    key_node,
                     "E104",
-                    f"duplicate key {key!r} (first defined at line {first_seen[key].line});"
+                    f"duplicate key {key!r} (first defined at line {first_line[key]});"
                     " YAML would silently keep only the last one",
                 )
                 continue
-            first_seen[key] = key_at
-            self._check_string(key, key_at)
-            self.key_positions[path + (key,)] = key_at
-            result[key] = self.build(value_node, path + (key,))
+            first_line[key] = key_node.start_mark.line + 1
+            self._check_string(key, key_node)
+            result[key] = self.build(value_node)
         return result
 
-    def _scalar(self, node: ScalarNode, at: Position) -> Any:
-        tag = node.tag
-        if tag == _TAG + "str":
-            self._check_string(node.value, at)
-            return node.value
-        at.source_text = node.value
-        at.read_as = _NON_STRING_HINT.get(tag)
+    def _scalar(self, node: ScalarNode) -> Any:
+        # Plain decimal integers are most of a registry's non-string scalars.
+        if node.tag == _INT and node.value.isdigit() and node.value.isascii():
+            return int(node.value)
         try:
             value = self._scalars.construct_object(node)
         except (ConstructorError, ValueError) as error:
-            self.error(at, "E204", f"cannot read {node.value!r}: {error}")
+            self.error(node, "E204", f"cannot read {node.value!r}: {error}")
             return None
         if isinstance(value, float) and not math.isfinite(value):
             self.error(
-                at,
+                node,
                 "E106",
                 f"{node.value!r} is not a finite number; .nan and .inf are refused",
             )
             return None
         return value
 
-    def _check_string(self, text: str, at: Position) -> None:
+    def _check_string(self, text: str, node: Node) -> None:
+        if text.isascii() and "\x00" not in text:
+            return
         if "\x00" in text:
-            self.error(at, "E109", "NUL characters are not allowed in strings")
-        elif any("\ud800" <= char <= "\udfff" for char in text):
+            self.error(node, "E109", "NUL characters are not allowed in strings")
+        elif _SURROGATE.search(text):
             self.error(
-                at,
+                node,
                 "E109",
                 "lone surrogate code points are not allowed in strings (not valid UTF-8)",
             )
@@ -225,9 +238,7 @@ def _has_aliases(text: str) -> bool:
     return "*" in text and "&" in text
 
 
-def load_descriptor(
-    data: bytes, path: str
-) -> tuple[LoadedDocument | None, list[Diagnostic]]:
+def load_descriptor(data: bytes, path: str) -> tuple[LoadedDocument | None, list[Diagnostic]]:
     """Parse one descriptor file. Returns the document (None if unusable) and its problems."""
     try:
         text = data.decode("utf-8")
@@ -247,24 +258,19 @@ def load_descriptor(
     text = text.removeprefix("\ufeff")
 
     try:
-        documents = list(yaml.compose_all(text, Loader=_Loader))
+        # libyaml reads the UTF-8 bytes directly, faster than a decoded str.
+        documents = list(yaml.compose_all(data.removeprefix(b"\xef\xbb\xbf"), Loader=_Loader))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(part for part in (error.context, error.problem) if part)
-        return None, [
-            Diagnostic(path, line, column, "E102", f"YAML syntax error: {problem}")
-        ]
+        return None, [Diagnostic(path, line, column, "E102", f"YAML syntax error: {problem}")]
     except yaml.YAMLError as error:
         return None, [Diagnostic(path, 1, 1, "E102", f"YAML syntax error: {error}")]
 
     documents = [document for document in documents if document is not None]
     if not documents:
-        return None, [
-            Diagnostic(
-                path, 1, 1, "E103", "file is empty; a descriptor is a YAML mapping"
-            )
-        ]
+        return None, [Diagnostic(path, 1, 1, "E103", "file is empty; a descriptor is a YAML mapping")]
     if len(documents) > 1:
         at = _pos(documents[1])
         return None, [
@@ -292,15 +298,10 @@ def load_descriptor(
         expanded = _expanded_size(root)
         if expanded is None or expanded > MAX_EXPANDED_NODES:
             why = (
-                "an alias refers to itself"
-                if expanded is None
-                else f"aliases expand past {MAX_EXPANDED_NODES:,} nodes"
+                "an alias refers to itself" if expanded is None else f"aliases expand past {MAX_EXPANDED_NODES:,} nodes"
             )
             return None, [Diagnostic(path, 1, 1, "E107", f"refused: {why}")]
 
     builder = _Builder(path)
-    value = builder.build(root, ())
-    document = LoadedDocument(
-        path, value, builder.value_positions, builder.key_positions
-    )
-    return document, builder.diagnostics
+    value = builder.build(root)
+    return LoadedDocument(path, value, root), builder.diagnostics

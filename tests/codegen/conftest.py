@@ -62,9 +62,7 @@ def make_registry(tmp_path: Path) -> RegistryFactory:
     return make
 
 
-def run_codegen(
-    *args: str, cwd: Path = PROJECT_ROOT
-) -> subprocess.CompletedProcess[str]:
+def run_codegen(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "codegen", *args],
         cwd=cwd,

@@ -19,12 +19,8 @@ def scenarios() -> list[Path]:
 
 def main() -> None:
     for scenario in scenarios():
-        summary = write_tree(
-            scenario / "expected", compile_registry(scenario / "registry")
-        )
-        print(
-            f"{scenario.name}: {len(summary.written)} written, {len(summary.removed)} removed"
-        )
+        summary = write_tree(scenario / "expected", compile_registry(scenario / "registry"))
+        print(f"{scenario.name}: {len(summary.written)} written, {len(summary.removed)} removed")
 
 
 if __name__ == "__main__":

@@ -19,9 +19,7 @@ def acme(old: str, new: str) -> str:
     return ACME.replace(old, new, 1)
 
 
-ACME_WITH_LOGO = acme(
-    "default_models:", "logo:\n  svg: logos/acme.svg\ndefault_models:"
-)
+ACME_WITH_LOGO = acme("default_models:", "logo:\n  svg: logos/acme.svg\ndefault_models:")
 
 
 @dataclass
@@ -40,18 +38,12 @@ ENV_DUPLICATE = ACME.replace("id: acme", "id: other").replace("Acme AI", "Other"
 CASES = {
     "stray-file": Case("E003", {"acme": ACME}, 0, stray_files=("notes.yml",)),
     "not-utf8": Case("E101", {"acme": ACME}, 2, 20),
-    "yaml-syntax": Case(
-        "E102", {"acme": acme('  - "context length"', "  - [unclosed")}, 11
-    ),
+    "yaml-syntax": Case("E102", {"acme": acme('  - "context length"', "  - [unclosed")}, 11),
     "not-a-mapping": Case("E103", {"acme": "- just\n- a list\n"}, 1, 1),
     "empty-file": Case("E103", {"acme": "# nothing\n"}, 1, 1, "empty"),
     "duplicate-key": Case(
         "E104",
-        {
-            "acme": acme(
-                "display_name: Acme AI", "display_name: Acme AI\ndisplay_name: Acme"
-            )
-        },
+        {"acme": acme("display_name: Acme AI", "display_name: Acme AI\ndisplay_name: Acme")},
         3,
         1,
         "first defined at line 2",
@@ -99,9 +91,7 @@ CASES = {
         1,
         "expand",
     ),
-    "recursive-alias": Case(
-        "E107", {"acme": ACME + "loop: &loop [*loop]\n"}, 1, 1, "refers to itself"
-    ),
+    "recursive-alias": Case("E107", {"acme": ACME + "loop: &loop [*loop]\n"}, 1, 1, "refers to itself"),
     "multiple-documents": Case("E108", {"acme": ACME + "---\nid: again\n"}, 23, 1),
     "nul-character": Case(
         "E109",
@@ -151,27 +141,19 @@ CASES = {
     ),
     "bad-enum": Case(
         "E204",
-        {
-            "acme": acme(
-                "implementation: openai_compatible", "implementation: openai_compatibel"
-            )
-        },
+        {"acme": acme("implementation: openai_compatible", "implementation: openai_compatibel")},
         4,
         17,
         "did you mean 'openai_compatible'",
     ),
-    "bad-attachment": Case(
-        "E204", {"acme": acme("[text, image, webpage]", "[text, video]")}, 18, 25
-    ),
+    "bad-attachment": Case("E204", {"acme": acme("[text, image, webpage]", "[text, video]")}, 18, 25),
     "negative-price": Case(
         "E204",
         {"acme": acme("input_per_million: 1.5", "input_per_million: -1")},
         20,
         26,
     ),
-    "bad-env-name": Case(
-        "E204", {"acme": acme("env: ACME_API_KEY", "env: acme-key")}, 6, 8
-    ),
+    "bad-env-name": Case("E204", {"acme": acme("env: ACME_API_KEY", "env: acme-key")}, 6, 8),
     "empty-patterns": Case(
         "E204",
         {
@@ -183,15 +165,9 @@ CASES = {
         9,
         25,
     ),
-    "id-not-stem": Case(
-        "E301", {"acme": acme("id: acme", "id: acme-ai")}, 1, 5, "file name 'acme'"
-    ),
-    "duplicate-id": Case(
-        "E302", {"acme": ACME, "zeta": ACME.replace("ACME_API_KEY", "ZETA_KEY")}, 1, 5
-    ),
-    "duplicate-env": Case(
-        "E303", {"acme": ACME, "other": ENV_DUPLICATE}, 6, 8, "ACME_API_KEY"
-    ),
+    "id-not-stem": Case("E301", {"acme": acme("id: acme", "id: acme-ai")}, 1, 5, "file name 'acme'"),
+    "duplicate-id": Case("E302", {"acme": ACME, "zeta": ACME.replace("ACME_API_KEY", "ZETA_KEY")}, 1, 5),
+    "duplicate-env": Case("E303", {"acme": ACME, "other": ENV_DUPLICATE}, 6, 8, "ACME_API_KEY"),
     "duplicate-model": Case(
         "E304",
         {"acme": ACME + ACME[ACME.index("  - id: acme-large") :]},
@@ -205,9 +181,7 @@ CASES = {
         17,
         24,
     ),
-    "model-separator": Case(
-        "E306", {"acme": acme("- id: acme-large", "- id: acme::large")}, 14, 9
-    ),
+    "model-separator": Case("E306", {"acme": acme("- id: acme-large", "- id: acme::large")}, 14, 9),
     "not-a-url": Case(
         "E307",
         {"acme": acme("https://api.acme.example/v1", "api.acme.example/v1")},
@@ -216,11 +190,7 @@ CASES = {
     ),
     "bad-port": Case(
         "E307",
-        {
-            "acme": acme(
-                "https://api.acme.example/v1", "https://api.acme.example:99999/v1"
-            )
-        },
+        {"acme": acme("https://api.acme.example/v1", "https://api.acme.example:99999/v1")},
         3,
         11,
     ),
@@ -239,11 +209,7 @@ CASES = {
     ),
     "credentials-in-url": Case(
         "E309",
-        {
-            "acme": acme(
-                "https://api.acme.example/v1", "https://me:secret@api.acme.example/v1"
-            )
-        },
+        {"acme": acme("https://api.acme.example/v1", "https://me:secret@api.acme.example/v1")},
         3,
         11,
     ),
@@ -254,9 +220,7 @@ CASES = {
         14,
         8,
         "<script>",
-        logos={
-            "acme.svg": SAFE_SVG.replace("</svg>", "<script>alert(1)</script></svg>")
-        },
+        logos={"acme.svg": SAFE_SVG.replace("</svg>", "<script>alert(1)</script></svg>")},
     ),
     "svg-foreign-object": Case(
         "E311",
@@ -280,11 +244,7 @@ CASES = {
         14,
         8,
         "external reference",
-        logos={
-            "acme.svg": SAFE_SVG.replace(
-                "</svg>", '<image href="https://evil.example/x.png"/></svg>'
-            )
-        },
+        logos={"acme.svg": SAFE_SVG.replace("</svg>", '<image href="https://evil.example/x.png"/></svg>')},
     ),
     "svg-javascript": Case(
         "E311",
@@ -292,11 +252,7 @@ CASES = {
         14,
         8,
         "javascript",
-        logos={
-            "acme.svg": SAFE_SVG.replace(
-                "</svg>", '<a href="javascript:alert(1)"/></svg>'
-            )
-        },
+        logos={"acme.svg": SAFE_SVG.replace("</svg>", '<a href="javascript:alert(1)"/></svg>')},
     ),
     "svg-css-url": Case(
         "E311",
@@ -304,11 +260,7 @@ CASES = {
         14,
         8,
         "url(",
-        logos={
-            "acme.svg": SAFE_SVG.replace(
-                "<circle", '<circle style="fill:url(https://evil.example/p)"'
-            )
-        },
+        logos={"acme.svg": SAFE_SVG.replace("<circle", '<circle style="fill:url(https://evil.example/p)"')},
     ),
     "svg-not-svg": Case(
         "E311",
@@ -336,17 +288,11 @@ CASES = {
     ),
     "reasoning-without-efforts": Case(
         "E312",
-        {
-            "acme": acme(
-                "    pricing:", "    reasoning:\n      mode: effort\n    pricing:"
-            )
-        },
+        {"acme": acme("    pricing:", "    reasoning:\n      mode: effort\n    pricing:")},
         20,
         7,
     ),
-    "credential-header": Case(
-        "E313", {"acme": ACME + "headers:\n  X-Api-Key: secret\n"}, 23, 3
-    ),
+    "credential-header": Case("E313", {"acme": ACME + "headers:\n  X-Api-Key: secret\n"}, 23, 3),
 }
 
 
@@ -362,9 +308,7 @@ def _write_case(case: Case, make_registry: RegistryFactory) -> Path:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_each_broken_descriptor_is_refused_where_it_is_broken(
-    name: str, make_registry: RegistryFactory
-) -> None:
+def test_each_broken_descriptor_is_refused_where_it_is_broken(name: str, make_registry: RegistryFactory) -> None:
     case = CASES[name]
     registry = _write_case(case, make_registry)
     diagnostics = validate_registry(registry).diagnostics
@@ -387,9 +331,7 @@ def test_every_code_has_a_case() -> None:
 def test_every_problem_in_every_file_is_reported_at_once(
     make_registry: RegistryFactory,
 ) -> None:
-    broken = acme("display_name: Acme AI", "display_name: yes").replace(
-        "context_window: 131072", "context_window: -1"
-    )
+    broken = acme("display_name: Acme AI", "display_name: yes").replace("context_window: 131072", "context_window: -1")
     registry = make_registry(
         {
             "acme": broken,
@@ -405,12 +347,8 @@ def test_every_problem_in_every_file_is_reported_at_once(
     }
 
 
-@pytest.mark.parametrize(
-    "name", ["yes-is-boolean", "alias-bomb", "python-tag", "not-utf8", "svg-script"]
-)
-def test_cli_prints_file_line_column_diagnostics_without_traceback(
-    name: str, make_registry: RegistryFactory
-) -> None:
+@pytest.mark.parametrize("name", ["yes-is-boolean", "alias-bomb", "python-tag", "not-utf8", "svg-script"])
+def test_cli_prints_file_line_column_diagnostics_without_traceback(name: str, make_registry: RegistryFactory) -> None:
     case = CASES[name]
     registry = _write_case(case, make_registry)
     result = run_codegen("validate", "--registry", str(registry))

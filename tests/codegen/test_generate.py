@@ -23,19 +23,11 @@ logo: {svg: logos/local.svg, invert_in_dark_mode: true}
 
 
 def mtimes(root: Path) -> dict[str, int]:
-    return {
-        str(path.relative_to(root)): path.stat().st_mtime_ns
-        for path in root.rglob("*")
-        if path.is_file()
-    }
+    return {str(path.relative_to(root)): path.stat().st_mtime_ns for path in root.rglob("*") if path.is_file()}
 
 
-def test_generate_writes_every_artifact_then_rewrites_nothing(
-    make_registry: RegistryFactory, tmp_path: Path
-) -> None:
-    registry = make_registry(
-        {"acme": ACME, "local-llm": LOCAL}, {"local.svg": SAFE_SVG}
-    )
+def test_generate_writes_every_artifact_then_rewrites_nothing(make_registry: RegistryFactory, tmp_path: Path) -> None:
+    registry = make_registry({"acme": ACME, "local-llm": LOCAL}, {"local.svg": SAFE_SVG})
     out = tmp_path / "out"
     first = run_codegen("generate", "--registry", str(registry), "--out", str(out))
     assert first.returncode == 0, first.stderr
@@ -60,24 +52,13 @@ def test_generate_writes_every_artifact_then_rewrites_nothing(
     assert mtimes(out) == before
 
 
-def test_invalid_registry_leaves_output_untouched(
-    make_registry: RegistryFactory, tmp_path: Path
-) -> None:
+def test_invalid_registry_leaves_output_untouched(make_registry: RegistryFactory, tmp_path: Path) -> None:
     registry = make_registry({"acme": ACME})
     out = tmp_path / "out"
-    assert (
-        run_codegen(
-            "generate", "--registry", str(registry), "--out", str(out)
-        ).returncode
-        == 0
-    )
+    assert run_codegen("generate", "--registry", str(registry), "--out", str(out)).returncode == 0
     before_bytes, before_times = read_tree(out), mtimes(out)
-    (registry / "providers" / "acme.yaml").write_text(
-        ACME.replace("context_window: 131072", "context_window: 1")
-    )
-    (registry / "providers" / "new.yaml").write_text(
-        ACME.replace("id: acme", "id: new")
-    )
+    (registry / "providers" / "acme.yaml").write_text(ACME.replace("context_window: 131072", "context_window: 1"))
+    (registry / "providers" / "new.yaml").write_text(ACME.replace("id: acme", "id: new"))
     result = run_codegen("generate", "--registry", str(registry), "--out", str(out))
     assert result.returncode == 1
     assert "error[E305]" in result.stdout and "error[E301]" not in result.stdout
@@ -89,25 +70,13 @@ def test_invalid_registry_leaves_output_untouched(
 def test_a_removed_provider_disappears_and_an_added_one_reaches_every_artifact(
     make_registry: RegistryFactory, tmp_path: Path
 ) -> None:
-    registry = make_registry(
-        {"acme": ACME, "local-llm": LOCAL}, {"local.svg": SAFE_SVG}
-    )
+    registry = make_registry({"acme": ACME, "local-llm": LOCAL}, {"local.svg": SAFE_SVG})
     out = tmp_path / "out"
-    assert (
-        run_codegen(
-            "generate", "--registry", str(registry), "--out", str(out)
-        ).returncode
-        == 0
-    )
+    assert run_codegen("generate", "--registry", str(registry), "--out", str(out)).returncode == 0
     (registry / "providers" / "local-llm.yaml").unlink()
     zeta = ACME.replace("acme", "zeta").replace("Acme", "Zeta").replace("ACME", "ZETA")
     (registry / "providers" / "zeta.yaml").write_text(zeta)
-    assert (
-        run_codegen(
-            "generate", "--registry", str(registry), "--out", str(out)
-        ).returncode
-        == 0
-    )
+    assert run_codegen("generate", "--registry", str(registry), "--out", str(out)).returncode == 0
     files = read_tree(out)
     assert "providers/local_llm.py" not in files and "logos/local-llm.svg" not in files
     assert b"zeta" in files["providers/zeta.py"]
@@ -116,34 +85,21 @@ def test_a_removed_provider_disappears_and_an_added_one_reaches_every_artifact(
         assert b"local-llm" not in files[artifact], artifact
 
 
-def test_check_fails_with_a_diff_when_output_is_stale(
-    make_registry: RegistryFactory, tmp_path: Path
-) -> None:
+def test_check_fails_with_a_diff_when_output_is_stale(make_registry: RegistryFactory, tmp_path: Path) -> None:
     registry = make_registry({"acme": ACME})
     out = tmp_path / "out"
-    assert (
-        run_codegen(
-            "generate", "--registry", str(registry), "--out", str(out)
-        ).returncode
-        == 0
-    )
-    assert (
-        run_codegen("check", "--registry", str(registry), "--out", str(out)).returncode
-        == 0
-    )
+    assert run_codegen("generate", "--registry", str(registry), "--out", str(out)).returncode == 0
+    assert run_codegen("check", "--registry", str(registry), "--out", str(out)).returncode == 0
     (out / "providers" / "acme.py").write_text("# hand edit\n")
     result = run_codegen("check", "--registry", str(registry), "--out", str(out))
     assert result.returncode == 1
-    assert (
-        "-# hand edit" in result.stdout
-        and "+PROVIDER = ProviderDescriptor(" in result.stdout
-    )
+    assert "-# hand edit" in result.stdout and "+PROVIDER = ProviderDescriptor(" in result.stdout
     assert "error[E401]" in result.stdout
 
 
 def test_usage_errors_exit_2_and_help_exits_0(tmp_path: Path) -> None:
     missing = run_codegen("validate", "--registry", str(tmp_path / "nowhere"))
-    assert missing.returncode == 2 and "no providers/ folder" in missing.stderr
+    assert missing.returncode == 2 and "error[E001]" in missing.stderr and "no providers/ folder" in missing.stderr
     assert run_codegen("frobnicate").returncode == 2
     help_text = run_codegen("--help")
     assert help_text.returncode == 0 and "generate" in help_text.stdout
@@ -158,40 +114,23 @@ def test_empty_registry_is_an_error(make_registry: RegistryFactory) -> None:
 
 def test_unreadable_descriptor_is_reported(make_registry: RegistryFactory) -> None:
     registry = make_registry({"acme": ACME})
-    (registry / "providers" / "broken.yaml").symlink_to(
-        registry / "missing-target.yaml"
-    )
+    (registry / "providers" / "broken.yaml").symlink_to(registry / "missing-target.yaml")
     result = run_codegen("validate", "--registry", str(registry))
     assert result.returncode == 1 and "broken.yaml: error[E002]" in result.stdout
 
 
-def test_interrupted_swap_is_recovered(
-    make_registry: RegistryFactory, tmp_path: Path
-) -> None:
+def test_interrupted_swap_is_recovered(make_registry: RegistryFactory, tmp_path: Path) -> None:
     registry = make_registry({"acme": ACME})
     out = tmp_path / "out"
-    assert (
-        run_codegen(
-            "generate", "--registry", str(registry), "--out", str(out)
-        ).returncode
-        == 0
-    )
+    assert run_codegen("generate", "--registry", str(registry), "--out", str(out)).returncode == 0
     complete = read_tree(out)
     # A run killed between its two renames leaves only the previous tree, under its backup name.
     os.rename(out, tmp_path / ".out.previous-12345")
     (tmp_path / ".out.staging-12345").mkdir()
     (tmp_path / ".out.staging-12345" / "half.py").write_text("")
-    assert (
-        run_codegen(
-            "generate", "--registry", str(registry), "--out", str(out)
-        ).returncode
-        == 0
-    )
+    assert run_codegen("generate", "--registry", str(registry), "--out", str(out)).returncode == 0
     assert read_tree(out) == complete
-    assert (
-        sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".out"))
-        == []
-    )
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".out")) == []
 
 
 def test_write_tree_keeps_unchanged_files_and_removes_strays(tmp_path: Path) -> None:
@@ -199,11 +138,7 @@ def test_write_tree_keeps_unchanged_files_and_removes_strays(tmp_path: Path) -> 
     write_tree(out, {"a.txt": b"a", "sub/b.txt": b"b"})
     before = (out / "a.txt").stat().st_mtime_ns
     summary = write_tree(out, {"a.txt": b"a", "c.txt": b"c"})
-    assert (
-        summary.written == ["c.txt"]
-        and summary.removed == ["sub/b.txt"]
-        and summary.unchanged == 1
-    )
+    assert summary.written == ["c.txt"] and summary.removed == ["sub/b.txt"] and summary.unchanged == 1
     assert read_tree(out) == {"a.txt": b"a", "c.txt": b"c"}
     assert (out / "a.txt").stat().st_mtime_ns == before
 

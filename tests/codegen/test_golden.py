@@ -19,13 +19,9 @@ def test_scenario_compiles_to_its_golden_output(scenario: Path) -> None:
     expected = read_tree(scenario / "expected")
     assert sorted(actual) == sorted(expected)
     for path in sorted(actual):
-        assert actual[path].decode("utf-8") == expected[path].decode(
-            "utf-8"
-        ), f"{path} differs; run `make golden`"
+        assert actual[path].decode("utf-8") == expected[path].decode("utf-8"), f"{path} differs; run `make golden`"
 
 
 def test_compiling_twice_is_byte_identical() -> None:
     for scenario in scenarios():
-        assert compile_registry(scenario / "registry") == compile_registry(
-            scenario / "registry"
-        )
+        assert compile_registry(scenario / "registry") == compile_registry(scenario / "registry")

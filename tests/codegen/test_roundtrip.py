@@ -40,23 +40,12 @@ _counter = itertools.count()
 def yaml_string(text: str) -> str:
     """A YAML double-quoted scalar that escapes everything but printable ASCII, so no YAML
     line-break folding (NEL, U+2028, CR) can change the value on the way in."""
-    return (
-        '"'
-        + "".join(
-            c if " " <= c <= "~" and c not in '"\\' else f"\\U{ord(c):08X}"
-            for c in text
-        )
-        + '"'
-    )
+    return '"' + "".join(c if " " <= c <= "~" and c not in '"\\' else f"\\U{ord(c):08X}" for c in text) + '"'
 
 
-def _compile_and_read(
-    tmp: Path, display_name: str, model_name: str, pattern: str
-) -> dict[str, Any]:
+def _compile_and_read(tmp: Path, display_name: str, model_name: str, pattern: str) -> dict[str, Any]:
     descriptor = (
-        ACME.replace(
-            "display_name: Acme AI", f"display_name: {yaml_string(display_name)}"
-        )
+        ACME.replace("display_name: Acme AI", f"display_name: {yaml_string(display_name)}")
         .replace("display_name: Acme Large", f"display_name: {yaml_string(model_name)}")
         .replace('- "context length"', f"- {yaml_string(pattern)}")
     )
@@ -72,17 +61,11 @@ def _compile_and_read(
     finally:
         sys.path.remove(str(tmp))
 
-    forms = json.loads((tmp / package / "key_forms.json").read_text(encoding="utf-8"))[
-        "forms"
-    ]
+    forms = json.loads((tmp / package / "key_forms.json").read_text(encoding="utf-8"))["forms"]
     connection = sqlite3.connect(":memory:")
     connection.executescript((tmp / package / "seed.sql").read_text(encoding="utf-8"))
-    [(provider_name,)] = connection.execute(
-        "SELECT display_name FROM providers"
-    ).fetchall()
-    [(model_name_sql,)] = connection.execute(
-        "SELECT display_name FROM models"
-    ).fetchall()
+    [(provider_name,)] = connection.execute("SELECT display_name FROM providers").fetchall()
+    [(model_name_sql,)] = connection.execute("SELECT display_name FROM models").fetchall()
     connection.close()
     return {
         "python": (
@@ -100,9 +83,7 @@ def _compile_and_read(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(
-    display_name=descriptor_text, model_name=descriptor_text, pattern=descriptor_text
-)
+@given(display_name=descriptor_text, model_name=descriptor_text, pattern=descriptor_text)
 def test_arbitrary_unicode_round_trips_through_every_output(
     tmp_path: Path, display_name: str, model_name: str, pattern: str
 ) -> None:

@@ -20,9 +20,7 @@ SECOND_MODEL = """\
 
 
 def seed_sql(make_registry: RegistryFactory, acme_text: str) -> str:
-    return compile_registry(make_registry({"acme": acme_text}))["seed.sql"].decode(
-        "utf-8"
-    )
+    return compile_registry(make_registry({"acme": acme_text}))["seed.sql"].decode("utf-8")
 
 
 def apply(database: Path, sql: str) -> None:
@@ -56,12 +54,8 @@ def test_project_seed_applies_to_an_empty_database_twice_identically(
     first = dump(database)
     apply(database, sql)
     assert dump(database) == first
-    assert rows(
-        database, "SELECT count(*) FROM models WHERE id = 'kimi::kimi-k2-0905-preview'"
-    ) == [(1,)]
-    assert rows(
-        database, "SELECT requires_api_key FROM providers WHERE id = 'ollama'"
-    ) == [(0,)]
+    assert rows(database, "SELECT count(*) FROM models WHERE id = 'kimi::kimi-k2-0905-preview'") == [(1,)]
+    assert rows(database, "SELECT requires_api_key FROM providers WHERE id = 'ollama'") == [(0,)]
 
 
 def test_prices_are_per_token(make_registry: RegistryFactory, tmp_path: Path) -> None:
@@ -81,22 +75,16 @@ def test_reseed_from_a_changed_registry_keeps_rows_and_user_choices(
     database = tmp_path / "app.db"
     apply(database, seed_sql(make_registry, ACME + SECOND_MODEL))
     with sqlite3.connect(database) as connection:
-        connection.execute(
-            "UPDATE models SET is_hidden = 1, is_selected = 1 WHERE id = 'acme::acme-large'"
-        )
+        connection.execute("UPDATE models SET is_hidden = 1, is_selected = 1 WHERE id = 'acme::acme-large'")
         # Discovery's columns and a row only discovery knows about.
-        connection.execute(
-            "UPDATE models SET is_enabled = 0 WHERE id = 'acme::acme-small'"
-        )
+        connection.execute("UPDATE models SET is_enabled = 0 WHERE id = 'acme::acme-small'")
         connection.execute(
             "INSERT INTO models (id, provider_id, model_id, display_name, source) "
             "VALUES ('acme::found-live', 'acme', 'found-live', 'Found Live', 'api')"
         )
     connection.close()
 
-    renamed = ACME.replace(
-        "display_name: Acme Large", "display_name: Acme Large v2"
-    )  # acme-small removed
+    renamed = ACME.replace("display_name: Acme Large", "display_name: Acme Large v2")  # acme-small removed
     apply(database, seed_sql(make_registry, renamed))
 
     assert rows(
@@ -116,19 +104,13 @@ def test_reseed_from_a_changed_registry_keeps_rows_and_user_choices(
     ) == [(0, 1)]
 
 
-def test_a_removed_provider_is_kept_but_marked(
-    make_registry: RegistryFactory, tmp_path: Path
-) -> None:
+def test_a_removed_provider_is_kept_but_marked(make_registry: RegistryFactory, tmp_path: Path) -> None:
     database = tmp_path / "app.db"
-    two = make_registry(
-        {"acme": ACME, "zeta": ACME.replace("acme", "zeta").replace("ACME", "ZETA")}
-    )
+    two = make_registry({"acme": ACME, "zeta": ACME.replace("acme", "zeta").replace("ACME", "ZETA")})
     apply(database, compile_registry(two)["seed.sql"].decode())
     apply(database, seed_sql(make_registry, ACME))
     assert rows(database, "SELECT id, in_registry FROM providers ORDER BY id") == [
         ("acme", 1),
         ("zeta", 0),
     ]
-    assert rows(
-        database, "SELECT is_deprecated FROM models WHERE provider_id = 'zeta'"
-    ) == [(1,)]
+    assert rows(database, "SELECT is_deprecated FROM models WHERE provider_id = 'zeta'") == [(1,)]

@@ -13,7 +13,11 @@ from .providers import acme as _acme
 
 __all__ = ["PROVIDERS", "ApiKeys", "ProviderDescriptor", "ProviderId"]
 
-ProviderId = Literal["tricky", "local-llm", "acme"]
+ProviderId = Literal[
+    "tricky",
+    "local-llm",
+    "acme",
+]
 """The id of every provider in the registry."""
 
 ApiKeys = TypedDict(

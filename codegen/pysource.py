@@ -1,0 +1,54 @@
+"""Python source for descriptor values, laid out exactly as black lays it out.
+
+Running black over every provider module costs far more than the rest of a compile for a
+large registry (it parses everything it formats). The constructs here are few — calls with
+keyword arguments, lists, dicts and literals, each with a trailing comma — so we emit them
+in black's own layout (literals come from the IR with black's own quote normalisation). The tests check
+that black leaves every emitted module unchanged.
+"""
+
+from __future__ import annotations
+
+from .ir import PyCall, PyDict, PyList, PyValue
+
+LINE_LENGTH = 88  # black's default, which the small modules are formatted with
+_INDENT = "    "
+
+
+def format_python(source: str) -> str:
+    """black, in-process, for the module that is not laid out here (the schema's types)."""
+    import black  # only needed when that module is generated anew
+
+    return black.format_str(source, mode=black.Mode(target_versions={black.mode.TargetVersion.PY311}))
+
+
+def expression(value: PyValue, depth: int = 0) -> str:
+    """Source for value, starting at indentation depth; every collection is exploded one item
+    a line with a trailing comma, which is how black treats a "magic trailing comma"."""
+    inner = _INDENT * (depth + 1)
+    closing = _INDENT * depth
+    if isinstance(value, PyCall):
+        if not value.arguments:
+            return f"{value.class_name}()"
+        lines = "".join(f"{inner}{name}={expression(item, depth + 1)},\n" for name, item in value.arguments)
+        return f"{value.class_name}(\n{lines}{closing})"
+    if isinstance(value, PyList):
+        if not value.items:
+            return "[]"
+        lines = "".join(f"{inner}{expression(item, depth + 1)},\n" for item in value.items)
+        return f"[\n{lines}{closing}]"
+    if isinstance(value, PyDict):
+        if not value.items:
+            return "{}"
+        lines = "".join(f"{inner}{key}: {item},\n" for key, item in value.items)
+        return f"{{\n{lines}{closing}}}"
+    return value
+
+
+def import_statement(module: str, names: tuple[str, ...]) -> str:
+    """`from module import a, b` on one line when it fits, else one name a line."""
+    single = f"from {module} import {', '.join(names)}"
+    if len(single) <= LINE_LENGTH:
+        return single
+    lines = "".join(f"{_INDENT}{name},\n" for name in names)
+    return f"from {module} import (\n{lines})"
