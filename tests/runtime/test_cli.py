@@ -315,7 +315,7 @@ def test_a_stalled_server_times_out(
         KIMI,
         "hi",
         "--timeout",
-        "0.5",
+        "1.5",
         "--base-url",
         llm_server.base_url("stall", "openai"),
     )
