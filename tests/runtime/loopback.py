@@ -752,3 +752,18 @@ def serve() -> Iterator[LoopbackLLMServer]:
     """Generator for a pytest fixture: one running server, stopped afterwards."""
     with LoopbackLLMServer() as server:
         yield server
+
+
+if __name__ == "__main__":
+    # Try the CLI by hand: `python -m tests.runtime.loopback`, then in another shell
+    # MOONSHOT_API_KEY=sk-x python -m runtime chat kimi::kimi-k2-0905-preview hello --base-url URL
+    import sys
+
+    with LoopbackLLMServer() as server:
+        for wire_format in ("openai", "anthropic", "gemini"):
+            print(f"{wire_format:>9}: {server.base_url('ok', wire_format)}  (or another scenario)")
+        print("Ctrl-C to stop.", flush=True)
+        try:
+            server._thread.join()
+        except KeyboardInterrupt:
+            sys.exit(0)
