@@ -6,8 +6,11 @@ reply as typed events or through callbacks; failures are one hierarchy rooted at
 :class:`ProviderError`.
 
 Importing this package is cheap: no HTTP client, SDK, YAML or schema library is imported until
-a stream starts, and the generated registry is loaded on the first lookup.
+a stream starts, and the generated registry is loaded on the first lookup. Only lookups, keys,
+context-limit detection and the errors load eagerly; everything else loads on first use.
 """
+
+from typing import TYPE_CHECKING
 
 from ._context import detect_context_limit_error
 from ._errors import (
@@ -22,109 +25,67 @@ from ._errors import (
     RateLimitError,
     UnknownProviderError,
 )
-from ._events import (
-    ChatResult,
-    Finish,
-    FinishReason,
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-    ToolCall,
-    ToolCallDelta,
-    Usage,
-    collect,
-)
 from ._keys import KeyCheck, can_proceed, resolve_api_key
-from ._messages import (
-    AssistantMessage,
-    Attachment,
-    ImageAttachment,
-    Message,
-    PdfAttachment,
-    TextAttachment,
-    ToolResultMessage,
-    ToolSpec,
-    UserMessage,
-    WebpageAttachment,
-)
 from ._registry import ModelRef, get_provider, parse_model_id, provider_label, providers
-from ._providers import (
-    AnthropicProvider,
-    BaseOpenAICompatibleProvider,
-    ChatOptions,
-    ChatProvider,
-    GeminiProvider,
-    ReasoningRequest,
-    create_provider,
-)
 
-__all__ = [
-    "AnthropicProvider",
-    "AssistantMessage",
-    "Attachment",
-    "AuthenticationError",
-    "BadRequestError",
-    "BaseOpenAICompatibleProvider",
-    "ChatOptions",
-    "ChatProvider",
-    "ChatResult",
-    "ConfigError",
-    "ContextLimitError",
-    "Finish",
-    "FinishReason",
-    "GeminiProvider",
-    "ImageAttachment",
-    "InvalidModelIdError",
-    "KeyCheck",
-    "Message",
-    "MissingApiKeyError",
-    "ModelRef",
-    "PdfAttachment",
-    "ProviderError",
-    "ProviderUnavailableError",
-    "RateLimitError",
-    "ReasoningDelta",
-    "ReasoningRequest",
-    "StreamEvent",
-    "TextAttachment",
-    "TextDelta",
-    "ToolCall",
-    "ToolCallDelta",
-    "ToolResultMessage",
-    "ToolSpec",
-    "UnknownProviderError",
-    "Usage",
-    "UserMessage",
-    "WebpageAttachment",
-    "can_proceed",
-    "collect",
-    "create_provider",
-    "detect_context_limit_error",
-    "get_provider",
-    "parse_model_id",
-    "provider_label",
-    "providers",
-    "resolve_api_key",
-]
-
-# Discovery and the model store
-# Loaded on first access (PEP 562 module __getattr__): they bring asyncio and sqlite3, which
-# would double the cost of `import runtime` for code that never lists models.
-from typing import TYPE_CHECKING as _TYPE_CHECKING
-
-if _TYPE_CHECKING:
+if TYPE_CHECKING:
     from ._discovery import DiscoveryResult, discover_models, refresh_all, refresh_periodically
+    from ._events import (
+        ChatResult,
+        Finish,
+        FinishReason,
+        ReasoningDelta,
+        StreamEvent,
+        TextDelta,
+        ToolCall,
+        ToolCallDelta,
+        Usage,
+        collect,
+    )
+    from ._messages import (
+        AssistantMessage,
+        Attachment,
+        ImageAttachment,
+        Message,
+        PdfAttachment,
+        TextAttachment,
+        ToolResultMessage,
+        ToolSpec,
+        UserMessage,
+        WebpageAttachment,
+    )
+    from ._providers import (
+        AnthropicProvider,
+        BaseOpenAICompatibleProvider,
+        ChatOptions,
+        ChatProvider,
+        GeminiProvider,
+        ReasoningRequest,
+        create_provider,
+    )
     from ._store import ModelInfo, ModelStore, ModelStoreError, default_database_path
 
+# Loaded on first access (PEP 562): streaming types and providers, discovery and the model
+# store bring dataclass-heavy modules, asyncio and sqlite3, which together would more than
+# double the cost of `import runtime` for code that only looks providers up.
 _LAZY_EXPORTS = {
-    "DiscoveryResult": "runtime._discovery",
-    "ModelInfo": "runtime._store",
-    "ModelStore": "runtime._store",
-    "ModelStoreError": "runtime._store",
-    "default_database_path": "runtime._store",
-    "discover_models": "runtime._discovery",
-    "refresh_all": "runtime._discovery",
-    "refresh_periodically": "runtime._discovery",
+    **dict.fromkeys(
+        ("ChatResult", "Finish", "FinishReason", "ReasoningDelta", "StreamEvent", "TextDelta", "ToolCall")
+        + ("ToolCallDelta", "Usage", "collect"),
+        "runtime._events",
+    ),
+    **dict.fromkeys(
+        ("AssistantMessage", "Attachment", "ImageAttachment", "Message", "PdfAttachment", "TextAttachment")
+        + ("ToolResultMessage", "ToolSpec", "UserMessage", "WebpageAttachment"),
+        "runtime._messages",
+    ),
+    **dict.fromkeys(
+        ("AnthropicProvider", "BaseOpenAICompatibleProvider", "ChatOptions", "ChatProvider", "GeminiProvider")
+        + ("ReasoningRequest", "create_provider"),
+        "runtime._providers",
+    ),
+    **dict.fromkeys(("DiscoveryResult", "discover_models", "refresh_all", "refresh_periodically"), "runtime._discovery"),
+    **dict.fromkeys(("ModelInfo", "ModelStore", "ModelStoreError", "default_database_path"), "runtime._store"),
 }
 
 
@@ -139,14 +100,27 @@ def __getattr__(name: str) -> object:
     return value
 
 
-__all__ += [
-    "DiscoveryResult",
-    "ModelInfo",
-    "ModelStore",
-    "ModelStoreError",
-    "default_database_path",
-    "discover_models",
-    "refresh_all",
-    "refresh_periodically",
-]
-__all__.sort()
+__all__ = sorted(
+    [
+        "AuthenticationError",
+        "BadRequestError",
+        "ConfigError",
+        "ContextLimitError",
+        "InvalidModelIdError",
+        "KeyCheck",
+        "MissingApiKeyError",
+        "ModelRef",
+        "ProviderError",
+        "ProviderUnavailableError",
+        "RateLimitError",
+        "UnknownProviderError",
+        "can_proceed",
+        "detect_context_limit_error",
+        "get_provider",
+        "parse_model_id",
+        "provider_label",
+        "providers",
+        "resolve_api_key",
+        *_LAZY_EXPORTS,
+    ]
+)
