@@ -227,3 +227,21 @@ def test_discover_models_reports_an_unusable_database(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(ModelStoreError):
         run(discover_models(get_provider("perplexity"), store=blocker / "models.db"))
+
+
+def test_fallback_layout_matches_the_generated_seed(tmp_path: Path) -> None:
+    """The store's own copy of the table layout (for a checkout without generated/seed.sql)
+    must not drift from the layout the compiler generates."""
+    from runtime._store import _BASE_SCHEMA, default_seed_path
+
+    def layout(script: str) -> dict[str, list[tuple[object, ...]]]:
+        connection = sqlite3.connect(":memory:")
+        try:
+            connection.executescript(script)
+            return {
+                table: connection.execute(f"PRAGMA table_info({table})").fetchall() for table in ("providers", "models")
+            }
+        finally:
+            connection.close()
+
+    assert layout(_BASE_SCHEMA) == layout(default_seed_path().read_text(encoding="utf-8"))
