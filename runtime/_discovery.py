@@ -50,6 +50,7 @@ from runtime._keys import can_proceed, resolve_api_key
 from runtime._registry import get_provider
 from runtime._registry import providers as registry_providers
 from runtime._store import ModelInfo, ModelStore, default_database_path
+from runtime._tls import shared_ssl_context
 
 if TYPE_CHECKING:
     import httpx
@@ -153,8 +154,10 @@ async def discover_models(
     if _dialect(descriptor) == "none":
         return await asyncio.to_thread(fallback, None)
 
-    cached = await asyncio.to_thread(model_store.load_listing, descriptor.id, url)
-    if cached is not None and not refresh and time.time() - cached.fetched_at < cache_ttl:
+    # A refresh reads the cache only if the request fails: reading it first would put a
+    # database round trip in front of every request when many providers refresh at once.
+    cached = None if refresh else await asyncio.to_thread(model_store.load_listing, descriptor.id, url)
+    if cached is not None and time.time() - cached.fetched_at < cache_ttl:
         return await asyncio.to_thread(
             finish,
             "cache",
@@ -182,13 +185,22 @@ async def discover_models(
             fetched_at = time.time()
 
             def save_and_finish() -> DiscoveryResult:
-                model_store.save_discovery(
-                    descriptor.id, url, listed, models, fetched_at=fetched_at
+                stored = {
+                    model.id: model
+                    for model in model_store.save_discovery(descriptor.id, url, listed, models, fetched_at=fetched_at)
+                }
+                return DiscoveryResult(
+                    provider_id=descriptor.id,
+                    source="api",
+                    models=tuple(stored.get(model.id, model) for model in models),
+                    fetched_at=fetched_at,
+                    elapsed=time.monotonic() - started,
                 )
-                return finish("api", models, fetched_at=fetched_at)
 
             return await asyncio.to_thread(save_and_finish)
 
+    if refresh:
+        cached = await asyncio.to_thread(model_store.load_listing, descriptor.id, url)
     if cached is not None:
         return await asyncio.to_thread(
             finish,
@@ -439,6 +451,7 @@ async def _fetch_pages(
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             headers={"user-agent": USER_AGENT},
+            verify=shared_ssl_context(),
         ) as client:
             for _ in range(MAX_PAGES):
                 request = build_request(

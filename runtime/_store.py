@@ -25,6 +25,7 @@ import os
 import random
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -284,10 +285,11 @@ class ModelStore:
         models: Sequence[ModelInfo],
         *,
         fetched_at: float | None = None,
-    ) -> None:
+    ) -> list[ModelInfo]:
         """Record a successful listing in one transaction: the cache entry, an upsert of every
         listed model (``source='api'``, enabled), and ``is_enabled = 0`` for the provider's
-        models the listing no longer names."""
+        models the listing no longer names. Returns the provider's rows as they now stand
+        (read in the same transaction, which saves a round trip per provider in a refresh)."""
         cache_json = json.dumps([_listed_to_json(m) for m in listed], separators=(",", ":"))
         rows = [
             (
@@ -310,7 +312,7 @@ class ModelStore:
         listed_ids = json.dumps([m.id for m in models])
         when = time.time() if fetched_at is None else fetched_at
 
-        def save(conn: sqlite3.Connection) -> None:
+        def save(conn: sqlite3.Connection) -> list[ModelInfo]:
             conn.execute(
                 "INSERT INTO discovery_cache (provider_id, base_url_hash, fetched_at, models_json)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (provider_id, base_url_hash) DO UPDATE SET"
@@ -323,8 +325,12 @@ class ModelStore:
                 " AND id NOT IN (SELECT value FROM json_each(?))",
                 (provider_id, listed_ids),
             )
+            cursor = conn.execute(
+                f"SELECT {_MODEL_COLUMNS} FROM models WHERE provider_id = ? ORDER BY id", (provider_id,)
+            )
+            return [_model_from_row(row) for row in cursor]
 
-        self._write(save)
+        return self._write(save)
 
     # --- models and the user's choices ------------------------------------------------------------
 
@@ -371,6 +377,10 @@ class ModelStore:
             # isolation_level=None: transactions are the explicit BEGIN/COMMIT below, not the
             # sqlite3 module's implicit ones.
             conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
+            # With WAL, NORMAL is safe against corruption and loses at most the last commits on
+            # power loss (the listings are re-fetchable); FULL would fsync every commit, and
+            # concurrent refreshes would queue behind each other's fsyncs.
+            conn.execute("PRAGMA synchronous=NORMAL")
         except (OSError, sqlite3.Error) as exc:
             raise ModelStoreError(f"cannot open the model database {self.path}: {exc}") from None
         return conn
@@ -434,7 +444,11 @@ class ModelStore:
 
     def _write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         self._prepare()
-        return self._with_retry(work, transaction=True)
+        # Writers in this process take turns here rather than inside SQLite, whose busy handler
+        # sleeps in coarse steps (up to tens of ms) while it waits; other processes still meet
+        # the busy timeout and the retries below.
+        with _process_write_lock(self.path):
+            return self._with_retry(work, transaction=True)
 
     def _with_retry(self, work: Callable[[sqlite3.Connection], _T], *, transaction: bool) -> _T:
         give_up_at = time.monotonic() + self._lock_patience
@@ -462,6 +476,16 @@ class ModelStore:
             attempt += 1
             # Jittered exponential back-off, so that retrying processes do not collide in step.
             time.sleep(min(0.02 * 2**attempt, 0.5) * random.uniform(0.5, 1.5))
+
+
+_write_locks: dict[Path, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _process_write_lock(path: Path) -> threading.Lock:
+    key = path.resolve()
+    with _write_locks_guard:
+        return _write_locks.setdefault(key, threading.Lock())
 
 
 def _is_lock_contention(exc: sqlite3.OperationalError) -> bool:

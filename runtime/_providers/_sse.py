@@ -6,27 +6,17 @@ each provider only reads events.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ProviderError
+from .._tls import shared_ssl_context
 from ._error_mapping import error_from_response, error_from_transport, malformed_stream_error
 
 if TYPE_CHECKING:
-    import ssl
-
     from ._base import ChatProvider
 
 __all__ = ["post_sse"]
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One TLS context for every stream: building one loads the CA bundle (tens of ms)."""
-    import httpx
-
-    return httpx.create_ssl_context()
 
 
 # An error body larger than this is cut: enough for any real error message.
@@ -54,7 +44,7 @@ async def post_sse(
     failure: ProviderError | None = None
     try:
         async with httpx.AsyncClient(
-            timeout=timeout, follow_redirects=False, verify=_ssl_context()
+            timeout=timeout, follow_redirects=False, verify=shared_ssl_context()
         ) as client:
             async with client.stream(
                 "POST", url, json=dict(body), headers=dict(headers)
