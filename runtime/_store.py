@@ -215,8 +215,8 @@ class ModelStore:
 
     Opening is lazy: the first operation creates the file and its tables and, unless ``seed_path``
     is None, applies the seed whenever its content differs from the last one applied (so a
-    database follows the registry it runs with). Each operation uses its own short-lived
-    connection, so one store may be used from several threads.
+    database follows the registry it runs with). Each thread has its own connection, so one
+    store may be used from several threads; :meth:`close` closes the calling thread's.
     """
 
     def __init__(
@@ -235,6 +235,7 @@ class ModelStore:
         # Total time a write keeps retrying on a locked database before it gives up.
         self._lock_patience = lock_patience
         self._ready = False
+        self._local = threading.local()
 
     def __repr__(self) -> str:
         return f"ModelStore({str(self.path)!r})"
@@ -371,6 +372,22 @@ class ModelStore:
 
     # --- connections, transactions, retries -------------------------------------------------------
 
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use and kept: a new connection re-reads
+        the schema on its first statement, which costs more than the work of a typical write."""
+        conn: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.connection = conn
+        return conn
+
+    def close(self) -> None:
+        """Close the calling thread's connection (other threads' close when those threads end)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if conn is not None:
+            conn.close()
+
     def _connect(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -454,7 +471,7 @@ class ModelStore:
         give_up_at = time.monotonic() + self._lock_patience
         attempt = 0
         while True:
-            conn = self._connect()
+            conn = self._connection()
             try:
                 if transaction:
                     conn.execute("BEGIN IMMEDIATE")
@@ -464,15 +481,15 @@ class ModelStore:
                 return result
             except sqlite3.OperationalError as exc:
                 _rollback(conn)
+                self.close()
                 if not _is_lock_contention(exc) or time.monotonic() >= give_up_at:
                     raise ModelStoreError(
                         f"the model database {self.path} could not be written: {exc}"
                     ) from None
             except sqlite3.Error as exc:
                 _rollback(conn)
+                self.close()
                 raise ModelStoreError(f"the model database {self.path} failed: {exc}") from None
-            finally:
-                conn.close()
             attempt += 1
             # Jittered exponential back-off, so that retrying processes do not collide in step.
             time.sleep(min(0.02 * 2**attempt, 0.5) * random.uniform(0.5, 1.5))
