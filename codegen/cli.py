@@ -6,9 +6,7 @@ Exit status: 0 clean, 1 invalid registry or stale output, 2 usage error, 3 inter
 from __future__ import annotations
 
 import argparse
-import difflib
 import gc
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -45,6 +43,8 @@ def _registry_dir(value: str | None) -> Path:
 def _report(diagnostics: Sequence[Diagnostic], error_format: str) -> None:
     for diagnostic in diagnostics:
         if error_format == "json":
+            import json
+
             print(
                 json.dumps(
                     {**vars(diagnostic), "name": CODES[diagnostic.code]},
@@ -90,14 +90,23 @@ def command_validate(args: argparse.Namespace) -> int:
 
 
 def command_generate(args: argparse.Namespace) -> int:
+    from . import stamp
+
+    out_dir = Path(args.out) if args.out else DEFAULT_OUT
+    inputs = stamp.inputs_fingerprint(_registry_dir(args.registry))
+    unchanged = stamp.unchanged_outputs(out_dir, inputs)
+    if unchanged is not None:
+        print(f"{_shown(out_dir)}: 0 written, 0 removed, {unchanged} unchanged (inputs unchanged)", file=sys.stderr)
+        return EXIT_OK
+
     from .writer import write_tree
 
     files = _compile(args)
     if files is None:
         print("generated output left untouched", file=sys.stderr)
         return EXIT_INVALID
-    out_dir = Path(args.out) if args.out else DEFAULT_OUT
     summary = write_tree(out_dir, files)
+    stamp.record(out_dir, inputs)
     print(
         f"{_shown(out_dir)}: {len(summary.written)} written, {len(summary.removed)} removed, "
         f"{summary.unchanged} unchanged",
@@ -136,6 +145,8 @@ def command_check(args: argparse.Namespace) -> int:
 
 
 def _print_diff(name: str, old: bytes | None, new: bytes | None) -> None:
+    import difflib
+
     def lines(data: bytes | None) -> list[str]:
         return [] if data is None else data.decode("utf-8", errors="replace").splitlines(keepends=True)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,6 +63,10 @@ def make_registry(tmp_path: Path) -> RegistryFactory:
     return make
 
 
+# generate's stamps (and the cached descriptor types) go to a cache folder of the test run's own.
+_CACHE_HOME = tempfile.mkdtemp(prefix="codegen-test-cache-")
+
+
 def run_codegen(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "codegen", *args],
@@ -69,5 +74,5 @@ def run_codegen(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedPro
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": _CACHE_HOME},
     )

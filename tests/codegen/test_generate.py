@@ -52,6 +52,26 @@ def test_generate_writes_every_artifact_then_rewrites_nothing(make_registry: Reg
     assert mtimes(out) == before
 
 
+def test_a_no_op_generate_still_notices_any_change(make_registry: RegistryFactory, tmp_path: Path) -> None:
+    registry = make_registry({"acme": ACME})
+    out = tmp_path / "out"
+    assert run_codegen("generate", "--registry", str(registry), "--out", str(out)).returncode == 0
+    assert "inputs unchanged" in run_codegen("generate", "--registry", str(registry), "--out", str(out)).stderr
+    expected = read_tree(out)
+
+    # A hand edit of an output is undone.
+    (out / "providers" / "acme.py").write_text("# hand edit\n")
+    again = run_codegen("generate", "--registry", str(registry), "--out", str(out))
+    assert "1 written" in again.stderr and read_tree(out) == expected
+
+    # A changed descriptor is compiled, even when it keeps its size.
+    descriptor = registry / "providers" / "acme.yaml"
+    descriptor.write_text(descriptor.read_text().replace("Acme AI", "Acme IA"))
+    changed = run_codegen("generate", "--registry", str(registry), "--out", str(out))
+    assert "inputs unchanged" not in changed.stderr
+    assert b"Acme IA" in read_tree(out)["providers/acme.py"]
+
+
 def test_invalid_registry_leaves_output_untouched(make_registry: RegistryFactory, tmp_path: Path) -> None:
     registry = make_registry({"acme": ACME})
     out = tmp_path / "out"

@@ -1,0 +1,95 @@
+"""Knowing, without compiling, that generate would change nothing.
+
+A stamp records what the last successful generate read (every byte of the registry, the
+templates, the schema, the compiler's own source and the versions of the tools that shape the
+output) and what it left in the output folder (each file's size and modification time). When
+both still match, the output is exactly what a compile would write, because compiling is
+deterministic; generate then stops before importing anything heavy. Any difference, or no
+stamp, means a full compile. Stamps live in the user's cache folder, never in the project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+_CODEGEN_DIR = Path(__file__).resolve().parent
+_TEMPLATES_DIR = _CODEGEN_DIR.parent / "templates"
+# The distributions whose versions shape generated output.
+_TOOLS = ("black", "datamodel_code_generator", "fastjsonschema", "jinja2", "jsonschema", "pyyaml")
+
+
+def _files(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for directory, subdirectories, names in os.walk(root):
+        subdirectories[:] = sorted(name for name in subdirectories if name != "__pycache__")
+        found.extend(Path(directory, name) for name in sorted(names))
+    return found
+
+
+def _tool_versions() -> list[str]:
+    # The dist-info folder names carry the versions; reading them costs a directory listing,
+    # where importlib.metadata would cost an import heavier than this whole check.
+    versions: list[str] = []
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        versions.extend(
+            name for name in names if name.endswith(".dist-info") and name.split("-")[0].lower() in _TOOLS
+        )
+    return sorted(versions)
+
+
+def inputs_fingerprint(registry_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for label, root in (("registry", registry_dir), ("templates", _TEMPLATES_DIR), ("codegen", _CODEGEN_DIR)):
+        for path in _files(root):
+            digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    digest.update("\0".join(_tool_versions() + [sys.version]).encode())
+    return digest.hexdigest()
+
+
+def outputs_fingerprint(out_dir: Path) -> list[list[object]]:
+    """Each output file with its size and modification time, as generate left it."""
+    listing: list[list[object]] = []
+    for path in _files(out_dir) if out_dir.is_dir() else []:
+        status = path.stat()
+        listing.append([path.relative_to(out_dir).as_posix(), status.st_size, status.st_mtime_ns])
+    return listing
+
+
+def _stamp_file(out_dir: Path) -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:24]
+    return Path(cache, "llm-provider-registry", "stamps", f"{key}.json")
+
+
+def unchanged_outputs(out_dir: Path, inputs: str) -> int | None:
+    """How many files generate would leave as they are, when it would change none; else None."""
+    try:
+        stamp = json.loads(_stamp_file(out_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    outputs = outputs_fingerprint(out_dir)
+    if stamp.get("inputs") != inputs or stamp.get("outputs") != outputs:
+        return None
+    return len(outputs)
+
+
+def record(out_dir: Path, inputs: str) -> None:
+    """Remember a successful generate; a failure to write the stamp only costs speed."""
+    path = _stamp_file(out_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps({"inputs": inputs, "outputs": outputs_fingerprint(out_dir)}), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass
