@@ -15,11 +15,12 @@ HEAVY_MODULES = ["openai", "httpx", "httpx2", "httpx_sse", "yaml", "jsonschema",
 
 def test_all_is_sorted_and_every_name_exists() -> None:
     names = runtime.__all__
-    mine = names[: names.index("resolve_api_key") + 1]  # later blocks belong to other parts
-    assert mine == sorted(mine)
+    assert names == sorted(names)
     assert len(set(names)) == len(names)
     for name in names:
         assert hasattr(runtime, name), name
+    # Every name loaded on first use is exported, and only through its own module.
+    assert set(runtime._LAZY_EXPORTS) <= set(names)
 
 
 def test_private_modules_stay_private() -> None:
