@@ -154,8 +154,6 @@ def _describe(document: LoadedDocument, error: ValidationError) -> Iterator[Diag
         )
     elif kind == "uniqueItems":
         yield at(path, "E204", f"{where} lists the same item more than once")
-    elif kind == "propertyNames":
-        yield at(path, "E204", f"{where}: {error.message}")
     else:
         yield at(path, "E204", f"{where}: {error.message}")
 
@@ -279,7 +277,8 @@ class _SemanticChecker:
                 else:
                     first_index[model_id] = index
             context, output = model.get("context_window"), model.get("max_output_tokens")
-            if isinstance(context, int) and isinstance(output, int) and output > context >= 1:
+            # type() rather than isinstance: a YAML `true` is a bool, which isinstance calls an int.
+            if type(context) is int and type(output) is int and output > context >= 1:
                 self.error(
                     path + ("max_output_tokens",),
                     "E305",
@@ -351,9 +350,11 @@ def descriptor_files(registry_dir: Path) -> tuple[list[Path], list[Diagnostic]]:
     providers_dir = registry_dir / "providers"
     files, diagnostics = [], []
     for path in sorted(providers_dir.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
+        if path.name.startswith(".") or (path.is_dir() and path.suffix != DESCRIPTOR_SUFFIX):
             continue
-        if path.suffix == DESCRIPTOR_SUFFIX:
+        if path.suffix == DESCRIPTOR_SUFFIX and path.is_dir():
+            diagnostics.append(Diagnostic(str(path), 0, 0, "E003", "a folder, not a descriptor file"))
+        elif path.suffix == DESCRIPTOR_SUFFIX:
             files.append(path)
         else:
             diagnostics.append(

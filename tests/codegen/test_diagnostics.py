@@ -37,6 +37,7 @@ ENV_DUPLICATE = ACME.replace("id: acme", "id: other").replace("Acme AI", "Other"
 
 CASES = {
     "stray-file": Case("E003", {"acme": ACME}, 0, stray_files=("notes.yml",)),
+    "folder-named-yaml": Case("E003", {"acme": ACME}, 0, message="folder", stray_files=("drafts.yaml/",)),
     "not-utf8": Case("E101", {"acme": ACME}, 2, 20),
     "yaml-syntax": Case("E102", {"acme": acme('  - "context length"', "  - [unclosed")}, 11),
     "not-a-mapping": Case("E103", {"acme": "- just\n- a list\n"}, 1, 1),
@@ -303,7 +304,10 @@ def _write_case(case: Case, make_registry: RegistryFactory) -> Path:
         path = registry / "providers" / "acme.yaml"
         path.write_bytes(ACME.replace("Acme AI", "Acme \xe9", 1).encode("latin-1"))
     for name in case.stray_files:
-        (registry / "providers" / name).write_text(ACME)
+        if name.endswith("/"):
+            (registry / "providers" / name).mkdir()
+        else:
+            (registry / "providers" / name).write_text(ACME)
     return registry
 
 
