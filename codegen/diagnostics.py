@@ -25,6 +25,7 @@ CODES: dict[str, str] = {
     "E107": "alias-expansion-too-large",
     "E108": "multiple-documents",
     "E109": "forbidden-character",
+    "E110": "nesting-too-deep",
     # Schema: the shape of one descriptor.
     "E201": "unknown-key",
     "E202": "missing-key",

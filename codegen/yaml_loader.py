@@ -238,6 +238,32 @@ def _has_aliases(text: str) -> bool:
     return "*" in text and "&" in text
 
 
+# Far deeper than any descriptor (about six levels), far shallower than what overflows the C
+# stack of libyaml's recursive composer (tens of thousands of levels crash the interpreter).
+MAX_DEPTH = 64
+_DEEP_LINE_START = re.compile(rf"^[ \-?]{{{2 * MAX_DEPTH},}}", re.MULTILINE)
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """Whether the exact depth check is needed: deep indentation (or a long run of compact
+    `- ` / `? ` entries), or more flow brackets than MAX_DEPTH. Counting brackets rather than
+    estimating their depth, because quoted brackets could hide real nesting from an estimate."""
+    return text.count("[") + text.count("{") > MAX_DEPTH or _DEEP_LINE_START.search(text) is not None
+
+
+def _too_deep(data: bytes) -> bool:
+    """The exact depth, from libyaml's event stream (which, unlike composing, does not recurse)."""
+    depth = 0
+    for event in yaml.parse(data, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return False
+
+
 def load_descriptor(data: bytes, path: str) -> tuple[LoadedDocument | None, list[Diagnostic]]:
     """Parse one descriptor file. Returns the document (None if unusable) and its problems."""
     try:
@@ -257,9 +283,12 @@ def load_descriptor(data: bytes, path: str) -> tuple[LoadedDocument | None, list
         ]
     text = text.removeprefix("\ufeff")
 
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
+        if _may_nest_deeply(text) and _too_deep(data):
+            return None, [Diagnostic(path, 1, 1, "E110", f"refused: nested more than {MAX_DEPTH} levels deep")]
         # libyaml reads the UTF-8 bytes directly, faster than a decoded str.
-        documents = list(yaml.compose_all(data.removeprefix(b"\xef\xbb\xbf"), Loader=_Loader))
+        documents = list(yaml.compose_all(data, Loader=_Loader))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

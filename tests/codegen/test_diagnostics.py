@@ -93,6 +93,8 @@ CASES = {
         "expand",
     ),
     "recursive-alias": Case("E107", {"acme": ACME + "loop: &loop [*loop]\n"}, 1, 1, "refers to itself"),
+    "deep-flow-nesting": Case("E110", {"acme": ACME + "deep: " + "[" * 100_000 + "]" * 100_000 + "\n"}, 1, 1, "nested"),
+    "deep-block-nesting": Case("E110", {"acme": ACME + "deep:\n" + "".join(" " * i + "- \n" for i in range(1, 140))}, 1, 1),
     "multiple-documents": Case("E108", {"acme": ACME + "---\nid: again\n"}, 23, 1),
     "nul-character": Case(
         "E109",
