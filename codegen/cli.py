@@ -52,15 +52,23 @@ def _report(diagnostics: Sequence[Diagnostic], error_format: str) -> None:
                 )
             )
         elif error_format == "github-actions":
+            # Workflow commands: data escapes %, CR and LF; properties also ',' and ':'.
+            where = _workflow_escape(diagnostic.path, property_value=True)
+            title = _workflow_escape(f"{diagnostic.code} {CODES[diagnostic.code]}", property_value=True)
             print(
-                f"::error file={diagnostic.path},line={max(diagnostic.line, 1)},col={max(diagnostic.column, 1)},"
-                f"title={diagnostic.code} {CODES[diagnostic.code]}::{diagnostic.message}"
+                f"::error file={where},line={max(diagnostic.line, 1)},col={max(diagnostic.column, 1)},"
+                f"title={title}::{_workflow_escape(diagnostic.message)}"
             )
         else:
             print(diagnostic.format())
     if diagnostics and error_format == "text":
         files = len({diagnostic.path for diagnostic in diagnostics})
         print(f"{len(diagnostics)} error(s) in {files} file(s)", file=sys.stderr)
+
+
+def _workflow_escape(text: str, *, property_value: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
 
 
 def _compile(args: argparse.Namespace) -> dict[str, bytes] | None:
@@ -91,10 +99,16 @@ def command_validate(args: argparse.Namespace) -> int:
 
 def command_generate(args: argparse.Namespace) -> int:
     from . import stamp
+    from .writer import may_replace
 
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
+    if not may_replace(out_dir):
+        raise UsageError(
+            f"refusing to write {_shown(out_dir)}: it is not empty and was not written by codegen"
+            " (generate replaces its output folder whole; choose a new or empty one)"
+        )
     inputs = stamp.inputs_fingerprint(_registry_dir(args.registry))
-    unchanged = stamp.unchanged_outputs(out_dir, inputs)
+    unchanged = None if inputs is None else stamp.unchanged_outputs(out_dir, inputs)
     if unchanged is not None:
         print(f"{_shown(out_dir)}: 0 written, 0 removed, {unchanged} unchanged (inputs unchanged)", file=sys.stderr)
         return EXIT_OK
@@ -106,7 +120,8 @@ def command_generate(args: argparse.Namespace) -> int:
         print("generated output left untouched", file=sys.stderr)
         return EXIT_INVALID
     summary = write_tree(out_dir, files)
-    stamp.record(out_dir, inputs)
+    if inputs is not None:
+        stamp.record(out_dir, inputs)
     print(
         f"{_shown(out_dir)}: {len(summary.written)} written, {len(summary.removed)} removed, "
         f"{summary.unchanged} unchanged",

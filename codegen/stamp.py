@@ -45,7 +45,16 @@ def _tool_versions() -> list[str]:
     return sorted(versions)
 
 
-def inputs_fingerprint(registry_dir: Path) -> str:
+def inputs_fingerprint(registry_dir: Path) -> str | None:
+    """A digest of everything generate reads, or None when something cannot be read (the
+    compile then runs and reports it properly)."""
+    try:
+        return _inputs_digest(registry_dir)
+    except OSError:
+        return None
+
+
+def _inputs_digest(registry_dir: Path) -> str:
     digest = hashlib.sha256()
     for label, root in (("registry", registry_dir), ("templates", _TEMPLATES_DIR), ("codegen", _CODEGEN_DIR)):
         for path in _files(root):

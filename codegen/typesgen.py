@@ -32,7 +32,9 @@ def _cache_file() -> Path | None:
         versions = f"{version('datamodel-code-generator')} {version('black')}"
     except (ImportError, PackageNotFoundError):
         return None
-    key = hashlib.sha256("\0".join((schema_text(), versions, HEADER)).encode()).hexdigest()[:32]
+    # This module's own source is in the key: it holds the generator's options.
+    key_parts = (schema_text(), versions, Path(__file__).read_text(encoding="utf-8"))
+    key = hashlib.sha256("\0".join(key_parts).encode()).hexdigest()[:32]
     return Path(user_cache_dir("llm-provider-registry")) / f"descriptor-types-{key}.py"
 
 

@@ -295,6 +295,9 @@ CASES = {
         20,
         7,
     ),
+    "header-line-break": Case("E204", {"acme": ACME + 'headers:\n  X-Client: "a\\r\\nInjected: 1"\n'}, 23, 13, "does not match"),
+    "absurd-price": Case("E204", {"acme": acme("input_per_million: 1.5", "input_per_million: " + "9" * 400)}, 20, 26, "maximum"),
+    "absurd-context": Case("E204", {"acme": acme("context_window: 131072", "context_window: 100000000000000000000000000000")}, 16, 21, "maximum"),
     "credential-header": Case("E313", {"acme": ACME + "headers:\n  X-Api-Key: secret\n"}, 23, 3),
 }
 

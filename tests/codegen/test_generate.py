@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
+from codegen.pipeline import compile_registry
 from codegen.writer import read_tree, write_tree
 
 from .conftest import ACME, PROJECT_ROOT, SAFE_SVG, RegistryFactory, run_codegen
@@ -168,3 +171,43 @@ def test_committed_generated_is_what_the_compiler_writes() -> None:
     assert result.returncode == 0, result.stdout[-3000:]
     assert "up to date" in result.stderr
     assert (PROJECT_ROOT / "generated" / "seed.sql").exists()
+
+
+def test_generate_refuses_to_replace_a_folder_it_did_not_write(make_registry: RegistryFactory, tmp_path: Path) -> None:
+    registry = make_registry({"acme": ACME})
+    precious = tmp_path / "precious"
+    (precious / "sub").mkdir(parents=True)
+    (precious / "notes.txt").write_text("mine")
+    result = run_codegen("generate", "--registry", str(registry), "--out", str(precious))
+    assert result.returncode == 2 and "refusing to write" in result.stderr
+    assert (precious / "notes.txt").read_text() == "mine" and (precious / "sub").is_dir()
+    # An empty folder is fine.
+    (tmp_path / "empty").mkdir()
+    assert run_codegen("generate", "--registry", str(registry), "--out", str(tmp_path / "empty")).returncode == 0
+
+
+def test_a_dangling_file_no_descriptor_uses_does_not_break_generate(make_registry: RegistryFactory, tmp_path: Path) -> None:
+    registry = make_registry({"acme": ACME})
+    (registry / "logos" / "gone.svg").symlink_to(tmp_path / "nowhere.svg")
+    result = run_codegen("generate", "--registry", str(registry), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_concurrent_generates_all_succeed_and_leave_a_complete_tree(make_registry: RegistryFactory, tmp_path: Path) -> None:
+    registry = make_registry({"acme": ACME, "local-llm": LOCAL}, {"local.svg": SAFE_SVG})
+    out = tmp_path / "out"
+    expected = compile_registry(registry)
+    command = [sys.executable, "-m", "codegen", "generate", "--registry", str(registry), "--out", str(out)]
+    environment = {"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    runs = [subprocess.Popen(command, env=environment, stderr=subprocess.PIPE) for _ in range(4)]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0, 0, 0]
+    assert read_tree(out) == expected
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".out")] == []
+
+
+def test_github_actions_format_cannot_be_broken_by_descriptor_text(make_registry: RegistryFactory) -> None:
+    registry = make_registry({"acme": ACME + '"weird\\nkey%0A::warning::x": 1\n'})
+    result = run_codegen("validate", "--registry", str(registry), "--error-format", "github-actions")
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1 and len(lines) == 1
+    assert lines[0].startswith("::error file=") and "%250A::warning::" in lines[0]
