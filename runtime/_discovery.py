@@ -46,7 +46,7 @@ from runtime._errors import (
     RateLimitError,
     redact,
 )
-from runtime._keys import can_proceed, resolve_api_key
+from runtime._keys import missing_key_message, resolve_api_key
 from runtime._registry import get_provider
 from runtime._registry import providers as registry_providers
 from runtime._store import ModelInfo, ModelStore, default_database_path
@@ -165,15 +165,15 @@ async def discover_models(
             fetched_at=cached.fetched_at,
         )
 
-    error: ProviderError
-    key_check = can_proceed(descriptor, api_keys)
-    if not key_check.ok:
-        error = MissingApiKeyError(
-            key_check.message or f"{descriptor.display_name} needs an API key",
-            provider_id=descriptor.id,
-        )
-    else:
+    error: ProviderError | None = None
+    api_key: str | None = None
+    try:
         api_key = resolve_api_key(descriptor, api_keys)
+    except ConfigError as unusable_key:  # a key no header can carry; the message names its source
+        error = unusable_key
+    if error is None and api_key is None and descriptor.api_key is not None:
+        error = MissingApiKeyError(missing_key_message(descriptor), provider_id=descriptor.id)
+    if error is None:
         try:
             listed = await fetch_listing(
                 descriptor, url, api_key, timeout=timeout, max_bytes=max_bytes
@@ -222,7 +222,11 @@ def refreshable_providers(
     for descriptor in registry_providers():
         if _dialect(descriptor) == "none":
             continue
-        (ready if can_proceed(descriptor, api_keys).ok else missing_key).append(descriptor)
+        try:
+            has_key = descriptor.api_key is None or resolve_api_key(descriptor, api_keys) is not None
+        except ConfigError:
+            has_key = True  # a key is set but unusable: refreshing reports why, skipping would not
+        (ready if has_key else missing_key).append(descriptor)
     return ready, missing_key
 
 
@@ -651,9 +655,9 @@ def _redacted(exc: ProviderError, api_key: str | None) -> ProviderError:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    return f"{type(exc).__name__}: {first}"[:300] if first else type(exc).__name__
+    # The class name only: a transport's message may quote what it refused to send, and a
+    # refused header is the one holding the key.
+    return type(exc).__name__
 
 
 def _size(n: int) -> str:

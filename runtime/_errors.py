@@ -47,10 +47,17 @@ _MASKED_KEY_PATTERN = r"[^\s\"',;]*\*{4,}[^\s\"',;.]*"
 
 
 def redact(text: str, *keys: str | None) -> str:
-    """Return ``text`` with every occurrence of each key (and any masked key echo) removed."""
+    """Return ``text`` with every occurrence of each key (and any masked key echo) removed.
+
+    A key holding characters outside printable ASCII is also removed in the escaped forms a
+    ``repr`` of it, or of its bytes, would show (``sk-a\\nb``, ``sk-caf\\xc3\\xa9``).
+    """
     for key in keys:
         if key:
             text = text.replace(key, REDACTED)
+            if not (key.isascii() and key.isprintable()):
+                for escaped in (repr(key)[1:-1], repr(key.encode("utf-8", "replace"))[2:-1]):
+                    text = text.replace(escaped, REDACTED)
     if "****" in text:
         import re
 

@@ -1,6 +1,9 @@
 """API-key resolution: an explicit mapping first, then the descriptor's environment variable.
 
-Keys are only ever returned to the caller that asked; nothing here logs or formats one.
+Keys are only ever returned to the caller that asked; nothing here logs or formats one. A key
+that no HTTP header can carry (a line break from a bad paste, a control or non-ASCII character)
+is refused here, naming where it came from: sent on, the HTTP client would refuse it with an
+error that quotes the whole header, key included.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ._errors import ConfigError
 from ._registry import get_provider
 
 if TYPE_CHECKING:
     from generated.descriptor import ProviderDescriptor
 
-__all__ = ["KeyCheck", "can_proceed", "resolve_api_key"]
+__all__ = ["KeyCheck", "can_proceed", "checked_api_key", "resolve_api_key"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +42,8 @@ def resolve_api_key(
 
     ``api_keys`` (provider id → key, e.g. from the app's settings) wins over the environment
     variable the descriptor names. Blank values count as missing; surrounding whitespace
-    (a pasted newline) is dropped.
+    (a pasted newline) is dropped. Raises :class:`ConfigError`, naming the variable (never the
+    value), for a key with a character no HTTP header can carry.
     """
     descriptor = _descriptor(provider)
     if descriptor.api_key is None:
@@ -46,9 +51,26 @@ def resolve_api_key(
     if api_keys is not None:
         explicit = api_keys.get(descriptor.id)
         if explicit and explicit.strip():
-            return explicit.strip()
-    from_env = os.environ.get(descriptor.api_key.env, "")
-    return from_env.strip() or None
+            return checked_api_key(
+                explicit.strip(), descriptor, source=f"the key given for {descriptor.id!r}"
+            )
+    from_env = os.environ.get(descriptor.api_key.env, "").strip()
+    if not from_env:
+        return None
+    return checked_api_key(from_env, descriptor, source=descriptor.api_key.env)
+
+
+def checked_api_key(key: str, descriptor: ProviderDescriptor, *, source: str) -> str:
+    """``key`` if an HTTP header can carry it (printable ASCII), else a :class:`ConfigError`
+    saying so about ``source`` (an environment variable, say) without quoting the key."""
+    if key.isascii() and key.isprintable():
+        return key
+    raise ConfigError(
+        f"the {descriptor.display_name} API key in {source} holds a line break, a control "
+        "character or a non-ASCII character, which an HTTP header cannot carry; "
+        "set it again as the key alone, on one line",
+        provider_id=descriptor.id,
+    )
 
 
 def can_proceed(
@@ -61,7 +83,13 @@ def can_proceed(
     the user naming the provider and where to put the key.
     """
     descriptor = _descriptor(provider)
-    if descriptor.api_key is None or resolve_api_key(descriptor, api_keys) is not None:
+    if descriptor.api_key is None:
+        return KeyCheck(ok=True)
+    try:
+        key = resolve_api_key(descriptor, api_keys)
+    except ConfigError as error:
+        return KeyCheck(ok=False, message=error.message)
+    if key is not None:
         return KeyCheck(ok=True)
     return KeyCheck(ok=False, message=missing_key_message(descriptor))
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .._errors import BadRequestError, ProviderError
 from .._events import ChatResult, ReplyAccumulator, StreamEvent, TextDelta, ToolCall, Usage
+from .._keys import checked_api_key
 from .._messages import Message, ToolSpec
 from .._registry import MODEL_ID_SEPARATOR, find_model
 
@@ -56,6 +57,7 @@ class ChatProvider(ABC):
     Build one with :func:`runtime.create_provider` (which resolves the key and picks the class
     from the descriptor), or directly from a descriptor. ``base_url`` overrides the registry's;
     ``timeout`` bounds each read (the wait between two chunks), ``connect_timeout`` the connect.
+    A key no HTTP header can carry is refused here (:class:`~runtime.ConfigError`).
     """
 
     def __init__(
@@ -68,7 +70,9 @@ class ChatProvider(ABC):
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     ) -> None:
         self.descriptor = descriptor
-        self._api_key = api_key
+        self._api_key = (
+            None if api_key is None else checked_api_key(api_key, descriptor, source="api_key")
+        )
         self.base_url = (base_url or descriptor.base_url).rstrip("/")
         self.timeout = timeout
         self.connect_timeout = min(connect_timeout, timeout)

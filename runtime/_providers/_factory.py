@@ -76,7 +76,8 @@ def create_provider(
 
     The key is ``api_key`` if given, else resolved from ``api_keys`` and the environment
     (:func:`runtime.resolve_api_key`). Raises :class:`MissingApiKeyError` when the provider
-    needs a key and none is found, :class:`UnknownProviderError` for an unknown id.
+    needs a key and none is found, :class:`ConfigError` for a key no HTTP header can carry,
+    :class:`UnknownProviderError` for an unknown id.
     ``base_url`` replaces the registry's (a proxy, a local test server).
     """
     descriptor = get_provider(provider) if isinstance(provider, str) else provider

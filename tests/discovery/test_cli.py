@@ -244,3 +244,40 @@ def test_help(command: str) -> None:
     completed = cli(command, "--help", key=False)
     assert completed.returncode == 0
     assert "--db" in completed.stdout
+
+
+@pytest.mark.parametrize("bad_key", ["sk-part1\nsk-part2", "sk-part1-caf\u00e9-part2"], ids=repr)
+def test_a_key_no_header_can_carry_is_reported_without_showing_it(
+    tmp_path: Path, bad_key: str
+) -> None:
+    with ListingServer() as server:
+        server.route("/v1/models", json_body(openai_listing(["kimi-k2-0905-preview"])))
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "runtime",
+                "models",
+                "kimi",
+                "--refresh",
+                "--base-url",
+                f"{server.origin}/v1",
+                "--db",
+                str(tmp_path / "k.db"),
+                "--json",
+            ],
+            cwd=PROJECT_ROOT,
+            env=scrubbed_environment(MOONSHOT_API_KEY=bad_key),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert server.requests == []
+    assert completed.returncode == 0, completed.stderr
+    assert "Traceback" not in completed.stderr
+    for output in (completed.stdout, completed.stderr):
+        assert "sk-part1" not in output and "part2" not in output
+    data = json.loads(completed.stdout)
+    assert data["source"] == "fallback"
+    assert data["error"]["kind"] == "config"
+    assert "MOONSHOT_API_KEY" in data["error"]["message"]

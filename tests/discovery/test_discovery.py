@@ -3,6 +3,8 @@ registry, and the order fresh cache → request → stale cache → registry def
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from runtime import MissingApiKeyError, get_provider
@@ -347,3 +349,38 @@ def test_to_json_is_the_cli_object(server: ListingServer, store: ModelStore) -> 
     assert isinstance(models, list) and len(models) == 1
     assert models[0]["id"] == "openai::gpt-5.5"
     assert isinstance(models[0]["attachments"], list)
+
+
+@pytest.mark.parametrize(
+    ("provider", "root"), [("openai", "/v1"), ("anthropic", "/v1"), ("google", "/v1beta")]
+)
+def test_a_key_no_header_can_carry_falls_back_with_a_config_error(
+    server: ListingServer, store: ModelStore, provider: str, root: str
+) -> None:
+    bad_key = "sk-part1\nsk-part2"
+    result = run(
+        discover_models(
+            provider, base_url=f"{server.origin}{root}", api_keys={provider: bad_key}, store=store
+        )
+    )
+    assert result.source == "fallback"
+    assert result.error is not None and result.error.kind == "config"
+    assert not isinstance(result.error, MissingApiKeyError)
+    assert "sk-part" not in result.error.message and "sk-part" not in repr(result)
+    assert server.requests == []
+
+
+def test_refresh_all_reports_an_unusable_key_rather_than_skipping_the_provider(
+    server: ListingServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runtime._discovery import refresh_all, refreshable_providers
+
+    monkeypatch.setenv("MOONSHOT_API_KEY", "sk-part1\nsk-part2")
+    ready, missing = refreshable_providers()
+    assert "kimi" in {p.id for p in ready} and "kimi" not in {p.id for p in missing}
+    kimi = dataclasses.replace(get_provider("kimi"), base_url=f"{server.origin}/v1")
+    (result,) = run(refresh_all(providers=[kimi], store=store, timeout=2))
+    assert (result.source, result.error and result.error.kind) == ("fallback", "config")
+    assert "MOONSHOT_API_KEY" in result.error.message  # type: ignore[union-attr]
+    assert "sk-part" not in result.error.message  # type: ignore[union-attr]
+    assert server.requests == []

@@ -336,3 +336,40 @@ def test_an_unexpected_bug_is_still_one_scrubbed_line(
     status, _, err = _main(capsys, monkeypatch, "chat", KIMI, "hi")
     assert status == 1
     assert "RuntimeError" in _one_error_line(err, "internal")
+
+
+@pytest.mark.parametrize(
+    ("variable", "model_id", "wire_format"),
+    [
+        ("MOONSHOT_API_KEY", KIMI, "openai"),
+        ("ANTHROPIC_API_KEY", "anthropic::claude-haiku-4-5", "anthropic"),
+        ("GEMINI_API_KEY", "google::gemini-2.5-flash", "gemini"),
+    ],
+)
+@pytest.mark.parametrize("bad_key", ["sk-part1\nsk-part2", "sk-part1-caf\u00e9-part2"], ids=repr)
+def test_a_key_no_header_can_carry_is_a_config_error_naming_the_variable_not_the_key(
+    llm_server: LoopbackLLMServer, variable: str, model_id: str, wire_format: str, bad_key: str
+) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "runtime",
+            "chat",
+            model_id,
+            "hello",
+            "--base-url",
+            llm_server.base_url("ok", wire_format),  # type: ignore[arg-type]
+        ],
+        cwd=PROJECT_ROOT,
+        env=_env(**{variable: bad_key}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    _assert_clean(result.stdout, result.stderr)
+    assert result.returncode == 1 and result.stdout == ""
+    line = _one_error_line(result.stderr, "config")
+    assert variable in line
+    assert "sk-part1" not in line and "part2" not in line
+    assert llm_server.requests == []

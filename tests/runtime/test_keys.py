@@ -95,3 +95,79 @@ def test_a_provider_object_never_shows_its_key() -> None:
     provider = runtime.create_provider("kimi", api_key="sk-very-secret-key")
     assert "sk-very-secret-key" not in repr(provider)
     assert "sk-very-secret-key" not in str(provider)
+
+
+# Keys that no HTTP header can carry: a line break from a bad paste, a tab, a NUL, non-ASCII.
+# The transport would refuse them with an error quoting the whole header, key included.
+UNSENDABLE_KEYS = [
+    "sk-part1\nsk-part2",
+    "sk-part1\r\nsk-part2",
+    "sk-tab\tinside",
+    "sk-nul\x00inside",
+    "sk-caf\u00e9-accent",
+    "sk-zero\u200bwidth",
+]
+
+
+def _assert_hides(message: str, key: str) -> None:
+    assert key not in message and repr(key)[1:-1] not in message
+    for piece in "".join(c if c.isascii() and c.isprintable() else " " for c in key).split():
+        assert piece not in message, f"{piece!r} of the key is in {message!r}"
+
+
+@pytest.mark.parametrize("key", UNSENDABLE_KEYS, ids=repr)
+def test_a_key_no_header_can_carry_is_refused_without_showing_it(
+    monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    descriptor = make_descriptor()
+    if "\x00" not in key:  # the environment cannot hold a NUL
+        monkeypatch.setenv("TEST_LOOPBACK_API_KEY", key)
+        with pytest.raises(runtime.ConfigError) as from_env:
+            runtime.resolve_api_key(descriptor)
+        assert "TEST_LOOPBACK_API_KEY" in str(from_env.value)
+        _assert_hides(str(from_env.value), key)
+        _assert_hides(repr(from_env.value), key)
+
+        check = runtime.can_proceed(descriptor)
+        assert not check.ok and check.message is not None
+        assert "TEST_LOOPBACK_API_KEY" in check.message
+        _assert_hides(check.message, key)
+        monkeypatch.delenv("TEST_LOOPBACK_API_KEY")
+
+    check = runtime.can_proceed(descriptor, {descriptor.id: key})
+    assert not check.ok and check.message is not None
+    _assert_hides(check.message, key)
+    with pytest.raises(runtime.ConfigError) as from_mapping:
+        runtime.resolve_api_key(descriptor, {descriptor.id: key})
+    _assert_hides(str(from_mapping.value), key)
+    for build in (
+        lambda: runtime.create_provider(descriptor, api_key=key),
+        lambda: runtime.create_provider(descriptor, api_keys={descriptor.id: key}),
+        lambda: runtime.BaseOpenAICompatibleProvider(descriptor, api_key=key),
+        lambda: runtime.AnthropicProvider(descriptor, api_key=key),
+        lambda: runtime.GeminiProvider(descriptor, api_key=key),
+    ):
+        with pytest.raises(runtime.ConfigError) as built:
+            build()
+        _assert_hides(str(built.value), key)
+
+
+def test_a_sendable_key_with_any_printable_ascii_is_kept() -> None:
+    descriptor = make_descriptor()
+    key = "sk-AZaz09-_.~+/=:!@#$%^&*()[]{}|;',<>?`\"\\"
+    assert runtime.resolve_api_key(descriptor, {descriptor.id: key}) == key
+    assert runtime.can_proceed(descriptor, {descriptor.id: key}).ok
+
+
+def test_redact_also_removes_a_keys_escaped_forms() -> None:
+    from runtime._errors import redact
+
+    key = "sk-part1\nsk-part2"
+    for text in (
+        f"Illegal header value b'Bearer {repr(key)[1:-1]}'",
+        f"header {key.encode()!r}",
+        f"raw {key}",
+    ):
+        assert "sk-part" not in redact(text, key)
+    accented = "sk-caf\u00e9"
+    assert "sk-caf" not in redact(f"value {accented.encode()!r}", accented)
