@@ -6,6 +6,12 @@
   3. when that fails, the stale cache entry (source ``"cache"``, with the error);
   4. when there is none, the registry's ``default_models`` (source ``"fallback"``, with the error).
 
+The cache is kept per base URL. Only a listing from the provider's own base URL (the
+descriptor's) changes the provider's rows in the ``models`` table; a ``base_url`` override (a
+proxy, a local server) lists what that server serves, so its listing is cached under its URL
+and shown, but adds no rows and disables none. To make another URL the provider's own, pass a
+descriptor carrying it (``dataclasses.replace(descriptor, base_url=…)``).
+
 A server that misbehaves (never answers, trickles bytes, sends hundreds of megabytes, redirects
 elsewhere, refuses the key, throttles, fails, or answers with something that is not a listing)
 ends in step 3 or 4 with the reason, never in an exception. The whole listing, every page and
@@ -122,7 +128,8 @@ async def discover_models(
     """List a provider's models: fresh cache, else the live listing, else stale cache, else the
     registry's defaults (see the module docstring).
 
-    ``base_url`` replaces the registry's (a proxy, a local server); ``store`` is the model
+    ``base_url`` replaces the registry's (a proxy, a local server) for this call: its listing is
+    cached under that URL but leaves the provider's model rows alone. ``store`` is the model
     database (a path, or by default :func:`default_database_path`). Raises only for what the
     caller must fix: :class:`UnknownProviderError`, :class:`ConfigError` for a base URL that is
     not http(s), :class:`ModelStoreError` for a database that cannot be opened.
@@ -130,6 +137,7 @@ async def discover_models(
     started = time.monotonic()
     descriptor = get_provider(provider) if isinstance(provider, str) else provider
     url = _checked_base_url(base_url or descriptor.base_url)
+    owns_rows = url.rstrip("/") == descriptor.base_url.rstrip("/")
     model_store = _as_store(store)
 
     def finish(
@@ -185,6 +193,9 @@ async def discover_models(
             fetched_at = time.time()
 
             def save_and_finish() -> DiscoveryResult:
+                if not owns_rows:
+                    model_store.save_listing(descriptor.id, url, listed, fetched_at=fetched_at)
+                    return finish("api", models, fetched_at=fetched_at)
                 stored = {
                     model.id: model
                     for model in model_store.save_discovery(descriptor.id, url, listed, models, fetched_at=fetched_at)

@@ -59,7 +59,12 @@ def register(subparsers: Subparsers) -> None:
     models.add_argument(
         "--refresh", action="store_true", help="ask the provider now even if the cache is fresh"
     )
-    models.add_argument("--base-url", metavar="URL", help="list from this API root instead")
+    models.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="list from this API root instead (cached apart; the database's rows for the "
+        "provider are left as they are)",
+    )
     _add_db_option(models)
     _add_timeout_option(models)
     models.add_argument("--json", action="store_true", help="print one JSON object")

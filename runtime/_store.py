@@ -140,6 +140,12 @@ ON CONFLICT (id) DO UPDATE SET
                         ELSE excluded.supports_reasoning END
 """
 
+_UPSERT_CACHE: Final = """
+INSERT INTO discovery_cache (provider_id, base_url_hash, fetched_at, models_json)
+VALUES (?, ?, ?, ?) ON CONFLICT (provider_id, base_url_hash) DO UPDATE SET
+    fetched_at = excluded.fetched_at, models_json = excluded.models_json
+"""
+
 _MODEL_COLUMNS: Final = """
     id, provider_id, model_id, display_name, context_window, max_output_tokens,
     supported_attachment_types, prompt_price_per_token, completion_price_per_token,
@@ -278,6 +284,19 @@ class ModelStore:
 
         return self._read(load)
 
+    def save_listing(
+        self,
+        provider_id: str,
+        base_url: str,
+        listed: Sequence[ListedModel],
+        *,
+        fetched_at: float | None = None,
+    ) -> None:
+        """Record a listing in the discovery cache only, leaving the ``models`` table alone
+        (a listing from a base URL other than the provider's own)."""
+        entry = _cache_entry(provider_id, base_url, listed, fetched_at)
+        self._write(lambda conn: conn.execute(_UPSERT_CACHE, entry))
+
     def save_discovery(
         self,
         provider_id: str,
@@ -291,7 +310,7 @@ class ModelStore:
         listed model (``source='api'``, enabled), and ``is_enabled = 0`` for the provider's
         models the listing no longer names. Returns the provider's rows as they now stand
         (read in the same transaction, which saves a round trip per provider in a refresh)."""
-        cache_json = json.dumps([_listed_to_json(m) for m in listed], separators=(",", ":"))
+        entry = _cache_entry(provider_id, base_url, listed, fetched_at)
         rows = [
             (
                 m.id,
@@ -311,15 +330,9 @@ class ModelStore:
             for m in models
         ]
         listed_ids = json.dumps([m.id for m in models])
-        when = time.time() if fetched_at is None else fetched_at
 
         def save(conn: sqlite3.Connection) -> list[ModelInfo]:
-            conn.execute(
-                "INSERT INTO discovery_cache (provider_id, base_url_hash, fetched_at, models_json)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (provider_id, base_url_hash) DO UPDATE SET"
-                " fetched_at = excluded.fetched_at, models_json = excluded.models_json",
-                (provider_id, base_url_hash(base_url), when, cache_json),
-            )
+            conn.execute(_UPSERT_CACHE, entry)
             conn.executemany(_UPSERT_DISCOVERED, rows)
             conn.execute(
                 "UPDATE models SET is_enabled = 0 WHERE provider_id = ? AND is_enabled = 1"
@@ -579,6 +592,15 @@ def _attachments_from_json(value: object) -> tuple[str, ...]:
     except ValueError:
         return ()
     return tuple(k for k in kinds if isinstance(k, str)) if isinstance(kinds, list) else ()
+
+
+def _cache_entry(
+    provider_id: str, base_url: str, listed: Sequence[ListedModel], fetched_at: float | None
+) -> tuple[str, str, float, str]:
+    """The parameters of ``_UPSERT_CACHE`` for one listing."""
+    models_json = json.dumps([_listed_to_json(m) for m in listed], separators=(",", ":"))
+    when = time.time() if fetched_at is None else fetched_at
+    return (provider_id, base_url_hash(base_url), when, models_json)
 
 
 def _listed_to_json(model: ListedModel) -> dict[str, object]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
@@ -8,7 +9,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from runtime._registry import providers
+from generated.descriptor import ProviderDescriptor
+from runtime._registry import get_provider, providers
 from runtime._store import ModelStore
 
 from .listing_server import ListingServer
@@ -35,6 +37,12 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
         return await asyncio.wait_for(coroutine, HANG_GUARD)
 
     return asyncio.run(guarded())
+
+
+def at(provider_id: str, base_url: str) -> ProviderDescriptor:
+    """The registry's provider with ``base_url`` as its own: its listings there are the
+    provider's, so they update its rows (a ``base_url=`` override is only cached)."""
+    return dataclasses.replace(get_provider(provider_id), base_url=base_url)
 
 
 def registry_key_variables() -> list[str]:

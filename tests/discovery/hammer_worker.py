@@ -7,24 +7,27 @@ Prints one JSON object: the source of every discovery and the models this worker
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sys
 
 from runtime._discovery import discover_models
+from runtime._registry import get_provider
 from runtime._store import ModelStore
 
 
 def main() -> int:
     db, base_url, iterations, key = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     store = ModelStore(db)
+    # The server is OpenAI's own base URL here, so that each listing updates the rows.
+    openai = dataclasses.replace(get_provider("openai"), base_url=base_url)
     sources: list[str] = []
     hidden: list[str] = []
     for iteration in range(iterations):
         result = asyncio.run(
             discover_models(
-                "openai",
+                openai,
                 refresh=True,
-                base_url=base_url,
                 api_keys={"openai": key},
                 store=store,
                 timeout=10,

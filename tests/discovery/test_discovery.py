@@ -3,15 +3,13 @@ registry, and the order fresh cache → request → stale cache → registry def
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from runtime import MissingApiKeyError, get_provider
 from runtime._discovery import discover_models, registry_models
 from runtime._store import ModelInfo, ModelStore
 
-from .conftest import KEY, run
+from .conftest import KEY, at, run
 from .listing_server import ListingServer, json_body, paged, sequence
 from .listings import (
     anthropic_page,
@@ -33,9 +31,7 @@ def test_openai_dialect_lists_merges_and_stores(server: ListingServer, store: Mo
     )
 
     result = run(
-        discover_models(
-            "openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store
-        )
+        discover_models(at("openai", f"{server.origin}/v1"), api_keys={"openai": KEY}, store=store)
     )
 
     assert result.source == "api" and result.error is None
@@ -190,10 +186,7 @@ def test_openrouter_dialect_reads_the_rich_listing(
 
     result = run(
         discover_models(
-            "openrouter",
-            base_url=f"{server.origin}/api/v1",
-            api_keys={"openrouter": KEY},
-            store=store,
+            at("openrouter", f"{server.origin}/api/v1"), api_keys={"openrouter": KEY}, store=store
         )
     )
 
@@ -378,9 +371,34 @@ def test_refresh_all_reports_an_unusable_key_rather_than_skipping_the_provider(
     monkeypatch.setenv("MOONSHOT_API_KEY", "sk-part1\nsk-part2")
     ready, missing = refreshable_providers()
     assert "kimi" in {p.id for p in ready} and "kimi" not in {p.id for p in missing}
-    kimi = dataclasses.replace(get_provider("kimi"), base_url=f"{server.origin}/v1")
-    (result,) = run(refresh_all(providers=[kimi], store=store, timeout=2))
+    (result,) = run(refresh_all(providers=[at("kimi", f"{server.origin}/v1")], store=store, timeout=2))
     assert (result.source, result.error and result.error.kind) == ("fallback", "config")
     assert "MOONSHOT_API_KEY" in result.error.message  # type: ignore[union-attr]
     assert "sk-part" not in result.error.message  # type: ignore[union-attr]
     assert server.requests == []
+
+
+def test_a_base_url_override_is_cached_apart_and_leaves_the_providers_rows_alone(
+    server: ListingServer, store: ModelStore
+) -> None:
+    before = {m.id: m for m in store.models("kimi")}
+    assert before and all(m.is_enabled for m in before.values())
+    assert store.set_hidden("kimi::kimi-k2-0905-preview", True)
+    server.route("/v1/models", json_body(openai_listing(["kimi-k2-0905-preview", "m1"])))
+    base_url = f"{server.origin}/v1"
+
+    result = run(
+        discover_models("kimi", base_url=base_url, api_keys={"kimi": KEY}, store=store)
+    )
+
+    assert result.source == "api", result.error
+    assert [m.id for m in result.models] == ["kimi::kimi-k2-0905-preview", "kimi::m1"]
+    assert result.models[0].is_hidden  # the user's choice still shows
+    after = {m.id: m for m in store.models("kimi")}
+    assert set(after) == set(before), "a listing from another URL added rows"
+    assert all(m.is_enabled for m in after.values()), "a listing from another URL disabled rows"
+    # Cached under that URL: asked again, the cache answers.
+    again = run(discover_models("kimi", base_url=base_url, api_keys={"kimi": KEY}, store=store))
+    assert again.source == "cache"
+    assert [m.id for m in again.models] == ["kimi::kimi-k2-0905-preview", "kimi::m1"]
+    assert len(server.requests) == 1

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import threading
 from pathlib import Path
 
-from generated.descriptor import ProviderDescriptor
 from runtime import ProviderError, get_provider
 from runtime._discovery import (
     DiscoveryResult,
@@ -17,7 +15,7 @@ from runtime._discovery import (
 )
 from runtime._store import ModelStore, ModelStoreError
 
-from .conftest import KEY, SHORT_TIMEOUT, run
+from .conftest import KEY, SHORT_TIMEOUT, at, run
 from .listing_server import (
     ListingServer,
     Recorded,
@@ -28,10 +26,6 @@ from .listing_server import (
     stall,
 )
 from .listings import anthropic_page, ollama_model, openai_listing
-
-
-def at(provider_id: str, base_url: str) -> ProviderDescriptor:
-    return dataclasses.replace(get_provider(provider_id), base_url=base_url)
 
 
 def after_barrier(barrier: threading.Barrier, payload: object) -> Responder:

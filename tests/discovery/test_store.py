@@ -17,7 +17,7 @@ from runtime import get_provider, providers
 from runtime._discovery import discover_models
 from runtime._store import ModelStore, ModelStoreError
 
-from .conftest import KEY, PROJECT_ROOT, database_bytes, run
+from .conftest import KEY, PROJECT_ROOT, at, database_bytes, run
 from .listing_server import ListingServer, json_body
 from .listings import openai_listing
 
@@ -69,9 +69,7 @@ def test_without_a_seed_the_store_still_has_its_layout(
     assert store.models() == []
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "other"])))
     result = run(
-        discover_models(
-            "openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store
-        )
+        discover_models(at("openai", f"{server.origin}/v1"), api_keys={"openai": KEY}, store=store)
     )
     assert result.source == "api"
     assert {m.id for m in store.models()} == {"openai::gpt-5.5", "openai::other"}
@@ -152,9 +150,7 @@ def test_users_choices_and_every_row_survive_reseed_and_refresh(
     # Refresh: the API still lists gpt-4.1 and gpt-5.5, adds a model, omits the rest.
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-4.1", "gpt-live-only"])))
     result = run(
-        discover_models(
-            "openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store
-        )
+        discover_models(at("openai", f"{server.origin}/v1"), api_keys={"openai": KEY}, store=store)
     )
     assert result.source == "api"
     shown = {m.id: m for m in result.models}
