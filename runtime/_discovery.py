@@ -17,7 +17,8 @@ elsewhere, refuses the key, throttles, fails, or answers with something that is 
 ends in step 3 or 4 with the reason, never in an exception. The whole listing, every page and
 redirect included, runs under one deadline; bodies are read in chunks up to a size cap; a
 redirect to another origin is not followed while the request carries a key (httpx drops
-``Authorization`` on such a redirect but keeps ``x-api-key`` and ``x-goog-api-key``).
+``Authorization`` on such a redirect but keeps ``x-api-key`` and ``x-goog-api-key``). An error
+status becomes the error a chat stream would raise for it (`runtime._error_mapping`).
 
 httpx is imported inside the functions that fetch, so that ``import runtime`` does not load it.
 """
@@ -42,14 +43,12 @@ from runtime._dialects import (
     listing_url,
     parse_page,
 )
+from runtime._error_mapping import error_from_response, read_error_body
 from runtime._errors import (
-    AuthenticationError,
-    BadRequestError,
     ConfigError,
     MissingApiKeyError,
     ProviderError,
     ProviderUnavailableError,
-    RateLimitError,
     redact,
 )
 from runtime._keys import missing_key_message, resolve_api_key
@@ -477,7 +476,7 @@ async def _fetch_pages(
                     cursor=cursor,
                     extra_headers=descriptor.headers,
                 )
-                payload = await _get_json(client, request, descriptor, max_bytes)
+                payload = await _get_json(client, request, descriptor, api_key, max_bytes)
                 try:
                     page = parse_page(dialect, payload)
                 except ListingShapeError as exc:
@@ -509,6 +508,7 @@ async def _get_json(
     client: httpx.AsyncClient,
     request: ListingRequest,
     descriptor: ProviderDescriptor,
+    api_key: str | None,
     max_bytes: int,
 ) -> object:
     import httpx
@@ -520,15 +520,25 @@ async def _get_json(
             if response.is_redirect:
                 target = url.join(response.headers["location"])
                 if _origin(target) != _origin(url) and request.credential_headers:
-                    raise ProviderUnavailableError(
+                    # A redirect is the base URL's problem, as it is for a chat stream.
+                    raise ConfigError(
                         f"{_where(str(url))} redirected to another host ({_where(str(target))});"
-                        " not followed, so that the API key is not sent there",
+                        " not followed, so that the API key is not sent there; check the base URL",
                         provider_id=descriptor.id,
                         status_code=response.status_code,
                     )
                 url = target
                 continue
-            _raise_for_status(response, descriptor, str(url))
+            if not response.is_success:
+                raise error_from_response(
+                    descriptor,
+                    None,
+                    status=response.status_code,
+                    body=await read_error_body(response),
+                    headers=response.headers,
+                    api_key=api_key,
+                    endpoint=_where(str(url)),
+                )
             body = await _read_capped(response, descriptor, str(url), max_bytes)
         try:
             return json.loads(body)
@@ -538,48 +548,9 @@ async def _get_json(
                 provider_id=descriptor.id,
                 status_code=response.status_code,
             ) from None
-    raise ProviderUnavailableError(
-        f"{_where(request.url)} redirected more than {MAX_REDIRECTS} times",
+    raise ConfigError(
+        f"{_where(request.url)} redirected more than {MAX_REDIRECTS} times; check the base URL",
         provider_id=descriptor.id,
-    )
-
-
-def _raise_for_status(response: httpx.Response, descriptor: ProviderDescriptor, url: str) -> None:
-    status = response.status_code
-    if 200 <= status < 300:
-        return
-    where = _where(url)
-    if status in (401, 403):
-        key_hint = f" ({descriptor.api_key.env})" if descriptor.api_key is not None else ""
-        raise AuthenticationError(
-            f"{where} refused the request (HTTP {status}); check your"
-            f" {descriptor.display_name} API key{key_hint}",
-            provider_id=descriptor.id,
-            status_code=status,
-        )
-    if status == 429:
-        retry_after = _retry_after(response.headers.get("retry-after"))
-        wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
-        raise RateLimitError(
-            f"{where} is throttling requests (HTTP 429){wait}",
-            provider_id=descriptor.id,
-            status_code=status,
-            retry_after=retry_after,
-        )
-    if status >= 500:
-        raise ProviderUnavailableError(
-            f"{where} failed (HTTP {status})", provider_id=descriptor.id, status_code=status
-        )
-    if status == 404:
-        raise BadRequestError(
-            f"{where} has no model listing (HTTP 404)",
-            provider_id=descriptor.id,
-            status_code=status,
-        )
-    raise BadRequestError(
-        f"{where} refused the listing request (HTTP {status})",
-        provider_id=descriptor.id,
-        status_code=status,
     )
 
 
@@ -641,16 +612,6 @@ def _where(url: str) -> str:
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     default_port = {"http": 80, "https": 443}.get(url.scheme)
     return (url.scheme, url.host, url.port or default_port)
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None  # an HTTP date; rare for listings, and not worth a date parser here
-    return seconds if 0 <= seconds < 86400 else None
 
 
 def _mentions(item: ListedModel, key: str) -> bool:

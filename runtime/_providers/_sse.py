@@ -11,16 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import ProviderError
 from .._tls import shared_ssl_context
-from ._error_mapping import error_from_response, error_from_transport, malformed_stream_error
+from .._error_mapping import (
+    error_from_response,
+    error_from_transport,
+    malformed_stream_error,
+    read_error_body,
+)
 
 if TYPE_CHECKING:
     from ._base import ChatProvider
 
 __all__ = ["post_sse"]
-
-
-# An error body larger than this is cut: enough for any real error message.
-_MAX_ERROR_BODY_BYTES = 64 * 1024
 
 
 async def post_sse(
@@ -50,16 +51,11 @@ async def post_sse(
                 "POST", url, json=dict(body), headers=dict(headers)
             ) as response:
                 if not 200 <= response.status_code < 300:
-                    raw = bytearray()
-                    async for piece in response.aiter_bytes():
-                        raw.extend(piece)
-                        if len(raw) >= _MAX_ERROR_BODY_BYTES:
-                            break
                     failure = error_from_response(
                         provider.descriptor,
                         model,
                         status=response.status_code,
-                        body=bytes(raw[:_MAX_ERROR_BODY_BYTES]),
+                        body=await read_error_body(response),
                         headers=response.headers,
                         api_key=api_key,
                     )

@@ -34,7 +34,7 @@ from .._messages import (
     inline_text,
 )
 from ._base import ChatOptions, ChatProvider
-from ._error_mapping import error_from_response, malformed_stream_error, truncated_stream_error
+from .._error_mapping import error_from_response, malformed_stream_error, truncated_stream_error
 from ._sse import post_sse
 
 __all__ = ["AnthropicProvider"]

@@ -36,7 +36,7 @@ from .._messages import (
     tool_names_by_call_id,
 )
 from ._base import ChatOptions, ChatProvider
-from ._error_mapping import error_from_response, malformed_stream_error, truncated_stream_error
+from .._error_mapping import error_from_response, malformed_stream_error, truncated_stream_error
 from ._sse import post_sse
 
 __all__ = ["GeminiProvider"]

@@ -34,7 +34,7 @@ from .._messages import (
     inline_text,
 )
 from ._base import ChatOptions, ChatProvider, ReasoningRequest
-from ._error_mapping import (
+from .._error_mapping import (
     error_from_response,
     error_from_transport,
     malformed_stream_error,

@@ -124,7 +124,8 @@ def test_cross_host_redirect_never_carries_the_key(
 
     result = discover_from(server, store, provider=provider, root=root)
 
-    assert_clean_fallback(result, provider, "unavailable")
+    # A redirect is a matter of the base URL, as it is when a stream meets one.
+    assert_clean_fallback(result, provider, "config")
     assert "redirected to another host" in result.error.message  # type: ignore[union-attr]
     assert OTHER_HOST in result.error.message  # type: ignore[union-attr]
     assert server.requests[0].headers[key_header].endswith(KEY)
@@ -174,7 +175,7 @@ def test_keyless_cross_host_redirect_is_followed_without_credentials(
 def test_redirect_loop_ends(server: ListingServer, store: ModelStore) -> None:
     server.route("/v1/models", redirect("/v1/models"))
     result = discover_from(server, store)
-    assert_clean_fallback(result, "openai", "unavailable")
+    assert_clean_fallback(result, "openai", "config")
     assert "redirected more than" in result.error.message  # type: ignore[union-attr]
 
 
@@ -184,13 +185,13 @@ def test_redirect_loop_ends(server: ListingServer, store: ModelStore) -> None:
         (
             json_body({"error": {"message": f"Incorrect API key provided: {KEY}"}}, status=401),
             "auth",
-            "check your OpenAI API key (OPENAI_API_KEY)",
+            "Check the key in OPENAI_API_KEY",
         ),
         (json_body({"error": {"message": "forbidden"}}, status=403), "auth", "HTTP 403"),
         (
             json_body({"error": "slow down"}, status=429, headers={"retry-after": "7"}),
             "rate_limit",
-            "retry after 7 s",
+            "retry after 7s",
         ),
         (json_body({"error": "boom"}, status=500), "unavailable", "HTTP 500"),
         (raw_body(b"<html>Bad gateway</html>", status=502), "unavailable", "HTTP 502"),
@@ -283,3 +284,79 @@ def test_every_failure_leaves_the_key_out_of_the_database(
     assert result.source == "cache"
     assert KEY not in repr(result)
     assert KEY.encode() not in database_bytes(store.path)
+
+
+GEMINI_BAD_KEY = {
+    "error": {
+        "code": 400,
+        "message": "API key not valid. Please pass a valid API key.",
+        "status": "INVALID_ARGUMENT",
+        "details": [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "API_KEY_INVALID",
+                "domain": "googleapis.com",
+            }
+        ],
+    }
+}
+GEMINI_QUOTA = {
+    "error": {
+        "code": 429,
+        "message": "Resource has been exhausted (e.g. check quota).",
+        "status": "RESOURCE_EXHAUSTED",
+        "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "31s"}],
+    }
+}
+
+
+def test_geminis_real_bad_key_reply_is_an_auth_error(
+    server: ListingServer, store: ModelStore
+) -> None:
+    server.route("/v1beta/models", json_body(GEMINI_BAD_KEY, status=400))
+    result = discover_from(server, store, provider="google", root="/v1beta")
+    assert_clean_fallback(result, "google", "auth")
+    assert "GEMINI_API_KEY" in result.error.message  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("responder", "retry_after"),
+    [
+        (json_body({}, status=429, headers={"retry-after-ms": "1500"}), 1.5),
+        (json_body({}, status=429, headers={"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}), 0.0),
+        (json_body(GEMINI_QUOTA, status=429), 31.0),
+    ],
+)
+def test_retry_after_is_read_as_a_stream_reads_it(
+    server: ListingServer, store: ModelStore, responder: Responder, retry_after: float
+) -> None:
+    server.route("/v1/models", responder)
+    result = discover_from(server, store)
+    assert result.error is not None and result.error.kind == "rate_limit"
+    assert getattr(result.error, "retry_after") == retry_after
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, GEMINI_BAD_KEY),
+        (401, {"error": {"message": "Incorrect API key provided", "code": "invalid_api_key"}}),
+        (403, {"type": "error", "error": {"type": "permission_error", "message": "no"}}),
+        (429, GEMINI_QUOTA),
+        (500, {"error": {"message": "boom", "type": "server_error"}}),
+        (503, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+        (404, {"error": {"message": "no such route"}}),
+        (422, {"detail": "unprocessable"}),
+    ],
+)
+def test_a_status_and_body_map_to_the_class_a_stream_would_raise(
+    server: ListingServer, store: ModelStore, status: int, body: object
+) -> None:
+    from runtime._error_mapping import error_from_response
+
+    server.route("/v1/models", json_body(body, status=status))
+    result = discover_from(server, store)
+    expected = error_from_response(get_provider("openai"), None, status=status, body=body)
+    assert type(result.error) is type(expected)
+    assert f"HTTP {status}" in result.error.message  # type: ignore[union-attr]
+    assert f"127.0.0.1:{server.port}" in result.error.message  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ from runtime import (
     RateLimitError,
 )
 from runtime._errors import redact
-from runtime._providers._error_mapping import error_from_response
+from runtime._error_mapping import error_from_response
 from tests.runtime.conftest import make_descriptor
 
 KEY = "sk-proj-ABCDEFGH12345678abcdefgh"

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import runtime
 from runtime._errors import redact
-from runtime._providers._error_mapping import error_from_response
+from runtime._error_mapping import error_from_response
 from tests.runtime.conftest import make_descriptor
 
 PROVIDER_IDS = [d.id for d in runtime.providers()]

@@ -1,7 +1,7 @@
 """From an HTTP status, headers and body (or a transport failure) to the error hierarchy.
 
-One function serves all three wire formats, so the same failure gives the same error whatever
-carried it. The body shapes understood:
+One function serves all three wire formats and model discovery, so the same failure gives the
+same error whatever carried it. The body shapes understood:
 
 - OpenAI and most compatible servers: ``{"error": {"message", "type", "code", "param"}}``
 - Anthropic: ``{"type": "error", "error": {"type": "rate_limit_error", "message"}}``
@@ -12,12 +12,12 @@ carried it. The body shapes understood:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from .._context import matches_context_limit
-from .._errors import (
+from ._context import matches_context_limit
+from ._errors import (
     AuthenticationError,
     BadRequestError,
     ConfigError,
@@ -32,15 +32,20 @@ if TYPE_CHECKING:
     from generated.descriptor import ProviderDescriptor
 
 __all__ = [
+    "MAX_ERROR_BODY_BYTES",
     "error_from_response",
     "error_from_transport",
     "malformed_stream_error",
     "one_line",
+    "read_error_body",
     "truncated_stream_error",
 ]
 
 # Server text quoted in a message is cut here: one readable line, not a page of HTML.
 _MAX_DETAIL_CHARS = 300
+
+# An error body larger than this is cut: enough for any real error message.
+MAX_ERROR_BODY_BYTES = 64 * 1024
 
 _AUTH_TYPES = frozenset(
     {
@@ -194,6 +199,20 @@ def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None
     return {str(name).lower(): str(value) for name, value in items}
 
 
+class _StreamedResponse(Protocol):
+    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
+
+
+async def read_error_body(response: _StreamedResponse) -> bytes:
+    """The first :data:`MAX_ERROR_BODY_BYTES` of a streamed (httpx) response's body."""
+    raw = bytearray()
+    async for piece in response.aiter_bytes():
+        raw.extend(piece)
+        if len(raw) >= MAX_ERROR_BODY_BYTES:
+            break
+    return bytes(raw[:MAX_ERROR_BODY_BYTES])
+
+
 def error_from_response(
     descriptor: ProviderDescriptor,
     model: str | None,
@@ -202,15 +221,17 @@ def error_from_response(
     body: object,
     headers: Mapping[str, str] | None = None,
     api_key: str | None = None,
+    endpoint: str | None = None,
 ) -> ProviderError:
     """The error for a failed response (``status`` set) or an error the server sent mid-stream.
 
-    ``api_key`` is only used to scrub the key from whatever the server echoed back.
+    ``api_key`` is only used to scrub the key from whatever the server echoed back;
+    ``endpoint``, when given, says where the response came from (``OpenAI at http://…``).
     """
     parsed = _parse_body(body)
     effective_status = status if status is not None else parsed.status
     header_map = _lower_headers(headers)
-    name = descriptor.display_name
+    name = descriptor.display_name if endpoint is None else f"{descriptor.display_name} at {endpoint}"
     detail = one_line(parsed.message or " ".join(parsed.labels) or "", api_key)
     where = f" (HTTP {effective_status})" if effective_status is not None else ""
     suffix = f": {detail}" if detail else ""
