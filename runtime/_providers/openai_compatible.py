@@ -218,6 +218,7 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         failure: ProviderError | None = None
         finish_reason: str | None = None
         usage: Usage | None = None
+        tool_slots = _ToolCallSlots()
         chunks = 0
         try:
             stream: Any = await client.chat.completions.create(**request)
@@ -247,7 +248,7 @@ class BaseOpenAICompatibleProvider(ChatProvider):
                             for call in delta.tool_calls:
                                 function = call.function
                                 yield ToolCallDelta(
-                                    index=call.index,
+                                    index=tool_slots.index_of(call.index, call.id),
                                     id=call.id,
                                     name=function.name if function is not None else None,
                                     arguments=(
@@ -293,3 +294,33 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         if usage is not None:
             yield usage
         yield Finish(reason=_FINISH_REASONS.get(finish_reason, "other"), raw_reason=finish_reason)
+
+
+class _ToolCallSlots:
+    """Which call each tool-call delta belongs to.
+
+    OpenAI numbers the calls of a reply with ``index``. Some compatible servers send no index;
+    then a delta with an id not seen before starts a new call, and one without an id continues
+    the last call (rather than all of them merging into call 0).
+    """
+
+    __slots__ = ("_by_id", "_last", "_next")
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, int] = {}
+        self._last: int | None = None
+        self._next = 0
+
+    def index_of(self, given: object, call_id: object) -> int:
+        known_id = call_id if isinstance(call_id, str) and call_id else None
+        if isinstance(given, int) and not isinstance(given, bool) and given >= 0:
+            index = given
+        elif known_id is not None:
+            index = self._by_id.get(known_id, self._next)
+        else:
+            index = self._next if self._last is None else self._last
+        if known_id is not None:
+            self._by_id.setdefault(known_id, index)
+        self._last = index
+        self._next = max(self._next, index + 1)
+        return index

@@ -16,6 +16,8 @@ Scenarios (the first path segment):
 
 - ``ok``: the reply :data:`REPLY_PIECES` in several chunks, with usage and a normal finish
 - ``tool``: a tool call ``get_weather({"city": "Paris"})`` split over chunks
+- ``tool-noindex`` (OpenAI format only): two tool calls whose deltas carry no ``index``, as some
+  OpenAI-compatible servers send them: ``a`` = ``first({})`` and ``b`` = ``second({"n": 2})``
 - ``reasoning``: reasoning deltas, then the reply
 - ``midstream-error``: two chunks, then the format's own error event (an overloaded server)
 - ``midstream-overflow``: two chunks, then an error event saying the context overflowed
@@ -204,6 +206,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._cut_connection()
             else:
                 self._end_stream()
+        elif scenario == "tool-noindex" and isinstance(speaker, _OpenAI):
+            self._start_stream()
+            speaker.tool_calls_without_index()
+            self._end_stream()
         elif scenario == "long" and isinstance(speaker, _OpenAI):
             self._start_stream()
             speaker.start()
@@ -304,6 +310,19 @@ class _OpenAI(_Speaker):
 
     def finish(self) -> None:
         self._chunk({}, finish="stop")
+        self.handler._event("[DONE]")
+
+    def tool_calls_without_index(self) -> None:
+        self.start()
+        function = {"type": "function"}
+        self._chunk({"tool_calls": [{"id": "a", **function, "function": {"name": "first"}}]})
+        self._chunk({"tool_calls": [{"function": {"arguments": "{}"}}]})
+        self._chunk(
+            {"tool_calls": [{"id": "b", **function, "function": {"name": "second", "arguments": ""}}]}
+        )
+        self._chunk({"tool_calls": [{"function": {"arguments": '{"n": '}}]})
+        self._chunk({"tool_calls": [{"id": "b", "function": {"arguments": "2}"}}]})
+        self._chunk({}, finish="tool_calls")
         self.handler._event("[DONE]")
 
     def reply(self, scenario: str) -> None:

@@ -4,7 +4,7 @@ reply can fail. Nothing is mocked: the openai SDK, httpx and httpx-sse talk to r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
@@ -120,6 +120,23 @@ def test_tool_calls_stream_and_add_up(llm_server: LoopbackLLMServer, wire_format
 
     assert json.loads(call.arguments) == {"city": "Paris"}
     assert call.id  # every call has an id to answer with a tool result
+
+
+def test_tool_call_deltas_without_an_index_keep_calls_apart(llm_server: LoopbackLLMServer) -> None:
+    events = _events(_provider(llm_server, "openai", "tool-noindex"))
+    deltas = [e for e in events if isinstance(e, ToolCallDelta)]
+    assert deltas and all(isinstance(d.index, int) for d in deltas)
+    result = asyncio.run(runtime.collect(_replay(events)))
+    assert result.tool_calls == (
+        ToolCall(id="a", name="first", arguments="{}"),
+        ToolCall(id="b", name="second", arguments='{"n": 2}'),
+    )
+    assert result.finish_reason == "tool_calls"
+
+
+async def _replay(events: list[StreamEvent]) -> AsyncIterator[StreamEvent]:
+    for event in events:
+        yield event
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
