@@ -119,7 +119,7 @@ def _parse_body(body: object) -> _ErrorBody:
 
             try:
                 body = json.loads(stripped)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested deeper than it recurses
                 pass
     if isinstance(body, list) and body:
         body = body[0]

@@ -589,7 +589,7 @@ def _float_or_none(value: object) -> float | None:
 def _attachments_from_json(value: object) -> tuple[str, ...]:
     try:
         kinds = json.loads(value) if isinstance(value, str) else []
-    except ValueError:
+    except (ValueError, RecursionError):
         return ()
     return tuple(k for k in kinds if isinstance(k, str)) if isinstance(kinds, list) else ()
 
@@ -624,7 +624,7 @@ def _listing_from_json(text: str) -> tuple[ListedModel, ...] | None:
         if not isinstance(entries, list):
             return None
         return tuple(_listed_from_json(entry) for entry in entries)
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, RecursionError, TypeError, KeyError):
         return None
 
 

@@ -87,7 +87,7 @@ class AnthropicProvider(ChatProvider):
 
                 try:
                     arguments = json.loads(call.arguments) if call.arguments else {}
-                except ValueError:
+                except (ValueError, RecursionError):  # not JSON, or nested too deep
                     arguments = {}
                 blocks.append(
                     {"type": "tool_use", "id": call.id, "name": call.name, "input": arguments}
@@ -191,7 +191,7 @@ class AnthropicProvider(ChatProvider):
                 try:
                     payload = json.loads(data)
                     kind = payload.get("type", name) if isinstance(payload, dict) else None
-                except ValueError as error:
+                except (ValueError, RecursionError) as error:  # not JSON, or nested too deep
                     raise malformed_stream_error(self.descriptor, error) from None
                 if kind == "error" or name == "error":
                     raise error_from_response(

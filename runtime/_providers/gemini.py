@@ -83,7 +83,7 @@ class GeminiProvider(ChatProvider):
 
                 try:
                     arguments = json.loads(call.arguments) if call.arguments else {}
-                except ValueError:
+                except (ValueError, RecursionError):  # not JSON, or nested too deep
                     arguments = {}
                 parts.append({"functionCall": {"name": call.name, "args": arguments}})
             return "model", parts or [{"text": ""}]
@@ -172,7 +172,7 @@ class GeminiProvider(ChatProvider):
                     continue
                 try:
                     payload = json.loads(data)
-                except ValueError as error:
+                except (ValueError, RecursionError) as error:  # not JSON, or nested too deep
                     raise malformed_stream_error(self.descriptor, error) from None
                 if isinstance(payload, list) and payload:
                     payload = payload[0]

@@ -277,8 +277,8 @@ class BaseOpenAICompatibleProvider(ChatProvider):
                 body={"error": error.body},
                 api_key=self._api_key,
             )
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            # Not JSON, or JSON of the wrong shape (say "choices": null).
+        except (ValueError, RecursionError, TypeError, KeyError, AttributeError) as error:
+            # Not JSON, JSON nested too deep to decode, or of the wrong shape ("choices": null).
             failure = malformed_stream_error(self.descriptor, error)
         finally:
             await client.close()

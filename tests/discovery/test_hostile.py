@@ -206,6 +206,11 @@ def test_redirect_loop_ends(server: ListingServer, store: ModelStore) -> None:
             "not JSON",
         ),
         (raw_body(b"[" * 100_000, content_type="application/json"), "unavailable", "not JSON"),
+        (
+            raw_body(b"[" * 60_000, status=400, content_type="application/json"),
+            "bad_request",
+            "HTTP 400",
+        ),
         (json_body({"models": "none here"}), "unavailable", "not a model listing"),
         (json_body([1, 2, 3]), "openai-bare-list", ""),
         (json_body({"error": "no such route"}, status=404), "bad_request", "HTTP 404"),

@@ -241,3 +241,18 @@ def test_fallback_layout_matches_the_generated_seed(tmp_path: Path) -> None:
             connection.close()
 
     assert layout(_BASE_SCHEMA) == layout(default_seed_path().read_text(encoding="utf-8"))
+
+
+def test_json_columns_nested_too_deep_to_decode_read_as_empty(store: ModelStore) -> None:
+    store.summary()
+    deep = "[" * 100_000
+    with sqlite3.connect(store.path) as conn:
+        conn.execute(
+            "UPDATE models SET supported_attachment_types = ? WHERE id = 'openai::gpt-5.5'", (deep,)
+        )
+        conn.execute(
+            "INSERT INTO discovery_cache VALUES ('openai', ?, 0, ?)",
+            (hashlib.sha256(b"http://127.0.0.1:9/v1").hexdigest(), deep),
+        )
+    assert {m.id: m for m in store.models("openai")}["openai::gpt-5.5"].attachments == ()
+    assert store.load_listing("openai", "http://127.0.0.1:9/v1") is None

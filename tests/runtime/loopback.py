@@ -24,6 +24,8 @@ Scenarios (the first path segment):
 - ``drop``: two chunks, then the connection is cut (no terminating chunk)
 - ``truncated``: two chunks, then a clean end of body with no finish
 - ``garbage``: an event stream whose data is not JSON
+- ``deep``: an event stream whose data is JSON nested :data:`DEEP_NESTING` levels deep
+- ``deep-error``: 400 with a body nested deeper than any JSON parser recurses
 - ``not-sse``: 200 with an HTML page
 - ``401``: the format's authentication error, echoing the key it received (as careless
   servers do) so tests can check the key never comes back out
@@ -60,6 +62,7 @@ TOOL_ARGUMENT_PIECES = ('{"ci', 'ty": "Pa', 'ris"}')
 RETRY_AFTER_SECONDS = 7
 STALL_SECONDS = 10
 LONG_REPLY_CHUNKS = 5000
+DEEP_NESTING = 200_000
 INPUT_TOKENS = 12
 OUTPUT_TOKENS = 7
 
@@ -221,6 +224,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._start_stream()
             self._event("this is not json {")
             self._end_stream()
+        elif scenario == "deep":
+            self._start_stream()
+            self._event("[" * DEEP_NESTING + "]" * DEEP_NESTING)
+            self._end_stream()
+        elif scenario == "deep-error":
+            data = b"[" * 60_000
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
         elif scenario == "not-sse":
             data = b"<html><body>Welcome to nginx!</body></html>"
             self.send_response(200)

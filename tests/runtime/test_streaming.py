@@ -239,6 +239,24 @@ def test_a_reply_that_is_not_an_event_stream(
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
+def test_an_event_nested_too_deep_to_decode_is_a_malformed_stream(
+    llm_server: LoopbackLLMServer, wire_format: str
+) -> None:
+    error = _failure(llm_server, wire_format, "deep")
+    assert isinstance(error, ProviderUnavailableError)
+    assert "not a readable event stream" in str(error)
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_an_error_body_nested_too_deep_to_decode_still_maps_by_status(
+    llm_server: LoopbackLLMServer, wire_format: str
+) -> None:
+    error = _failure(llm_server, wire_format, "deep-error")
+    assert isinstance(error, BadRequestError)
+    assert error.status_code == 400
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
 def test_401_is_an_auth_error_and_the_echoed_key_is_scrubbed(
     llm_server: LoopbackLLMServer, wire_format: str
 ) -> None:

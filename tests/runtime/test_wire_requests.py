@@ -367,3 +367,21 @@ def test_every_registry_provider_streams_through_its_class(
     sent = llm_server.requests[-1]
     for name, value in (descriptor.headers or {}).items():
         assert sent.headers[name.lower()] == value
+
+
+@pytest.mark.parametrize("wire_format", ["anthropic", "gemini"])
+def test_tool_call_arguments_nested_too_deep_to_decode_go_back_as_an_empty_object(
+    llm_server: LoopbackLLMServer, wire_format: str
+) -> None:
+    # The arguments came from an earlier reply, so from the server: they may be anything.
+    deep = "[" * 200_000 + "]" * 200_000
+    messages: list[runtime.Message] = [
+        UserMessage("Go"),
+        AssistantMessage("", tool_calls=(ToolCall("call_1", "get_weather", deep),)),
+        ToolResultMessage("call_1", "done"),
+    ]
+    body = _send(llm_server, wire_format, messages=messages).json
+    if wire_format == "anthropic":
+        assert body["messages"][1]["content"][0]["input"] == {}
+    else:
+        assert body["contents"][1]["parts"][0]["functionCall"]["args"] == {}
