@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from urllib.parse import urlsplit
 
@@ -39,7 +40,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--max-tokens", metavar="N", type=_positive_int, help="largest reply, in tokens"
     )
-    parser.add_argument("--temperature", metavar="T", type=float, help="sampling temperature")
+    parser.add_argument(
+        "--temperature", metavar="T", type=_finite_float, help="sampling temperature"
+    )
     parser.add_argument(
         "--reasoning-effort", metavar="LEVEL", help="reasoning effort, for models that take one"
     )
@@ -66,6 +69,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number: {text!r}")
     return value
 
 

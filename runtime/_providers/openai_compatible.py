@@ -44,7 +44,7 @@ from .._error_mapping import (
 if TYPE_CHECKING:
     import ssl
 
-    from openai import AsyncOpenAI
+    from openai import APIError, AsyncOpenAI
 
 __all__ = ["BaseOpenAICompatibleProvider"]
 
@@ -220,70 +220,71 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         usage: Usage | None = None
         tool_slots = _ToolCallSlots()
         chunks = 0
+        stream: Any = None
         try:
-            stream: Any = await client.chat.completions.create(**request)
+            # Only the server's answers are mapped here: a local failure (a value JSON cannot
+            # hold, say) is the caller's to see as it is, not a fault of the server.
+            stream = await client.chat.completions.create(**request)
+        except openai.APIError as error:
+            failure = self._failure(error, model)
+        finally:
+            if stream is None:
+                await client.close()
+        # Raised here, outside the except blocks, so the SDK exception (whose request holds
+        # the key in its headers) is not chained to it.
+        if failure is not None:
+            raise failure
+        try:
             async for chunk in stream:
                 chunks += 1
-                reported = chunk.usage
-                if reported is not None:
-                    details = getattr(reported, "completion_tokens_details", None)
-                    usage = Usage(
-                        input_tokens=reported.prompt_tokens,
-                        output_tokens=reported.completion_tokens,
-                        reasoning_tokens=getattr(details, "reasoning_tokens", None),
-                    )
-                for choice in chunk.choices:
-                    delta = choice.delta
-                    if delta is not None:
-                        extra = delta.model_extra
-                        if extra:
-                            # DeepSeek, Kimi, vLLM say reasoning_content; OpenRouter, Ollama reasoning.
-                            thought = extra.get("reasoning_content") or extra.get("reasoning")
-                            if isinstance(thought, str) and thought:
-                                yield ReasoningDelta(thought)
-                        content = delta.content
-                        if content:
-                            yield TextDelta(content)
-                        if delta.tool_calls:
-                            for call in delta.tool_calls:
-                                function = call.function
-                                yield ToolCallDelta(
-                                    index=tool_slots.index_of(call.index, call.id),
-                                    id=call.id,
-                                    name=function.name if function is not None else None,
-                                    arguments=(
-                                        (function.arguments or "") if function is not None else ""
-                                    ),
-                                )
-                    if choice.finish_reason:
-                        finish_reason = choice.finish_reason
-        except openai.APIStatusError as error:
-            failure = error_from_response(
-                self.descriptor,
-                model,
-                status=error.status_code,
-                body=error.body,
-                headers=error.response.headers,
-                api_key=self._api_key,
-            )
-        except openai.APIConnectionError as error:
-            failure = error_from_transport(self.descriptor, self.base_url, error)
+                try:
+                    reported = chunk.usage
+                    if reported is not None:
+                        details = getattr(reported, "completion_tokens_details", None)
+                        usage = Usage(
+                            input_tokens=reported.prompt_tokens,
+                            output_tokens=reported.completion_tokens,
+                            reasoning_tokens=getattr(details, "reasoning_tokens", None),
+                        )
+                    for choice in chunk.choices:
+                        delta = choice.delta
+                        if delta is not None:
+                            extra = delta.model_extra
+                            if extra:
+                                # DeepSeek, Kimi, vLLM say reasoning_content; OpenRouter and
+                                # Ollama say reasoning.
+                                thought = extra.get("reasoning_content") or extra.get("reasoning")
+                                if isinstance(thought, str) and thought:
+                                    yield ReasoningDelta(thought)
+                            content = delta.content
+                            if content:
+                                yield TextDelta(content)
+                            if delta.tool_calls:
+                                for call in delta.tool_calls:
+                                    function = call.function
+                                    yield ToolCallDelta(
+                                        index=tool_slots.index_of(call.index, call.id),
+                                        id=call.id,
+                                        name=function.name if function is not None else None,
+                                        arguments=(
+                                            (function.arguments or "")
+                                            if function is not None
+                                            else ""
+                                        ),
+                                    )
+                        if choice.finish_reason:
+                            finish_reason = choice.finish_reason
+                except (TypeError, KeyError, AttributeError) as error:
+                    # JSON of the wrong shape ("choices": null, a list for an object).
+                    failure = malformed_stream_error(self.descriptor, error)
+                    break
         except openai.APIError as error:
-            # An error event inside a 200 stream; the SDK keeps the event's error object.
-            failure = error_from_response(
-                self.descriptor,
-                model,
-                status=None,
-                body={"error": error.body},
-                api_key=self._api_key,
-            )
-        except (ValueError, RecursionError, TypeError, KeyError, AttributeError) as error:
-            # Not JSON, JSON nested too deep to decode, or of the wrong shape ("choices": null).
+            failure = self._failure(error, model)
+        except (ValueError, RecursionError) as error:
+            # The stream itself could not be decoded: not UTF-8, not JSON, or nested too deep.
             failure = malformed_stream_error(self.descriptor, error)
         finally:
             await client.close()
-        # Raised here, outside the except blocks, so the SDK exception (whose request holds
-        # the key in its headers) is not chained to it.
         if failure is not None:
             raise failure
         if finish_reason is None:
@@ -294,6 +295,30 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         if usage is not None:
             yield usage
         yield Finish(reason=_FINISH_REASONS.get(finish_reason, "other"), raw_reason=finish_reason)
+
+    def _failure(self, error: APIError, model: str) -> ProviderError:
+        """The runtime's error for one of the SDK's (``openai.APIError`` and subclasses)."""
+        import openai
+
+        if isinstance(error, openai.APIStatusError):
+            return error_from_response(
+                self.descriptor,
+                model,
+                status=error.status_code,
+                body=error.body,
+                headers=error.response.headers,
+                api_key=self._api_key,
+            )
+        if isinstance(error, openai.APIConnectionError):
+            return error_from_transport(self.descriptor, self.base_url, error)
+        # An error event inside a 200 stream; the SDK keeps the event's error object.
+        return error_from_response(
+            self.descriptor,
+            model,
+            status=None,
+            body={"error": error.body},
+            api_key=self._api_key,
+        )
 
 
 class _ToolCallSlots:

@@ -278,6 +278,9 @@ def test_a_missing_key_says_where_to_put_it(
         ("chat", KIMI, "hi", "--timeout", "0"),
         ("chat", KIMI, "hi", "--timeout", "nan"),
         ("chat", KIMI, "hi", "--max-tokens", "-3"),
+        ("chat", KIMI, "hi", "--temperature", "nan"),
+        ("chat", KIMI, "hi", "--temperature", "inf"),
+        ("chat", KIMI, "hi", "--temperature", "warm"),
         ("chat", KIMI, "hi", "--unknown-flag"),
     ],
 )

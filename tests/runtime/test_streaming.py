@@ -362,3 +362,19 @@ def test_a_closed_stream_frees_its_connection(
         raise AssertionError("no text")
 
     assert asyncio.run(first_text()) == loopback.REPLY_PIECES[0]
+
+
+def test_a_local_failure_before_the_request_goes_out_is_not_blamed_on_the_server(
+    llm_server: LoopbackLLMServer,
+) -> None:
+    # NaN cannot be written as JSON: the SDK refuses it while building the request. That is
+    # the caller's mistake, not "a reply that is not a readable event stream".
+    provider = _provider(llm_server, "openai", "ok")
+
+    async def read() -> None:
+        await runtime.collect(provider.stream("plain-model", [UserMessage("Hi")], temperature=float("nan")))
+
+    with pytest.raises(ValueError) as caught:
+        asyncio.run(read())
+    assert not isinstance(caught.value, ProviderError)
+    assert llm_server.requests == []
