@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from urllib.parse import urlsplit
 
-from ._errors import ConfigError
 from ._events import TextDelta
 from ._messages import UserMessage
 from ._registry import parse_model_id
+from ._urls import checked_base_url
 
 __all__ = ["register"]
 
@@ -92,22 +91,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _checked_base_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--base-url must be an http(s) URL, not {url[:200]!r}")
-    if parts.username or parts.password:
-        raise ConfigError("--base-url must not carry credentials; keys come from the environment")
-    return url
-
-
 def run_chat(args: argparse.Namespace) -> int:
     import asyncio
 
     from ._providers import create_provider
 
     ref = parse_model_id(args.model_id)
-    base_url = _checked_base_url(args.base_url) if args.base_url else None
+    base_url = checked_base_url(args.base_url) if args.base_url else None
     prompt: str = sys.stdin.read() if args.prompt == "-" else args.prompt
     provider = create_provider(ref.descriptor, base_url=base_url, timeout=args.timeout)
 

@@ -56,6 +56,7 @@ from runtime._registry import get_provider
 from runtime._registry import providers as registry_providers
 from runtime._store import ModelInfo, ModelStore, default_database_path
 from runtime._tls import shared_ssl_context
+from runtime._urls import checked_base_url
 
 if TYPE_CHECKING:
     import httpx
@@ -130,12 +131,13 @@ async def discover_models(
     ``base_url`` replaces the registry's (a proxy, a local server) for this call: its listing is
     cached under that URL but leaves the provider's model rows alone. ``store`` is the model
     database (a path, or by default :func:`default_database_path`). Raises only for what the
-    caller must fix: :class:`UnknownProviderError`, :class:`ConfigError` for a base URL that is
-    not http(s), :class:`ModelStoreError` for a database that cannot be opened.
+    caller must fix: :class:`UnknownProviderError`, :class:`ConfigError` for a base URL that
+    cannot be used (see `runtime._urls`), :class:`ModelStoreError` for a database that cannot be
+    opened.
     """
     started = time.monotonic()
     descriptor = get_provider(provider) if isinstance(provider, str) else provider
-    url = _checked_base_url(base_url or descriptor.base_url)
+    url = checked_base_url(base_url or descriptor.base_url)
     owns_rows = url.rstrip("/") == descriptor.base_url.rstrip("/")
     model_store = _as_store(store)
 
@@ -587,13 +589,6 @@ def _as_store(store: ModelStore | str | os.PathLike[str] | None) -> ModelStore:
 def _dialect(descriptor: ProviderDescriptor) -> str:
     dialect: object = descriptor.discovery.dialect
     return str(getattr(dialect, "value", dialect))
-
-
-def _checked_base_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"invalid base URL {_where(url)!r}: expected http(s)://host/…")
-    return url
 
 
 def _where(url: str) -> str:

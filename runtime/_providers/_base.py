@@ -18,6 +18,7 @@ from .._events import ChatResult, ReplyAccumulator, StreamEvent, TextDelta, Tool
 from .._keys import checked_api_key
 from .._messages import Message, ToolSpec
 from .._registry import MODEL_ID_SEPARATOR, find_model
+from .._urls import checked_base_url
 
 if TYPE_CHECKING:
     from generated.descriptor import Model, ProviderDescriptor
@@ -57,7 +58,8 @@ class ChatProvider(ABC):
     Build one with :func:`runtime.create_provider` (which resolves the key and picks the class
     from the descriptor), or directly from a descriptor. ``base_url`` overrides the registry's;
     ``timeout`` bounds each read (the wait between two chunks), ``connect_timeout`` the connect.
-    A key no HTTP header can carry is refused here (:class:`~runtime.ConfigError`).
+    A key no HTTP header can carry, or a base URL that cannot be used, is refused here
+    (:class:`~runtime.ConfigError`).
     """
 
     def __init__(
@@ -73,7 +75,7 @@ class ChatProvider(ABC):
         self._api_key = (
             None if api_key is None else checked_api_key(api_key, descriptor, source="api_key")
         )
-        self.base_url = (base_url or descriptor.base_url).rstrip("/")
+        self.base_url = (checked_base_url(base_url) if base_url else descriptor.base_url).rstrip("/")
         self.timeout = timeout
         self.connect_timeout = min(connect_timeout, timeout)
 

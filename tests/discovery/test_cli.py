@@ -198,6 +198,17 @@ def test_seed_hide_show(tmp_path: Path) -> None:
             1,
             "error: config: invalid base URL",
         ),
+        (["models", "openai", "--base-url", "http://[::1/v1"], 1, "error: config: invalid base URL"),
+        (
+            ["models", "openai", "--base-url", "http://127.0.0.1:99999/v1"],
+            1,
+            "error: config: invalid base URL",
+        ),
+        (
+            ["models", "openai", "--base-url", "http://someone:hunter2@127.0.0.1:9/v1"],
+            1,
+            "error: config: invalid base URL",
+        ),
         (["models", "openai", "extra"], 2, "usage:"),
         (["models", "hide"], 2, "usage:"),
         (["models", "openai", "--timeout", "-1"], 2, "usage:"),
@@ -211,6 +222,7 @@ def test_errors_are_one_clear_line(
     completed = cli(*args, "--db", str(tmp_path / "e.db"))
     assert completed.returncode == status
     assert completed.stderr.startswith(stderr_start), completed.stderr
+    assert "hunter2" not in completed.stderr
     if status == 1:
         assert len(completed.stderr.strip().splitlines()) == 1
 

@@ -1,0 +1,39 @@
+"""Base URLs from the user are checked once, the same way for chat and for discovery."""
+
+from __future__ import annotations
+
+import pytest
+
+import runtime
+from runtime._urls import checked_base_url
+
+UNUSABLE = {
+    "ftp://example.com/v1": "expected http(s)",
+    "/v1": "expected http(s)",
+    "http:///v1": "expected http(s)",
+    "http://[::1/v1": "does not parse",
+    "http://h:99999/v1": "does not parse",
+    "http://h:port/v1": "does not parse",
+    "http://u:secret@h/v1": "must not carry credentials",
+    "https://secret@h/v1": "must not carry credentials",
+}
+
+
+@pytest.mark.parametrize(("url", "reason"), UNUSABLE.items())
+def test_an_unusable_base_url_is_a_config_error_saying_why(url: str, reason: str) -> None:
+    for check in (
+        lambda: checked_base_url(url),
+        lambda: runtime.create_provider("ollama", base_url=url),
+    ):
+        with pytest.raises(runtime.ConfigError) as caught:
+            check()
+        assert "invalid base URL" in str(caught.value) and reason in str(caught.value)
+        assert "secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/v1", "https://api.example.com", "http://[::1]:11434/v1/"]
+)
+def test_a_usable_base_url_is_kept(url: str) -> None:
+    assert checked_base_url(url) == url
+    assert runtime.create_provider("ollama", base_url=url).base_url == url.rstrip("/")
