@@ -4,8 +4,8 @@ Wire facts: the key goes in ``x-api-key`` with an ``anthropic-version`` header; 
 prompt is a top-level field; ``max_tokens`` is required; images and PDFs are base64 blocks;
 tool results are ``tool_result`` blocks in a user turn. The stream is ``message_start``, then
 per content block ``content_block_start`` / ``content_block_delta``* / ``content_block_stop``,
-then ``message_delta`` (stop reason, output tokens) and ``message_stop``; ``ping`` keeps the
-connection alive and ``error`` reports a failure mid-stream.
+then ``message_delta`` (stop reason, output tokens) and ``message_stop``, where reading stops;
+``ping`` keeps the connection alive and ``error`` reports a failure mid-stream.
 """
 
 from __future__ import annotations
@@ -235,6 +235,10 @@ class AnthropicProvider(ChatProvider):
                         stopped = True
                 except (KeyError, TypeError, AttributeError) as error:
                     raise malformed_stream_error(self.descriptor, error) from None
+                if stopped:
+                    # The reply is complete: a proxy may hold the connection open after it,
+                    # and waiting for the end of the body would end in a read timeout.
+                    break
         if not stopped:
             raise truncated_stream_error(self.descriptor)
         if input_tokens is not None or output_tokens is not None:

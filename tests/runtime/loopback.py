@@ -39,6 +39,8 @@ Scenarios (the first path segment):
 - ``long``: :data:`LONG_REPLY_CHUNKS` one-word chunks (OpenAI format only), for measuring
   per-chunk overhead
 - ``stall``: two chunks, then nothing for up to :data:`STALL_SECONDS` (a hung server)
+- ``done-then-stall``: the whole reply, then the connection held open for up to
+  :data:`STALL_SECONDS` (a proxy that keeps it alive)
 """
 
 from __future__ import annotations
@@ -191,6 +193,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._start_stream()
             speaker.reply(scenario)
             self._end_stream()
+        elif scenario == "done-then-stall":
+            self._start_stream()
+            speaker.reply("ok")
+            self.server.state.stopping.wait(STALL_SECONDS)
+            self._cut_connection()
         elif scenario in ("midstream-error", "midstream-overflow", "drop", "truncated", "stall"):
             self._start_stream()
             speaker.start()

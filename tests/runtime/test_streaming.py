@@ -378,3 +378,16 @@ def test_a_local_failure_before_the_request_goes_out_is_not_blamed_on_the_server
         asyncio.run(read())
     assert not isinstance(caught.value, ProviderError)
     assert llm_server.requests == []
+
+
+def test_an_anthropic_reply_ends_at_message_stop_even_if_the_connection_stays_open(
+    llm_server: LoopbackLLMServer,
+) -> None:
+    provider = runtime.create_provider(
+        make_descriptor("anthropic"),
+        api_key=TEST_KEY,
+        base_url=llm_server.base_url("done-then-stall", "anthropic"),
+        timeout=3,  # shorter than the stall: waiting for the end of the body would time out
+    )
+    result = asyncio.run(runtime.collect(provider.stream("plain-model", [UserMessage("Hi")])))
+    assert (result.text, result.finish_reason) == (loopback.REPLY, "stop")
