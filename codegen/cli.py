@@ -119,7 +119,10 @@ def command_generate(args: argparse.Namespace) -> int:
     if files is None:
         print("generated output left untouched", file=sys.stderr)
         return EXIT_INVALID
-    summary = write_tree(out_dir, files)
+    try:
+        summary = write_tree(out_dir, files)
+    except OSError as error:
+        raise UsageError(f"cannot write {_shown(out_dir)}: {error.strerror or error}") from error
     if inputs is not None:
         stamp.record(out_dir, inputs)
     print(

@@ -34,6 +34,7 @@ from jsonschema import Draft202012Validator
 from .schema import descriptor_schema
 from .svg import svg_problems
 from .urls import is_loopback_host, url_problem
+from .validate import read_regular_file
 
 __all__ = ["HEADER_PREFIX", "ImportReport", "ImporterError", "import_models_dev"]
 
@@ -194,7 +195,6 @@ def import_models_dev(source: Path, out: Path, *, progress: Callable[[str], None
     run.report.providers.sort()
     run.report.models.sort()
     run.report.repairs = dict(sorted(run.repairs.items()))
-    run.progress(f"done: {len(documents)} providers, {len(run.report.models)} models")
     return run.report
 
 
@@ -344,12 +344,11 @@ class _Run:
         return cleaned
 
     def logo(self, folder: str, path: Path) -> bytes | None:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+        if not path.exists():
             return None
-        except OSError as error:
-            self.exclude(f"providers/{folder}/logo.svg", f"unreadable logo ({error.strerror})")
+        data, problem = read_regular_file(path)
+        if data is None:
+            self.exclude(f"providers/{folder}/logo.svg", f"unusable logo ({problem})")
             return None
         problems = svg_problems(data)
         if problems:
@@ -563,13 +562,13 @@ class _Run:
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any] | None, str]:
-    try:
-        with path.open("rb") as file:
-            return tomllib.load(file), ""
-    except FileNotFoundError:
+    if not path.exists():
         return None, "is missing"
-    except OSError as error:
-        return None, f"cannot be read ({error.strerror})"
+    data, problem = read_regular_file(path)  # never a FIFO or a device: they would hang the import
+    if data is None:
+        return None, f"cannot be read ({problem})"
+    try:
+        return tomllib.loads(data.decode("utf-8")), ""
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         return None, f"is not valid TOML ({error})"
 

@@ -118,6 +118,9 @@ def _build_converter(schema: dict[str, Any]) -> Converter:
     if kind == "number":
         # The generated field is a float; an integer in YAML (`3`) becomes 3.0.
         return nullable(lambda value: python_literal(float(value)))
+    if kind == "integer":
+        # JSON Schema counts 131072.0 as an integer; the generated field is an int.
+        return nullable(lambda value: python_literal(int(value)))
     return python_literal
 
 
@@ -274,8 +277,8 @@ def _model_sql_row(provider_id: str, model: dict[str, Any]) -> tuple[str, ...]:
         bool(model.get("internal", False)),
         bool(model.get("deprecated", False)),
         json.dumps(model["attachments"], ensure_ascii=False),
-        model["context_window"],
-        model["max_output_tokens"],
+        int(model["context_window"]),
+        int(model["max_output_tokens"]),
         per_token(pricing["input_per_million"]) if pricing else None,
         per_token(pricing["output_per_million"]) if pricing else None,
         bool(model.get("tools", False)),

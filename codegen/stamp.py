@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 
 _CODEGEN_DIR = Path(__file__).resolve().parent
 _TEMPLATES_DIR = _CODEGEN_DIR.parent / "templates"
 # The distributions whose versions shape generated output.
+_MAX_INPUT_BYTES = 64 * 1024 * 1024
 _TOOLS = ("black", "datamodel_code_generator", "fastjsonschema", "jinja2", "jsonschema", "pyyaml")
 
 
@@ -58,6 +60,10 @@ def _inputs_digest(registry_dir: Path) -> str:
     digest = hashlib.sha256()
     for label, root in (("registry", registry_dir), ("templates", _TEMPLATES_DIR), ("codegen", _CODEGEN_DIR)):
         for path in _files(root):
+            status = path.stat()
+            if not stat.S_ISREG(status.st_mode) or status.st_size > _MAX_INPUT_BYTES:
+                # A FIFO or a link to a device must not hang the check; the compile decides.
+                raise OSError(f"{path}: not a regular file of reasonable size")
             digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
             digest.update(path.read_bytes())
             digest.update(b"\0")

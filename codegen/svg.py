@@ -15,6 +15,7 @@ _FORBIDDEN_ELEMENTS = {
     "handler",
 }
 _URL_REFERENCE = re.compile(r"url\(\s*['\"]?\s*([^)'\"\s]*)", re.IGNORECASE)
+_PROCESSING_INSTRUCTION = re.compile(rb"<\?(?!xml[\s?])", re.IGNORECASE)
 _JAVASCRIPT = re.compile(r"j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:", re.IGNORECASE)
 
 
@@ -28,6 +29,10 @@ def svg_problems(data: bytes) -> list[str]:
     head = data.lower()
     if b"<!doctype" in head or b"<!entity" in head:
         return ["DOCTYPE and ENTITY declarations are not allowed"]
+    # Processing instructions (xml-stylesheet can load an external style sheet), but for the
+    # XML declaration itself.
+    if _PROCESSING_INSTRUCTION.search(data):
+        return ["processing instructions such as <?xml-stylesheet?> are not allowed"]
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as error:

@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,19 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 DESCRIPTOR_SUFFIX = ".yaml"
+# Headers the HTTP client must own: framing, routing and connection management.
+_RESERVED_HEADERS = {
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+}
 _CREDENTIAL_HEADERS = {
     "authorization",
     "proxy-authorization",
@@ -132,8 +146,10 @@ def _describe(document: LoadedDocument, error: ValidationError) -> Iterator[Diag
     elif kind in ("type", "anyOf"):
         expected = _expected_type(error)
         position = document.position_of(path)
-        if position.read_as and position.source_text is not None:
+        if position.read_as and position.source_text is not None and expected == "a string":
             got = f'`{position.source_text}` is read as {position.read_as} in YAML; quote it: "{position.source_text}"'
+        elif isinstance(error.instance, str) and expected in ("an integer", "a number") and _looks_numeric(error.instance):
+            got = f"YAML reads `{error.instance}` as text; write the number in plain decimal (e.g. 150000, 0.5)"
         else:
             got = f"got {_type_name(error.instance)}"
         yield at(path, "E203", f"{where} must be {expected}; {got}")
@@ -156,6 +172,14 @@ def _describe(document: LoadedDocument, error: ValidationError) -> Iterator[Diag
         yield at(path, "E204", f"{where} lists the same item more than once")
     else:
         yield at(path, "E204", f"{where}: {error.message}")
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _expected_type(error: ValidationError) -> str:
@@ -238,6 +262,10 @@ class _SemanticChecker:
                         "E313",
                         f"header {name!r} carries credentials; keys come from api_key",
                         key=True,
+                    )
+                elif isinstance(name, str) and name.lower() in _RESERVED_HEADERS:
+                    self.error(
+                        ("headers", name), "E204", f"header {name!r} is set by the HTTP client, not a descriptor", key=True
                     )
         models = value.get("default_models")
         if isinstance(models, list):
@@ -322,17 +350,12 @@ class _SemanticChecker:
                 f"logo {relative!r} must be a file in the registry's logos/ folder",
             )
             return
-        try:
-            data = logo_path.read_bytes()
-        except FileNotFoundError:
-            self.error(
-                path,
-                "E310",
-                f"logo file {relative!r} does not exist (looked in {self.registry_dir / relative})",
-            )
+        if not logo_path.exists():
+            self.error(path, "E310", f"logo file {relative!r} does not exist (looked in {self.registry_dir / relative})")
             return
-        except OSError as error:
-            self.error(path, "E310", f"logo file {relative!r} cannot be read: {error.strerror}")
+        data, problem = read_regular_file(logo_path)
+        if data is None:
+            self.error(path, "E310", f"logo file {relative!r} cannot be used: {problem}")
             return
         problems = svg_problems(data)
         if problems:
@@ -345,12 +368,35 @@ class _SemanticChecker:
             self.logo_svg = data
 
 
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+def read_regular_file(path: Path) -> tuple[bytes | None, str]:
+    """(contents, "") or (None, why not): only regular files of sane size are read, so a FIFO
+    or a link to /dev/zero can neither hang the compiler nor fill its memory."""
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            return None, "not a regular file"
+        if status.st_size > MAX_FILE_BYTES:
+            return None, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
+        with open(path, "rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1), ""
+    except OSError as error:
+        return None, f"cannot read file: {error.strerror}"
+
+
+def _ignored(name: str) -> bool:
+    """Hidden files, editor backups and notes beside the descriptors."""
+    return name.startswith(".") or name.endswith(("~", ".swp", ".bak", ".orig", ".md", ".txt"))
+
+
 def descriptor_files(registry_dir: Path) -> tuple[list[Path], list[Diagnostic]]:
     """The descriptor files of a registry, sorted; stray files in providers/ are errors, not silence."""
     providers_dir = registry_dir / "providers"
     files, diagnostics = [], []
     for path in sorted(providers_dir.iterdir()):
-        if path.name.startswith(".") or (path.is_dir() and path.suffix != DESCRIPTOR_SUFFIX):
+        if _ignored(path.name) or (path.is_dir() and path.suffix != DESCRIPTOR_SUFFIX):
             continue
         if path.suffix == DESCRIPTOR_SUFFIX and path.is_dir():
             diagnostics.append(Diagnostic(str(path), 0, 0, "E003", "a folder, not a descriptor file"))
@@ -375,17 +421,19 @@ def validate_registry(registry_dir: Path) -> Registry:
     unique = _UniquenessCheck()
     checked: list[Descriptor] = []
     for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            diagnostics.append(Diagnostic(str(path), 0, 0, "E002", f"cannot read file: {error.strerror}"))
+        data, problem = read_regular_file(path)
+        if data is None:
+            diagnostics.append(Diagnostic(str(path), 0, 0, "E002", problem))
             continue
         document, problems = load_descriptor(data, str(path))
         diagnostics.extend(problems)
         if document is None:
             continue
         file_problems = list(problems)
-        file_problems.extend(_schema_diagnostics(document))
+        # The loader already explained a value it refused (.nan, 0b101, …); the schema
+        # complaining about the same spot would only repeat it with worse advice.
+        refused = {(problem.line, problem.column) for problem in problems}
+        file_problems.extend(d for d in _schema_diagnostics(document) if (d.line, d.column) not in refused)
         checker = _SemanticChecker(document, registry_dir)
         checker.run(path.stem)
         file_problems.extend(checker.diagnostics)

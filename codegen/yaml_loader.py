@@ -27,6 +27,8 @@ JsonPath = tuple[str | int, ...]
 _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
 _INT = _TAG + "int"
+_FLOAT = _TAG + "float"
+_DECIMAL_NUMBER = re.compile(r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _PLAIN_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "seq", "map")}
 _NON_STRING_HINT = {
@@ -168,6 +170,10 @@ class _Builder:
         # Plain decimal integers are most of a registry's non-string scalars.
         if node.tag == _INT and node.value.isdigit() and node.value.isascii():
             return int(node.value)
+        if node.tag in (_INT, _FLOAT) and not _DECIMAL_NUMBER.fullmatch(node.value):
+            # YAML 1.1 also reads 1:30 as 90 (base 60), 0b101 as 5 and 0o17 as 15.
+            self.error(node, "E204", f"{node.value!r} is a YAML 1.1 number form; write numbers in plain decimal")
+            return None
         try:
             value = self._scalars.construct_object(node)
         except (ConstructorError, ValueError) as error:

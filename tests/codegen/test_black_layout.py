@@ -65,7 +65,9 @@ values: st.SearchStrategy[PyValue] = st.recursive(
     ),
 )
 def test_emitted_source_is_what_black_would_write(value: PyValue, imported: list[str]) -> None:
-    module = f"{import_statement('..descriptor', tuple(imported))}\n\nPROVIDER = {expression(value)}\n"
+    # A provider module's right-hand side is always a constructor call.
+    provider = PyCall("ProviderDescriptor", (("value", value),))
+    module = f"{import_statement('..descriptor', tuple(imported))}\n\nPROVIDER = {expression(provider)}\n"
     assert black.format_str(module, mode=black.Mode()) == module
 
 

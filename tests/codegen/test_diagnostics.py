@@ -3,6 +3,7 @@ with every problem reported at once, and without a traceback from the CLI."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,6 +129,12 @@ CASES = {
         15,
         'quote it: "yes"',
     ),
+    "sexagesimal": Case("E204", {"acme": acme("max_output_tokens: 8192", "max_output_tokens: 1:30")}, 17, 24, "plain decimal"),
+    "binary-number": Case("E204", {"acme": acme("max_output_tokens: 8192", "max_output_tokens: 0b101")}, 17, 24, "plain decimal"),
+    "exponent-is-text": Case("E203", {"acme": acme("context_window: 131072", "context_window: 1.5e5")}, 16, 21, "as text"),
+    "host-header": Case("E204", {"acme": ACME + "headers:\n  Host: evil.example\n"}, 23, 3, "HTTP client"),
+    "svg-stylesheet": Case("E311", {"acme": ACME_WITH_LOGO}, 14, 8, "processing instructions", logos={"acme.svg": '<?xml version="1.0"?><?xml-stylesheet href="https://evil.example/x.css"?>' + SAFE_SVG}),
+    "fifo-descriptor": Case("E002", {"acme": ACME}, 0, message="not a regular file", stray_files=("pipe.yaml|",)),
     "wrong-type": Case(
         "E203",
         {"acme": acme("context_window: 131072", "context_window: lots")},
@@ -309,7 +316,9 @@ def _write_case(case: Case, make_registry: RegistryFactory) -> Path:
         path = registry / "providers" / "acme.yaml"
         path.write_bytes(ACME.replace("Acme AI", "Acme \xe9", 1).encode("latin-1"))
     for name in case.stray_files:
-        if name.endswith("/"):
+        if name.endswith("|"):
+            os.mkfifo(registry / "providers" / name[:-1])
+        elif name.endswith("/"):
             (registry / "providers" / name).mkdir()
         else:
             (registry / "providers" / name).write_text(ACME)
@@ -332,9 +341,9 @@ def test_each_broken_descriptor_is_refused_where_it_is_broken(name: str, make_re
 
 def test_every_code_has_a_case() -> None:
     covered = {case.code for case in CASES.values()}
-    # E001 (no registry), E002 (unreadable), E004 (empty) and E401 (stale output) are
-    # exercised through the CLI in test_cli.py.
-    assert set(CODES) - covered == {"E001", "E002", "E004", "E401"}
+    # E001 (no registry), E004 (empty) and E401 (stale output) are exercised through the CLI
+    # in test_generate.py.
+    assert set(CODES) - covered == {"E001", "E004", "E401"}
 
 
 def test_every_problem_in_every_file_is_reported_at_once(
