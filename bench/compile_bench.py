@@ -3,6 +3,8 @@ against the floor of merely parsing its YAML, at 1×, 2× and 4× its size."""
 
 from __future__ import annotations
 
+import os
+
 import re
 import shutil
 import tempfile
@@ -25,7 +27,8 @@ from ._measure import (
 )
 
 CURATED_REGISTRY = PROJECT_ROOT / "registry"
-CATALOGUE = PROJECT_ROOT.parent / "shared" / "corpus" / "models.dev"
+# Beside the project, or wherever MODELS_DEV_CATALOGUE points.
+CATALOGUE = Path(os.environ.get("MODELS_DEV_CATALOGUE") or PROJECT_ROOT.parent / "shared" / "corpus" / "models.dev")
 
 NOOP_GOAL = 1 / 3
 FLOOR_GOAL = 3.0

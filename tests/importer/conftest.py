@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,8 +13,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CATALOGUE_FIXTURE = FIXTURES / "catalogue"
 EXPECTED = FIXTURES / "expected"
-# The public models.dev catalogue beside the project (read-only; never copied into the project).
-MODELS_DEV = (PROJECT_ROOT / ".." / "shared" / "corpus" / "models.dev").resolve()
+# The public models.dev catalogue beside the project (read-only; never copied into the project),
+# or wherever MODELS_DEV_CATALOGUE points.
+MODELS_DEV = Path(
+    os.environ.get("MODELS_DEV_CATALOGUE") or PROJECT_ROOT / ".." / "shared" / "corpus" / "models.dev"
+).resolve()
 
 CatalogueFactory = Callable[..., Path]
 
