@@ -37,6 +37,7 @@ __all__ = [
     "error_from_transport",
     "malformed_stream_error",
     "one_line",
+    "oversized_event_error",
     "read_error_body",
     "truncated_stream_error",
 ]
@@ -347,5 +348,15 @@ def malformed_stream_error(
     return ProviderUnavailableError(
         f"{descriptor.display_name} sent a reply that is not a readable event stream{reason}; "
         "check the base URL",
+        provider_id=descriptor.id,
+    )
+
+
+def oversized_event_error(descriptor: ProviderDescriptor, limit: int) -> ProviderUnavailableError:
+    """The error for a server that sent more than ``limit`` bytes without ending an event."""
+    size = f"{limit / (1024 * 1024):g} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+    return ProviderUnavailableError(
+        f"{descriptor.display_name} sent more than {size} without ending an event; "
+        "stopped reading",
         provider_id=descriptor.id,
     )

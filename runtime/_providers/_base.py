@@ -19,6 +19,7 @@ from .._keys import checked_api_key
 from .._messages import Message, ToolSpec
 from .._registry import MODEL_ID_SEPARATOR, find_model
 from .._urls import checked_base_url
+from ._event_cap import MAX_EVENT_BYTES
 
 if TYPE_CHECKING:
     from generated.descriptor import Model, ProviderDescriptor
@@ -61,6 +62,10 @@ class ChatProvider(ABC):
     A key no HTTP header can carry, or a base URL that cannot be used, is refused here
     (:class:`~runtime.ConfigError`).
     """
+
+    #: The largest server-sent event a reply may hold; a server that sends more without
+    #: ending an event is cut off (ProviderUnavailableError) rather than buffered without end.
+    max_event_bytes: int = MAX_EVENT_BYTES
 
     def __init__(
         self,

@@ -15,8 +15,10 @@ from .._error_mapping import (
     error_from_response,
     error_from_transport,
     malformed_stream_error,
+    oversized_event_error,
     read_error_body,
 )
+from ._event_cap import capped_httpx_stream
 
 if TYPE_CHECKING:
     from ._base import ChatProvider
@@ -35,8 +37,9 @@ async def post_sse(
 ) -> AsyncGenerator[tuple[str, str], None]:
     """Yield ``(event name, data)`` for each server-sent event of the reply to ``body``.
 
-    A non-2xx answer, a transport failure or a non-SSE reply raises the runtime's error.
-    Redirects are not followed: the request carries the key in its headers.
+    A non-2xx answer, a transport failure, a non-SSE reply or an event past the provider's
+    ``max_event_bytes`` raises the runtime's error. Redirects are not followed: the request
+    carries the key in its headers.
     """
     import httpx
     import httpx_sse
@@ -60,6 +63,10 @@ async def post_sse(
                         api_key=api_key,
                     )
                 else:
+                    limit = provider.max_event_bytes
+                    capped_httpx_stream(
+                        response, limit, lambda: oversized_event_error(provider.descriptor, limit)
+                    )
                     async for event in httpx_sse.EventSource(response).aiter_sse():
                         yield event.event, event.data
     except httpx_sse.SSEError as error:

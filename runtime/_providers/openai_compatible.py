@@ -34,16 +34,19 @@ from .._messages import (
     inline_text,
 )
 from ._base import ChatOptions, ChatProvider, ReasoningRequest
+from ._event_cap import capped_httpx2_stream
 from .._error_mapping import (
     error_from_response,
     error_from_transport,
     malformed_stream_error,
+    oversized_event_error,
     truncated_stream_error,
 )
 
 if TYPE_CHECKING:
     import ssl
 
+    import httpx2
     from openai import APIError, AsyncOpenAI
 
 __all__ = ["BaseOpenAICompatibleProvider"]
@@ -198,7 +201,10 @@ class BaseOpenAICompatibleProvider(ChatProvider):
             timeout=timeout,
             # A redirect is reported, not followed: the request carries the key.
             http_client=openai.DefaultAsyncHttpxClient(
-                timeout=timeout, follow_redirects=False, verify=_ssl_context()
+                timeout=timeout,
+                follow_redirects=False,
+                verify=_ssl_context(),
+                event_hooks={"response": [self._cap_events]},
             ),
         )
         # The SDK picks these up from OPENAI_* variables; they belong to OpenAI alone and must
@@ -207,6 +213,11 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         client.project = None
         client.admin_api_key = None
         return client
+
+    async def _cap_events(self, response: httpx2.Response) -> None:
+        """A response hook: the SDK's SSE decoder puts no bound on an event."""
+        limit = self.max_event_bytes
+        capped_httpx2_stream(response, limit, lambda: oversized_event_error(self.descriptor, limit))
 
     async def _stream(
         self, model: str, messages: list[Message], options: ChatOptions
@@ -227,6 +238,10 @@ class BaseOpenAICompatibleProvider(ChatProvider):
             stream = await client.chat.completions.create(**request)
         except openai.APIError as error:
             failure = self._failure(error, model)
+        except ProviderError as error:
+            # The event cap, met while the SDK read an error body inside its own except block:
+            # keep the SDK's exception (its request holds the key) out of this one.
+            failure = _unchained(error)
         finally:
             if stream is None:
                 await client.close()
@@ -280,6 +295,8 @@ class BaseOpenAICompatibleProvider(ChatProvider):
                     break
         except openai.APIError as error:
             failure = self._failure(error, model)
+        except ProviderError as error:  # the event cap
+            failure = _unchained(error)
         except (ValueError, RecursionError) as error:
             # The stream itself could not be decoded: not UTF-8, not JSON, or nested too deep.
             failure = malformed_stream_error(self.descriptor, error)
@@ -319,6 +336,11 @@ class BaseOpenAICompatibleProvider(ChatProvider):
             body={"error": error.body},
             api_key=self._api_key,
         )
+
+
+def _unchained(error: ProviderError) -> ProviderError:
+    error.__context__ = None
+    return error.with_traceback(None)
 
 
 class _ToolCallSlots:

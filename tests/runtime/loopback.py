@@ -39,6 +39,9 @@ Scenarios (the first path segment):
 - ``long``: :data:`LONG_REPLY_CHUNKS` one-word chunks (OpenAI format only), for measuring
   per-chunk overhead
 - ``stall``: two chunks, then nothing for up to :data:`STALL_SECONDS` (a hung server)
+- ``huge-line``: a 200, then :data:`HUGE_EVENT_BYTES` of one ``data:`` line that never ends
+- ``huge-event``: a 200, then :data:`HUGE_EVENT_BYTES` of short ``data:`` lines and no blank
+  line, so the event never ends
 - ``done-then-stall``: the whole reply, then the connection held open for up to
   :data:`STALL_SECONDS` (a proxy that keeps it alive)
 """
@@ -65,6 +68,7 @@ RETRY_AFTER_SECONDS = 7
 STALL_SECONDS = 10
 LONG_REPLY_CHUNKS = 5000
 DEEP_NESTING = 200_000
+HUGE_EVENT_BYTES = 9 * 1024 * 1024  # past the runtime's 8 MiB cap on one event
 INPUT_TOKENS = 12
 OUTPUT_TOKENS = 7
 
@@ -230,6 +234,18 @@ class _Handler(BaseHTTPRequestHandler):
         elif scenario == "garbage":
             self._start_stream()
             self._event("this is not json {")
+            self._end_stream()
+        elif scenario in ("huge-line", "huge-event"):
+            self._start_stream()
+            if scenario == "huge-line":
+                self._chunk(b"data: ")
+                piece = b"x" * 65536
+            else:
+                piece = b"data: x\n" * 8192
+            sent = 0
+            while sent < HUGE_EVENT_BYTES and not self.server.state.stopping.is_set():
+                self._chunk(piece)
+                sent += len(piece)
             self._end_stream()
         elif scenario == "deep":
             self._start_stream()

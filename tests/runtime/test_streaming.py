@@ -391,3 +391,13 @@ def test_an_anthropic_reply_ends_at_message_stop_even_if_the_connection_stays_op
     )
     result = asyncio.run(runtime.collect(provider.stream("plain-model", [UserMessage("Hi")])))
     assert (result.text, result.finish_reason) == (loopback.REPLY, "stop")
+
+
+@pytest.mark.parametrize("scenario", ["huge-line", "huge-event"])
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_an_event_that_never_ends_is_cut_off_at_the_cap(
+    llm_server: LoopbackLLMServer, wire_format: str, scenario: str
+) -> None:
+    error = _failure(llm_server, wire_format, scenario)
+    assert isinstance(error, ProviderUnavailableError)
+    assert "8 MiB" in str(error)

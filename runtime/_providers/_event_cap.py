@@ -1,0 +1,137 @@
+"""A cap on the size of one server-sent event, applied under the SSE decoders.
+
+Neither the openai SDK's decoder nor httpx-sse bounds a line or an event: a server that sends
+bytes without ever ending an event (a newline-less line, or ``data:`` lines without the blank
+line that ends an event) would grow their buffers without limit. The cap wraps the response's
+byte stream and counts the bytes since the last event boundary (a blank line: ``\\n\\n``,
+``\\r\\r``, ``\\r\\n\\r\\n``), raising the error it is given once they pass the limit. The
+count is per network chunk (a few C-speed searches), not per byte.
+
+httpx and httpx2 each insist on a stream of their own ``AsyncByteStream`` class, so each gets a
+small subclass, defined on first use so that importing this module imports neither.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
+
+from .._errors import ProviderError
+
+if TYPE_CHECKING:
+    import httpx
+    import httpx2
+
+__all__ = ["MAX_EVENT_BYTES", "EventSizeGuard", "capped_httpx_stream", "capped_httpx2_stream"]
+
+MAX_EVENT_BYTES = 8 * 1024 * 1024
+"""The largest server-sent event a stream accepts; real events are a few kB at most."""
+
+_CR, _LF = 13, 10
+
+
+class EventSizeGuard:
+    """Counts the bytes of the event being received: those since the last blank line."""
+
+    __slots__ = ("_limit", "_pending", "_last")
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._pending = 0
+        self._last = 0  # the previous chunk's last byte
+
+    def over(self, chunk: bytes) -> bool:
+        """Add ``chunk``; whether the event being received is now larger than the limit."""
+        if not chunk:
+            return False
+        # A blank line is a line ending followed by another: "\n\n", "\r\r", or "\n\r"
+        # (which covers "\r\n\r\n" and "\n\r\n").
+        end = max(chunk.rfind(b"\n\n"), chunk.rfind(b"\r\r"), chunk.rfind(b"\n\r"))
+        first = chunk[0]
+        if end >= 0:
+            self._pending = len(chunk) - end - 2
+        elif (
+            self._last in (_CR, _LF)
+            and first in (_CR, _LF)
+            and not (self._last == _CR and first == _LF)  # "\r" + "\n" is one line ending
+        ):
+            self._pending = len(chunk) - 1  # the blank line straddles the two chunks
+        else:
+            self._pending += len(chunk)
+        self._last = chunk[-1]
+        return self._pending > self._limit
+
+
+class _CappedEvents:
+    """The wrapping byte stream, less the transport's base class."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncByteStream | httpx2.AsyncByteStream,
+        limit: int,
+        error: Callable[[], ProviderError],
+    ) -> None:
+        self._inner = inner
+        self._limit = limit
+        self._error = error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        guard = EventSizeGuard(self._limit)
+        chunks = self._inner.__aiter__()
+        try:
+            async for chunk in chunks:
+                if guard.over(chunk):
+                    raise self._error()
+                yield chunk
+        finally:
+            close = getattr(chunks, "aclose", None)
+            if close is not None:
+                await close()
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@functools.cache
+def _httpx_type() -> Callable[
+    [httpx.AsyncByteStream, int, Callable[[], ProviderError]], httpx.AsyncByteStream
+]:
+    import httpx
+
+    class CappedHttpxStream(_CappedEvents, httpx.AsyncByteStream):
+        pass
+
+    return CappedHttpxStream
+
+
+@functools.cache
+def _httpx2_type() -> Callable[
+    [httpx2.AsyncByteStream, int, Callable[[], ProviderError]], httpx2.AsyncByteStream
+]:
+    import httpx2
+
+    class CappedHttpx2Stream(_CappedEvents, httpx2.AsyncByteStream):
+        pass
+
+    return CappedHttpx2Stream
+
+
+def capped_httpx_stream(
+    response: httpx.Response, limit: int, error: Callable[[], ProviderError]
+) -> None:
+    """Make an httpx response's body raise ``error()`` once one event passes ``limit`` bytes."""
+    import httpx
+
+    if isinstance(response.stream, httpx.AsyncByteStream):
+        response.stream = _httpx_type()(response.stream, limit, error)
+
+
+def capped_httpx2_stream(
+    response: httpx2.Response, limit: int, error: Callable[[], ProviderError]
+) -> None:
+    """The same for an httpx2 response (the openai SDK's transport)."""
+    import httpx2
+
+    if isinstance(response.stream, httpx2.AsyncByteStream):
+        response.stream = _httpx2_type()(response.stream, limit, error)
