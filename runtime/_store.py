@@ -219,10 +219,18 @@ def base_url_hash(base_url: str) -> str:
 class ModelStore:
     """The SQLite model database at ``path``.
 
-    Opening is lazy: the first operation creates the file and its tables and, unless ``seed_path``
-    is None, applies the seed whenever its content differs from the last one applied (so a
-    database follows the registry it runs with). Each thread has its own connection, so one
-    store may be used from several threads; :meth:`close` closes the calling thread's.
+    Opening is lazy: the first operation creates the file and its tables and, unless
+    ``auto_seed`` is False, applies the seed whenever its content differs from the last one
+    applied (so a database follows the registry it runs with). Each thread has its own
+    connection, so one store may be used from several threads; :meth:`close` closes the calling
+    thread's.
+
+    One database is meant for one version of the registry at a time. Two app versions sharing a
+    file (an old app and a new CLI, say) each re-apply their own seed on opening, so a model one
+    registry has and the other lacks flips between ``in_registry = 1`` and ``in_registry = 0,
+    is_deprecated = 1`` with every switch. No row is lost and the user's columns never move;
+    only the registry-owned metadata follows whichever version opened the file last. Pass
+    ``auto_seed=False`` to a store that must not re-seed.
     """
 
     def __init__(
