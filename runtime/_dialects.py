@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 Dialect = Literal["openai", "anthropic", "google", "ollama", "openrouter", "none"]
 DIALECTS: Final[tuple[str, ...]] = get_args(Dialect)
 
+# The anthropic-version header, for listings here and for chat (runtime._providers.anthropic).
 ANTHROPIC_VERSION: Final = "2023-06-01"
 # The largest page each paginated API accepts; fewer round trips for the same listing.
 ANTHROPIC_PAGE_SIZE: Final = 1000

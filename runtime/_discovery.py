@@ -52,7 +52,7 @@ from runtime._errors import (
     redact,
 )
 from runtime._keys import missing_key_message, resolve_api_key
-from runtime._registry import get_provider
+from runtime._registry import discovery_dialect, get_provider
 from runtime._registry import providers as registry_providers
 from runtime._store import ModelInfo, ModelStore, default_database_path
 from runtime._tls import shared_ssl_context
@@ -160,7 +160,7 @@ async def discover_models(
     def fallback(error: ProviderError | None) -> DiscoveryResult:
         return finish("fallback", registry_models(descriptor), error=error)
 
-    if _dialect(descriptor) == "none":
+    if discovery_dialect(descriptor) == "none":
         return await asyncio.to_thread(fallback, None)
 
     # A refresh reads the cache only if the request fails: reading it first would put a
@@ -232,7 +232,7 @@ def refreshable_providers(
     ready: list[ProviderDescriptor] = []
     missing_key: list[ProviderDescriptor] = []
     for descriptor in registry_providers():
-        if _dialect(descriptor) == "none":
+        if discovery_dialect(descriptor) == "none":
             continue
         try:
             has_key = descriptor.api_key is None or resolve_api_key(descriptor, api_keys) is not None
@@ -426,7 +426,7 @@ async def fetch_listing(
     """
     import httpx
 
-    endpoint = _where(listing_url(_dialect(descriptor), base_url, descriptor.discovery.path))
+    endpoint = _where(listing_url(discovery_dialect(descriptor), base_url, descriptor.discovery.path))
     try:
         return await _fetch_pages(descriptor, base_url, api_key, timeout, max_bytes)
     except ProviderError as exc:
@@ -456,7 +456,7 @@ async def _fetch_pages(
 ) -> tuple[ListedModel, ...]:
     import httpx
 
-    dialect = _dialect(descriptor)
+    dialect = discovery_dialect(descriptor)
     by_id: dict[str, ListedModel] = {}
     cursors_seen: set[str] = set()
     cursor: str | None = None
@@ -584,11 +584,6 @@ def _as_store(store: ModelStore | str | os.PathLike[str] | None) -> ModelStore:
     if isinstance(store, ModelStore):
         return store
     return ModelStore(default_database_path() if store is None else store)
-
-
-def _dialect(descriptor: ProviderDescriptor) -> str:
-    dialect: object = descriptor.discovery.dialect
-    return str(getattr(dialect, "value", dialect))
 
 
 def _where(url: str) -> str:

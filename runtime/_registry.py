@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID_SEPARATOR",
     "ModelRef",
+    "discovery_dialect",
     "find_model",
     "get_provider",
     "parse_model_id",
@@ -128,7 +129,7 @@ def provider_label(model_id: str) -> str:
     → ``meta-llama``); otherwise it is the provider id.
     """
     ref = parse_model_id(model_id)
-    if _dialect(ref.descriptor) == "openrouter" and "/" in ref.model:
+    if discovery_dialect(ref.descriptor) == "openrouter" and "/" in ref.model:
         vendor = ref.model.split("/", 1)[0]
         if vendor:
             return vendor
@@ -143,7 +144,8 @@ def find_model(descriptor: ProviderDescriptor, model: str) -> Model | None:
     return None
 
 
-def _dialect(descriptor: ProviderDescriptor) -> str:
+def discovery_dialect(descriptor: ProviderDescriptor) -> str:
+    """How the provider lists its models (``"openai"``, ``"google"``, …, ``"none"``)."""
     dialect: object = descriptor.discovery.dialect
     # Tolerate an Enum-typed field as well as a Literal-typed one.
     return str(getattr(dialect, "value", dialect))

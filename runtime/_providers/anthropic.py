@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
+from .._dialects import ANTHROPIC_VERSION
 from .._events import (
     Finish,
     FinishReason,
@@ -38,8 +39,6 @@ from .._error_mapping import error_from_response, malformed_stream_error, trunca
 from ._sse import post_sse
 
 __all__ = ["AnthropicProvider"]
-
-ANTHROPIC_VERSION = "2023-06-01"
 
 # max_tokens is required; used when neither the caller nor the registry gives one.
 DEFAULT_MAX_TOKENS = 4096
