@@ -235,7 +235,9 @@ def refreshable_providers(
         if discovery_dialect(descriptor) == "none":
             continue
         try:
-            has_key = descriptor.api_key is None or resolve_api_key(descriptor, api_keys) is not None
+            has_key = (
+                descriptor.api_key is None or resolve_api_key(descriptor, api_keys) is not None
+            )
         except ConfigError:
             has_key = True  # a key is set but unusable: refreshing reports why, skipping would not
         (ready if has_key else missing_key).append(descriptor)
@@ -426,7 +428,8 @@ async def fetch_listing(
     """
     import httpx
 
-    endpoint = _where(listing_url(discovery_dialect(descriptor), base_url, descriptor.discovery.path))
+    dialect = discovery_dialect(descriptor)
+    endpoint = _where(listing_url(dialect, base_url, descriptor.discovery.path))
     try:
         return await _fetch_pages(descriptor, base_url, api_key, timeout, max_bytes)
     except ProviderError as exc:

@@ -232,7 +232,9 @@ def error_from_response(
     parsed = _parse_body(body)
     effective_status = status if status is not None else parsed.status
     header_map = _lower_headers(headers)
-    name = descriptor.display_name if endpoint is None else f"{descriptor.display_name} at {endpoint}"
+    name = (
+        descriptor.display_name if endpoint is None else f"{descriptor.display_name} at {endpoint}"
+    )
     detail = one_line(parsed.message or " ".join(parsed.labels) or "", api_key)
     where = f" (HTTP {effective_status})" if effective_status is not None else ""
     suffix = f": {detail}" if detail else ""

@@ -80,7 +80,9 @@ class ChatProvider(ABC):
         self._api_key = (
             None if api_key is None else checked_api_key(api_key, descriptor, source="api_key")
         )
-        self.base_url = (checked_base_url(base_url) if base_url else descriptor.base_url).rstrip("/")
+        self.base_url = (checked_base_url(base_url) if base_url else descriptor.base_url).rstrip(
+            "/"
+        )
         self.timeout = timeout
         self.connect_timeout = min(connect_timeout, timeout)
 

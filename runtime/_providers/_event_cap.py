@@ -94,9 +94,9 @@ class _CappedEvents:
 
 
 @functools.cache
-def _httpx_type() -> Callable[
-    [httpx.AsyncByteStream, int, Callable[[], ProviderError]], httpx.AsyncByteStream
-]:
+def _httpx_type() -> (
+    Callable[[httpx.AsyncByteStream, int, Callable[[], ProviderError]], httpx.AsyncByteStream]
+):
     import httpx
 
     class CappedHttpxStream(_CappedEvents, httpx.AsyncByteStream):
@@ -106,9 +106,9 @@ def _httpx_type() -> Callable[
 
 
 @functools.cache
-def _httpx2_type() -> Callable[
-    [httpx2.AsyncByteStream, int, Callable[[], ProviderError]], httpx2.AsyncByteStream
-]:
+def _httpx2_type() -> (
+    Callable[[httpx2.AsyncByteStream, int, Callable[[], ProviderError]], httpx2.AsyncByteStream]
+):
     import httpx2
 
     class CappedHttpx2Stream(_CappedEvents, httpx2.AsyncByteStream):

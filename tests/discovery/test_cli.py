@@ -198,7 +198,11 @@ def test_seed_hide_show(tmp_path: Path) -> None:
             1,
             "error: config: invalid base URL",
         ),
-        (["models", "openai", "--base-url", "http://[::1/v1"], 1, "error: config: invalid base URL"),
+        (
+            ["models", "openai", "--base-url", "http://[::1/v1"],
+            1,
+            "error: config: invalid base URL",
+        ),
         (
             ["models", "openai", "--base-url", "http://127.0.0.1:99999/v1"],
             1,

@@ -371,7 +371,9 @@ def test_refresh_all_reports_an_unusable_key_rather_than_skipping_the_provider(
     monkeypatch.setenv("MOONSHOT_API_KEY", "sk-part1\nsk-part2")
     ready, missing = refreshable_providers()
     assert "kimi" in {p.id for p in ready} and "kimi" not in {p.id for p in missing}
-    (result,) = run(refresh_all(providers=[at("kimi", f"{server.origin}/v1")], store=store, timeout=2))
+    (result,) = run(
+        refresh_all(providers=[at("kimi", f"{server.origin}/v1")], store=store, timeout=2)
+    )
     assert (result.source, result.error and result.error.kind) == ("fallback", "config")
     assert "MOONSHOT_API_KEY" in result.error.message  # type: ignore[union-attr]
     assert "sk-part" not in result.error.message  # type: ignore[union-attr]
@@ -387,9 +389,7 @@ def test_a_base_url_override_is_cached_apart_and_leaves_the_providers_rows_alone
     server.route("/v1/models", json_body(openai_listing(["kimi-k2-0905-preview", "m1"])))
     base_url = f"{server.origin}/v1"
 
-    result = run(
-        discover_models("kimi", base_url=base_url, api_keys={"kimi": KEY}, store=store)
-    )
+    result = run(discover_models("kimi", base_url=base_url, api_keys={"kimi": KEY}, store=store))
 
     assert result.source == "api", result.error
     assert [m.id for m in result.models] == ["kimi::kimi-k2-0905-preview", "kimi::m1"]

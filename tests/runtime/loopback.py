@@ -355,7 +355,11 @@ class _OpenAI(_Speaker):
         self._chunk({"tool_calls": [{"id": "a", **function, "function": {"name": "first"}}]})
         self._chunk({"tool_calls": [{"function": {"arguments": "{}"}}]})
         self._chunk(
-            {"tool_calls": [{"id": "b", **function, "function": {"name": "second", "arguments": ""}}]}
+            {
+                "tool_calls": [
+                    {"id": "b", **function, "function": {"name": "second", "arguments": ""}}
+                ]
+            }
         )
         self._chunk({"tool_calls": [{"function": {"arguments": '{"n": '}}]})
         self._chunk({"tool_calls": [{"id": "b", "function": {"arguments": "2}"}}]})

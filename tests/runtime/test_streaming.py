@@ -372,7 +372,9 @@ def test_a_local_failure_before_the_request_goes_out_is_not_blamed_on_the_server
     provider = _provider(llm_server, "openai", "ok")
 
     async def read() -> None:
-        await runtime.collect(provider.stream("plain-model", [UserMessage("Hi")], temperature=float("nan")))
+        await runtime.collect(
+            provider.stream("plain-model", [UserMessage("Hi")], temperature=float("nan"))
+        )
 
     with pytest.raises(ValueError) as caught:
         asyncio.run(read())
