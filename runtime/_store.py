@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS models (
     is_hidden INTEGER NOT NULL DEFAULT 0,
     is_selected INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS models_by_provider ON models (provider_id);
 """
 
 # The store's own tables; created before the seed, which must find models/providers absent.
@@ -103,8 +104,10 @@ CREATE TABLE IF NOT EXISTS store_meta (
 );
 """
 
-_INDEXES: Final = """
-CREATE INDEX IF NOT EXISTS discovery_models_by_provider ON models (provider_id);
+# An index earlier versions of the store created beside the seed's identical models_by_provider:
+# every write paid for both.
+_RETIRED: Final = """
+DROP INDEX IF EXISTS discovery_models_by_provider;
 """
 
 _UPSERT_DISCOVERED: Final = """
@@ -445,7 +448,7 @@ class ModelStore:
             self._write_script(seed)
             digest = _sha256(seed)
             self._with_retry(lambda conn: _set_meta(conn, "seed_sha256", digest), transaction=True)
-        self._write_script(_BASE_SCHEMA + _INDEXES)
+        self._write_script(_BASE_SCHEMA + _RETIRED)
         self._ready = True
 
     def _seed_applied(self) -> str | None:

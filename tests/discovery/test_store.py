@@ -230,17 +230,51 @@ def test_fallback_layout_matches_the_generated_seed(tmp_path: Path) -> None:
     must not drift from the layout the compiler generates."""
     from runtime._store import _BASE_SCHEMA, default_seed_path
 
-    def layout(script: str) -> dict[str, list[tuple[object, ...]]]:
+    def layout(script: str) -> dict[str, object]:
         connection = sqlite3.connect(":memory:")
         try:
             connection.executescript(script)
             return {
-                table: connection.execute(f"PRAGMA table_info({table})").fetchall() for table in ("providers", "models")
+                table: (
+                    connection.execute(f"PRAGMA table_info({table})").fetchall(),
+                    _indexes(connection, table),
+                )
+                for table in ("providers", "models")
             }
         finally:
             connection.close()
 
     assert layout(_BASE_SCHEMA) == layout(default_seed_path().read_text(encoding="utf-8"))
+
+
+def _indexes(connection: sqlite3.Connection, table: str) -> dict[str, list[str]]:
+    """The table's own (named) indexes and the columns each covers."""
+    return {
+        name: [column for _, _, column in connection.execute(f"PRAGMA index_info({name})")]
+        for _, name, *_ in connection.execute(f"PRAGMA index_list({table})")
+        if not name.startswith("sqlite_autoindex_")
+    }
+
+
+@pytest.mark.parametrize("seeded", [True, False])
+def test_models_are_indexed_by_provider_once(tmp_path: Path, seeded: bool) -> None:
+    seed_path = SEED if seeded else tmp_path / "no-such-seed.sql"
+    store = ModelStore(tmp_path / "models.db", seed_path=seed_path)
+    store.models()
+    with sqlite3.connect(store.path) as connection:
+        assert _indexes(connection, "models") == {"models_by_provider": ["provider_id"]}
+
+
+def test_the_retired_duplicate_index_is_dropped_from_an_existing_database(tmp_path: Path) -> None:
+    db_path = tmp_path / "models.db"
+    ModelStore(db_path).summary()
+    with sqlite3.connect(db_path) as connection:
+        connection.execute(
+            "CREATE INDEX IF NOT EXISTS discovery_models_by_provider ON models (provider_id)"
+        )
+    ModelStore(db_path).models()
+    with sqlite3.connect(db_path) as connection:
+        assert _indexes(connection, "models") == {"models_by_provider": ["provider_id"]}
 
 
 def test_json_columns_nested_too_deep_to_decode_read_as_empty(store: ModelStore) -> None:
