@@ -1,9 +1,9 @@
 """The ``python -m runtime`` command line.
 
-Each subcommand lives in its own module exposing ``register(subparsers) -> None``, which adds
-its parser and sets ``handler`` (``Callable[[argparse.Namespace], int | None]``, the exit status)
-with ``set_defaults``. Modules that are not present are skipped, so commands can be added
-independently.
+Each group of subcommands lives in its own module exposing ``register(subparsers) -> None``,
+which adds its parsers and sets ``handler`` (``Callable[[argparse.Namespace], int | None]``, the
+exit status) with ``set_defaults``: ``chat`` in `_chat_cli`, ``seed``/``models``/``refresh`` in
+`_models_cli`. Neither imports an SDK or HTTP client until a command runs.
 
 Every failure ends in one line on stderr and a non-zero status: ``error: <kind>: <message>``
 for a :class:`~runtime.ProviderError` (status 1), argparse's usage message for bad arguments
@@ -14,26 +14,18 @@ never a key: messages are scrubbed of every key the registry's variables hold.
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Protocol, cast
+from typing import cast
 
+from . import _chat_cli, _models_cli
 from ._errors import ProviderError, redact
 
 __all__ = ["build_parser", "main"]
 
-# In the order they appear in --help.
-COMMAND_MODULES = ("runtime._chat_cli", "runtime._models_cli")
-
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
-
-
-class _CommandModule(Protocol):
-    def register(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,11 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Stream replies from any provider in the registry, and manage its models.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module_name in COMMAND_MODULES:
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        module = cast(_CommandModule, importlib.import_module(module_name))
-        module.register(subparsers)
+    # In the order they appear in --help.
+    _chat_cli.register(subparsers)
+    _models_cli.register(subparsers)
     return parser
 
 

@@ -374,15 +374,6 @@ class ModelStore:
 
         return self._read(load)
 
-    def hidden_model_ids(self, provider_id: str) -> frozenset[str]:
-        def load(conn: sqlite3.Connection) -> frozenset[str]:
-            cursor = conn.execute(
-                "SELECT id FROM models WHERE provider_id = ? AND is_hidden = 1", (provider_id,)
-            )
-            return frozenset(row[0] for row in cursor)
-
-        return self._read(load)
-
     def set_hidden(self, model_id: str, hidden: bool) -> bool:
         """The user's visibility choice for one model; False when the database has no such model."""
 

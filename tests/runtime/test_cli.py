@@ -4,6 +4,7 @@ process for the many error paths."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -376,3 +377,27 @@ def test_a_key_no_header_can_carry_is_a_config_error_naming_the_variable_not_the
     assert variable in line
     assert "sk-part1" not in line and "part2" not in line
     assert llm_server.requests == []
+
+
+def test_the_cli_starts_without_an_sdk_or_http_client() -> None:
+    code = (
+        "import sys, json\n"
+        "from runtime._cli import build_parser\n"
+        "parser = build_parser()\n"
+        "commands = sorted(parser._subparsers._group_actions[0].choices)\n"
+        "heavy = [m for m in ('openai', 'httpx', 'httpx2', 'httpx_sse', 'yaml', 'jsonschema',"
+        " 'pydantic') if m in sys.modules]\n"
+        "print(json.dumps([commands, heavy]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    commands, heavy = json.loads(result.stdout)
+    assert commands == ["chat", "models", "refresh", "seed"]
+    assert heavy == []
