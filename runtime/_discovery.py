@@ -30,7 +30,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 from urllib.parse import urlsplit
 
@@ -99,19 +99,6 @@ class DiscoveryResult:
     error: ProviderError | None = None
     fetched_at: float | None = None  # unix time of the listing shown (api and cache)
     elapsed: float = 0.0  # seconds this discovery took
-
-    def to_json(self) -> dict[str, object]:
-        """The CLI's ``--json`` object."""
-        return {
-            "provider": self.provider_id,
-            "source": self.source,
-            "error": (
-                None
-                if self.error is None
-                else {"kind": self.error.kind, "message": self.error.message}
-            ),
-            "models": [_model_json(model) for model in self.models],
-        }
 
 
 async def discover_models(
@@ -627,9 +614,3 @@ def _describe(exc: BaseException) -> str:
 
 def _size(n: int) -> str:
     return f"{n / (1024 * 1024):g} MiB" if n >= 1024 * 1024 else f"{n} bytes"
-
-
-def _model_json(model: ModelInfo) -> dict[str, object]:
-    data = asdict(model)
-    data["attachments"] = list(model.attachments)
-    return data

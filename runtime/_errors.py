@@ -7,7 +7,8 @@ word the CLI prints (``error: <kind>: <message>``)::
     ├── ConfigError                    kind "config": fix the setup, not the request
     │   ├── UnknownProviderError       no provider with that id in the registry
     │   ├── InvalidModelIdError        not "<provider>::<model>"
-    │   └── MissingApiKeyError         the provider needs a key and none was found
+    │   ├── MissingApiKeyError         the provider needs a key and none was found
+    │   └── ModelStoreError            the model database cannot be used (in runtime._store)
     ├── AuthenticationError            kind "auth": the key was refused (401/403)
     ├── RateLimitError                 kind "rate_limit": throttled (429); ``retry_after`` seconds
     ├── ContextLimitError              kind "context_limit": the prompt overflowed the model's window

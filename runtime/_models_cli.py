@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ from runtime._store import ModelInfo, ModelStore, default_database_path
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
-__all__ = ["register"]
+__all__ = ["register", "result_json"]
 
 _VISIBILITY_ACTIONS = ("hide", "show")
 
@@ -152,10 +153,27 @@ def _models_command(args: argparse.Namespace) -> int:
         )
     )
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
+        print(json.dumps(result_json(result), ensure_ascii=False))
     else:
         _print_table(result)
     return 0
+
+
+def result_json(result: DiscoveryResult) -> dict[str, object]:
+    """The ``--json`` object: ``{"provider", "source", "error", "models"}``."""
+    error = result.error
+    return {
+        "provider": result.provider_id,
+        "source": result.source,
+        "error": None if error is None else {"kind": error.kind, "message": error.message},
+        "models": [_model_json(model) for model in result.models],
+    }
+
+
+def _model_json(model: ModelInfo) -> dict[str, object]:
+    data = asdict(model)
+    data["attachments"] = list(model.attachments)
+    return data
 
 
 def _set_visibility(args: argparse.Namespace, *, hidden: bool) -> int:

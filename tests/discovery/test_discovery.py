@@ -328,14 +328,18 @@ def test_results_carry_the_users_choices(server: ListingServer, store: ModelStor
     assert hidden == {"openai::gpt-5.5": False, "openai::gpt-5.4": True}
 
 
-def test_to_json_is_the_cli_object(server: ListingServer, store: ModelStore) -> None:
+def test_the_clis_json_object(server: ListingServer, store: ModelStore) -> None:
+    from runtime._models_cli import result_json
+
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
     result = run(
         discover_models(
             "openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store
         )
     )
-    data = result.to_json()
+    # Formatting for the command line lives with the command line, not in discovery.
+    assert not hasattr(result, "to_json")
+    data = result_json(result)
     assert set(data) == {"provider", "source", "error", "models"}
     assert data["provider"] == "openai" and data["source"] == "api" and data["error"] is None
     models = data["models"]

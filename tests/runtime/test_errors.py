@@ -51,6 +51,11 @@ def test_the_hierarchy_is_drawn_in_the_module_docstring() -> None:
     for name in errors.__all__:
         if name[0].isupper():
             assert name in errors.__doc__
+    # Every error class the package exports, wherever it is defined.
+    exported = [getattr(runtime, name) for name in runtime.__all__]
+    for cls in exported:
+        if isinstance(cls, type) and issubclass(cls, ProviderError) and cls is not ProviderError:
+            assert f"── {cls.__name__} " in errors.__doc__, cls.__name__
 
 
 def test_rate_limit_error_carries_retry_after() -> None:
