@@ -36,6 +36,8 @@ class PyCall:
 
 @dataclass(frozen=True)
 class PyList:
+    """A sequence, emitted as a tuple literal (descriptors are immutable)."""
+
     items: tuple[PyValue, ...]
 
 

@@ -22,27 +22,46 @@ def format_python(source: str) -> str:
     return black.format_str(source, mode=black.Mode(target_versions={black.mode.TargetVersion.PY311}))
 
 
-def expression(value: PyValue, depth: int = 0) -> str:
-    """Source for value, starting at indentation depth; every collection is exploded one item
-    a line with a trailing comma, which is how black treats a "magic trailing comma"."""
+def expression(value: PyValue, depth: int = 0, line_start: int = 0) -> str:
+    """Source for value, starting at indentation depth, after line_start characters of its
+    line (e.g. `    name=`); every collection is exploded one item a line with a trailing
+    comma, which is how black treats a "magic trailing comma"."""
     inner = _INDENT * (depth + 1)
     closing = _INDENT * depth
     if isinstance(value, PyCall):
         if not value.arguments:
             return f"{value.class_name}()"
-        lines = "".join(f"{inner}{name}={expression(item, depth + 1)},\n" for name, item in value.arguments)
+        lines = "".join(
+            f"{inner}{name}={expression(item, depth + 1, len(inner) + len(name) + 1)},\n"
+            for name, item in value.arguments
+        )
         return f"{value.class_name}(\n{lines}{closing})"
     if isinstance(value, PyList):
         if not value.items:
-            return "[]"
-        lines = "".join(f"{inner}{expression(item, depth + 1)},\n" for item in value.items)
-        return f"[\n{lines}{closing}]"
+            return "()"
+        if len(value.items) == 1:
+            # A one-item tuple's comma is not "magic": black joins it when the line fits.
+            only = expression(value.items[0], depth + 1, line_start + 1)
+            joined = f"({only},)"
+            if "\n" not in only and line_start + len(joined) + len(",") <= LINE_LENGTH:
+                return joined
+        lines = "".join(f"{inner}{expression(item, depth + 1, len(inner))},\n" for item in value.items)
+        return f"(\n{lines}{closing})"
     if isinstance(value, PyDict):
         if not value.items:
             return "{}"
         lines = "".join(f"{inner}{key}: {item},\n" for key, item in value.items)
         return f"{{\n{lines}{closing}}}"
     return value
+
+
+def subscript(name: str, items: tuple[str, ...]) -> str:
+    """`Name[a]`, or `Name[` with one item a line: black keeps a one-item subscript on one line
+    (its trailing comma would make a tuple) and explodes longer ones that end in a comma."""
+    if len(items) == 1:
+        return f"{name}[{items[0]}]"
+    lines = "".join(f"{_INDENT}{item},\n" for item in items)
+    return f"{name}[\n{lines}]"
 
 
 def import_statement(module: str, names: tuple[str, ...]) -> str:

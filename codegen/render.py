@@ -9,8 +9,8 @@ from typing import Any
 
 import jinja2
 
-from .ir import ProviderIR, PyDict, PyList, RegistryIR
-from .pysource import expression, import_statement
+from .ir import ProviderIR, PyDict, RegistryIR
+from .pysource import expression, import_statement, subscript
 from .typesgen import descriptor_types_module
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -57,8 +57,7 @@ def render_package_init(registry: RegistryIR) -> str:
         import_lines=[
             import_statement(".providers", (f"{p.module_name} as _{p.module_name}",)) for p in registry.providers
         ],
-        # A one-element subscript keeps to one line in black; more are one a line.
-        provider_id_source=f"Literal[{ids[0]}]" if len(ids) == 1 else "Literal" + expression(PyList(tuple(ids))),
+        provider_id_source=subscript("Literal", tuple(ids)),
         api_keys_source=expression(
             PyDict(tuple((p.id_source, "str") for p in registry.providers if p.requires_api_key)), depth=1
         ),

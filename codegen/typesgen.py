@@ -74,6 +74,9 @@ def _generate() -> str:
             frozen_dataclasses=True,
             keyword_only=True,
             use_standard_collections=True,
+            # Sequence and Mapping fields, which the compiler fills with tuples: a frozen
+            # descriptor whose lists could still be appended to would not be frozen.
+            use_generic_container_types=True,
             use_union_operator=True,
             enum_field_as_literal=LiteralType.All,
             formatters=[Formatter.BLACK],

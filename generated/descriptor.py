@@ -5,6 +5,7 @@
 from __future__ import annotations
 from typing import Literal, TypeAlias
 from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
 ContextLimitPattern: TypeAlias = str
 
@@ -90,7 +91,7 @@ class Reasoning:
     """
     effort: a named effort level; budget_tokens: a thinking-token budget; always: reasons with no control.
     """
-    efforts: list[Effort] | None = None
+    efforts: Sequence[Effort] | None = None
     """
     Effort levels the model accepts (mode effort).
     """
@@ -122,7 +123,7 @@ class Model:
     """
     Largest completion in tokens; at most context_window.
     """
-    attachments: list[Literal["text", "image", "pdf", "webpage"]]
+    attachments: Sequence[Literal["text", "image", "pdf", "webpage"]]
     """
     Attachment kinds the model accepts.
     """
@@ -168,12 +169,12 @@ class ProviderDescriptor:
     """
     How users obtain and supply the API key; null for keyless local servers.
     """
-    context_limit_patterns: list[ContextLimitPattern]
+    context_limit_patterns: Sequence[ContextLimitPattern]
     """
     Case-insensitive substrings that, found in an error message from this provider, mean the prompt overflowed the model's context window.
     """
     discovery: Discovery
-    default_models: list[Model]
+    default_models: Sequence[Model]
     """
     Models offered when live discovery is unavailable; may be empty.
     """
@@ -182,7 +183,7 @@ class ProviderDescriptor:
     """
     Link to the provider's API documentation.
     """
-    headers: dict[str, str] | None = None
+    headers: Mapping[str, str] | None = None
     """
     Extra HTTP headers sent with every request to this provider (never credentials: keys come from api_key).
     """

@@ -22,25 +22,25 @@ PROVIDER = ProviderDescriptor(
         placeholder="sk-ant-...",
         url="https://console.anthropic.com/settings/keys",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "prompt is too long",
         "exceed context limit",
-    ],
+    ),
     discovery=Discovery(
         dialect="anthropic",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="claude-opus-4-8",
             display_name="Claude Opus 4.8",
             context_window=1000000,
             max_output_tokens=128000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=5.0,
                 output_per_million=25.0,
@@ -48,13 +48,13 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
                     "xhigh",
                     "max",
-                ],
+                ),
             ),
         ),
         Model(
@@ -62,12 +62,12 @@ PROVIDER = ProviderDescriptor(
             display_name="Claude Sonnet 5",
             context_window=1000000,
             max_output_tokens=128000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=2.0,
                 output_per_million=10.0,
@@ -75,13 +75,13 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
                     "xhigh",
                     "max",
-                ],
+                ),
             ),
         ),
         Model(
@@ -89,12 +89,12 @@ PROVIDER = ProviderDescriptor(
             display_name="Claude Sonnet 4.6",
             context_window=1000000,
             max_output_tokens=64000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=3.0,
                 output_per_million=15.0,
@@ -102,12 +102,12 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
                     "max",
-                ],
+                ),
             ),
         ),
         Model(
@@ -115,12 +115,12 @@ PROVIDER = ProviderDescriptor(
             display_name="Claude Haiku 4.5",
             context_window=200000,
             max_output_tokens=64000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.0,
                 output_per_million=5.0,
@@ -132,7 +132,7 @@ PROVIDER = ProviderDescriptor(
             ),
             internal=True,
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/anthropic.svg",
         invert_in_dark_mode=True,

@@ -22,23 +22,23 @@ PROVIDER = ProviderDescriptor(
         placeholder="csk-...",
         url="https://cloud.cerebras.ai/platform",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "reduce the length of the messages",
         "context_length_exceeded",
-    ],
+    ),
     discovery=Discovery(
         dialect="openai",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="gpt-oss-120b",
             display_name="GPT OSS 120B",
             context_window=131072,
             max_output_tokens=40960,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.35,
                 output_per_million=0.75,
@@ -46,11 +46,11 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -58,10 +58,10 @@ PROVIDER = ProviderDescriptor(
             display_name="Z.ai GLM-4.7",
             context_window=131072,
             max_output_tokens=40960,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=2.25,
                 output_per_million=2.75,
@@ -71,7 +71,7 @@ PROVIDER = ProviderDescriptor(
                 mode="always",
             ),
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/cerebras.svg",
         invert_in_dark_mode=True,

@@ -22,23 +22,23 @@ PROVIDER = ProviderDescriptor(
         placeholder="sk-...",
         url="https://platform.deepseek.com/api_keys",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "maximum context length is",
         "reduce the length of the messages",
-    ],
+    ),
     discovery=Discovery(
         dialect="openai",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="deepseek-v4-flash",
             display_name="DeepSeek V4 Flash",
             context_window=1000000,
             max_output_tokens=384000,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.14,
                 output_per_million=0.28,
@@ -46,10 +46,10 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "high",
                     "max",
-                ],
+                ),
             ),
         ),
         Model(
@@ -57,10 +57,10 @@ PROVIDER = ProviderDescriptor(
             display_name="DeepSeek V4 Pro",
             context_window=1000000,
             max_output_tokens=384000,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.435,
                 output_per_million=0.87,
@@ -68,10 +68,10 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "high",
                     "max",
-                ],
+                ),
             ),
         ),
         Model(
@@ -79,10 +79,10 @@ PROVIDER = ProviderDescriptor(
             display_name="DeepSeek Chat",
             context_window=1000000,
             max_output_tokens=384000,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.14,
                 output_per_million=0.28,
@@ -94,10 +94,10 @@ PROVIDER = ProviderDescriptor(
             display_name="DeepSeek Reasoner",
             context_window=1000000,
             max_output_tokens=384000,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.14,
                 output_per_million=0.28,
@@ -107,7 +107,7 @@ PROVIDER = ProviderDescriptor(
                 mode="always",
             ),
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/deepseek.svg",
         invert_in_dark_mode=True,

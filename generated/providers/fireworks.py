@@ -22,25 +22,25 @@ PROVIDER = ProviderDescriptor(
         placeholder="fw_...",
         url="https://app.fireworks.ai/settings/users/api-keys",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "prompt is too long",
         "model maximum context length",
         "maximum context length is",
-    ],
+    ),
     discovery=Discovery(
         dialect="openai",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="accounts/fireworks/models/kimi-k2p6",
             display_name="Kimi K2.6",
             context_window=262000,
             max_output_tokens=262000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.95,
                 output_per_million=4.0,
@@ -55,10 +55,10 @@ PROVIDER = ProviderDescriptor(
             display_name="GLM 5.2",
             context_window=1048575,
             max_output_tokens=131072,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.4,
                 output_per_million=4.4,
@@ -66,10 +66,10 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "high",
                     "max",
-                ],
+                ),
             ),
         ),
         Model(
@@ -77,10 +77,10 @@ PROVIDER = ProviderDescriptor(
             display_name="DeepSeek V4 Pro",
             context_window=1000000,
             max_output_tokens=384000,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.74,
                 output_per_million=3.48,
@@ -88,10 +88,10 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "high",
                     "max",
-                ],
+                ),
             ),
         ),
         Model(
@@ -99,10 +99,10 @@ PROVIDER = ProviderDescriptor(
             display_name="MiniMax-M3",
             context_window=512000,
             max_output_tokens=512000,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.3,
                 output_per_million=1.2,
@@ -110,11 +110,11 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -122,11 +122,11 @@ PROVIDER = ProviderDescriptor(
             display_name="Qwen 3.7 Plus",
             context_window=262144,
             max_output_tokens=65536,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.4,
                 output_per_million=1.6,
@@ -134,11 +134,11 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -146,10 +146,10 @@ PROVIDER = ProviderDescriptor(
             display_name="GPT OSS 20B",
             context_window=131072,
             max_output_tokens=32768,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.07,
                 output_per_million=0.3,
@@ -157,15 +157,15 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
             internal=True,
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/fireworks.svg",
         invert_in_dark_mode=True,

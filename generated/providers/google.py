@@ -22,25 +22,25 @@ PROVIDER = ProviderDescriptor(
         placeholder="AIza...",
         url="https://aistudio.google.com/app/apikey",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "exceeds the maximum number of tokens allowed",
         "input token count",
-    ],
+    ),
     discovery=Discovery(
         dialect="google",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="gemini-3.5-flash",
             display_name="Gemini 3.5 Flash",
             context_window=1048576,
             max_output_tokens=65536,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.5,
                 output_per_million=9.0,
@@ -48,12 +48,12 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "minimal",
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -61,12 +61,12 @@ PROVIDER = ProviderDescriptor(
             display_name="Gemini 3.1 Pro Preview",
             context_window=1048576,
             max_output_tokens=65536,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=2.0,
                 output_per_million=12.0,
@@ -74,11 +74,11 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -86,12 +86,12 @@ PROVIDER = ProviderDescriptor(
             display_name="Gemini 2.5 Pro",
             context_window=1048576,
             max_output_tokens=65536,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.25,
                 output_per_million=10.0,
@@ -107,12 +107,12 @@ PROVIDER = ProviderDescriptor(
             display_name="Gemini 3.1 Flash Lite",
             context_window=1048576,
             max_output_tokens=65536,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.25,
                 output_per_million=1.5,
@@ -120,16 +120,16 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "minimal",
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
             internal=True,
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/google.svg",
         invert_in_dark_mode=False,

@@ -22,23 +22,23 @@ PROVIDER = ProviderDescriptor(
         placeholder="gsk_...",
         url="https://console.groq.com/keys",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "reduce the length of the messages",
         "context_length_exceeded",
-    ],
+    ),
     discovery=Discovery(
         dialect="openai",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="openai/gpt-oss-120b",
             display_name="GPT OSS 120B",
             context_window=131072,
             max_output_tokens=65536,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.15,
                 output_per_million=0.6,
@@ -46,11 +46,11 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -58,10 +58,10 @@ PROVIDER = ProviderDescriptor(
             display_name="GPT OSS 20B",
             context_window=131072,
             max_output_tokens=65536,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.075,
                 output_per_million=0.3,
@@ -69,11 +69,11 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -81,10 +81,10 @@ PROVIDER = ProviderDescriptor(
             display_name="Llama 3.3 70B",
             context_window=131072,
             max_output_tokens=32768,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.59,
                 output_per_million=0.79,
@@ -96,11 +96,11 @@ PROVIDER = ProviderDescriptor(
             display_name="Llama 4 Scout 17B 16E",
             context_window=131072,
             max_output_tokens=8192,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.11,
                 output_per_million=0.34,
@@ -112,10 +112,10 @@ PROVIDER = ProviderDescriptor(
             display_name="Qwen3 32B",
             context_window=131072,
             max_output_tokens=40960,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.29,
                 output_per_million=0.59,
@@ -123,10 +123,10 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "none",
                     "default",
-                ],
+                ),
             ),
         ),
         Model(
@@ -134,10 +134,10 @@ PROVIDER = ProviderDescriptor(
             display_name="Llama 3.1 8B Instant",
             context_window=131072,
             max_output_tokens=131072,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.05,
                 output_per_million=0.08,
@@ -145,7 +145,7 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             internal=True,
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/groq.svg",
         invert_in_dark_mode=True,

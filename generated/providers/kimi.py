@@ -22,23 +22,21 @@ PROVIDER = ProviderDescriptor(
         placeholder="sk-...",
         url="https://platform.moonshot.ai/console/api-keys",
     ),
-    context_limit_patterns=[
-        "exceeded model token limit",
-    ],
+    context_limit_patterns=("exceeded model token limit",),
     discovery=Discovery(
         dialect="openai",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="kimi-k2.6",
             display_name="Kimi K2.6",
             context_window=262144,
             max_output_tokens=262144,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.95,
                 output_per_million=4.0,
@@ -53,11 +51,11 @@ PROVIDER = ProviderDescriptor(
             display_name="Kimi K2.7 Code",
             context_window=262144,
             max_output_tokens=262144,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.95,
                 output_per_million=4.0,
@@ -72,11 +70,11 @@ PROVIDER = ProviderDescriptor(
             display_name="Kimi K2.5",
             context_window=262144,
             max_output_tokens=262144,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.6,
                 output_per_million=3.0,
@@ -91,10 +89,10 @@ PROVIDER = ProviderDescriptor(
             display_name="Kimi K2 Thinking",
             context_window=262144,
             max_output_tokens=262144,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.6,
                 output_per_million=2.5,
@@ -109,17 +107,17 @@ PROVIDER = ProviderDescriptor(
             display_name="Kimi K2 0905",
             context_window=262144,
             max_output_tokens=262144,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.6,
                 output_per_million=2.5,
             ),
             tools=True,
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/kimi.svg",
         invert_in_dark_mode=True,

@@ -10,33 +10,33 @@ PROVIDER = ProviderDescriptor(
     base_url="http://localhost:1234/v1",
     implementation="openai_compatible",
     api_key=None,
-    context_limit_patterns=[
+    context_limit_patterns=(
         "greater than the context length",
         "context the overflows",
         "context length of only",
         "exceeds the available context size",
-    ],
+    ),
     discovery=Discovery(
         dialect="openai",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="openai/gpt-oss-20b",
             display_name="gpt-oss 20B",
             context_window=131072,
             max_output_tokens=32768,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -44,13 +44,13 @@ PROVIDER = ProviderDescriptor(
             display_name="Qwen3 Coder 30B",
             context_window=262144,
             max_output_tokens=65536,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             tools=True,
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/lmstudio.svg",
         invert_in_dark_mode=True,

@@ -22,24 +22,24 @@ PROVIDER = ProviderDescriptor(
         placeholder="xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
         url="https://console.mistral.ai/api-keys",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "too large for model",
         "maximum context length",
-    ],
+    ),
     discovery=Discovery(
         dialect="openai",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="mistral-medium-2604",
             display_name="Mistral Medium 3.5",
             context_window=262144,
             max_output_tokens=262144,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.5,
                 output_per_million=7.5,
@@ -47,10 +47,10 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "none",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -58,11 +58,11 @@ PROVIDER = ProviderDescriptor(
             display_name="Mistral Large 3",
             context_window=262144,
             max_output_tokens=262144,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.5,
                 output_per_million=1.5,
@@ -74,11 +74,11 @@ PROVIDER = ProviderDescriptor(
             display_name="Mistral Small 4",
             context_window=256000,
             max_output_tokens=256000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.15,
                 output_per_million=0.6,
@@ -86,10 +86,10 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "none",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -97,10 +97,10 @@ PROVIDER = ProviderDescriptor(
             display_name="Magistral Medium",
             context_window=128000,
             max_output_tokens=16384,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=2.0,
                 output_per_million=5.0,
@@ -115,10 +115,10 @@ PROVIDER = ProviderDescriptor(
             display_name="Codestral",
             context_window=256000,
             max_output_tokens=4096,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.3,
                 output_per_million=0.9,
@@ -130,10 +130,10 @@ PROVIDER = ProviderDescriptor(
             display_name="Ministral 8B",
             context_window=128000,
             max_output_tokens=128000,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.1,
                 output_per_million=0.1,
@@ -141,7 +141,7 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             internal=True,
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/mistral.svg",
         invert_in_dark_mode=True,

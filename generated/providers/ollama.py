@@ -10,33 +10,33 @@ PROVIDER = ProviderDescriptor(
     base_url="http://localhost:11434/v1",
     implementation="openai_compatible",
     api_key=None,
-    context_limit_patterns=[
+    context_limit_patterns=(
         "prompt is too long",
         "model maximum context length",
         "exceeded max context length",
         "exceeds the available context size",
-    ],
+    ),
     discovery=Discovery(
         dialect="ollama",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="gpt-oss:20b",
             display_name="gpt-oss 20B",
             context_window=131072,
             max_output_tokens=32768,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -44,14 +44,14 @@ PROVIDER = ProviderDescriptor(
             display_name="Gemma 3 4B",
             context_window=131072,
             max_output_tokens=8192,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             tools=False,
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/ollama.svg",
         invert_in_dark_mode=True,

@@ -22,27 +22,27 @@ PROVIDER = ProviderDescriptor(
         placeholder="sk-proj-...",
         url="https://platform.openai.com/api-keys",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "maximum context length is",
         "context_length_exceeded",
         "input tokens exceed the configured limit",
         "exceeds the context window",
-    ],
+    ),
     discovery=Discovery(
         dialect="openai",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="gpt-5.5",
             display_name="GPT-5.5",
             context_window=1050000,
             max_output_tokens=128000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=5.0,
                 output_per_million=30.0,
@@ -50,13 +50,13 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "none",
                     "low",
                     "medium",
                     "high",
                     "xhigh",
-                ],
+                ),
             ),
         ),
         Model(
@@ -64,12 +64,12 @@ PROVIDER = ProviderDescriptor(
             display_name="GPT-5.4",
             context_window=1050000,
             max_output_tokens=128000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=2.5,
                 output_per_million=15.0,
@@ -77,13 +77,13 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "none",
                     "low",
                     "medium",
                     "high",
                     "xhigh",
-                ],
+                ),
             ),
         ),
         Model(
@@ -91,11 +91,11 @@ PROVIDER = ProviderDescriptor(
             display_name="GPT-5.4 mini",
             context_window=400000,
             max_output_tokens=128000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.75,
                 output_per_million=4.5,
@@ -103,13 +103,13 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "none",
                     "low",
                     "medium",
                     "high",
                     "xhigh",
-                ],
+                ),
             ),
         ),
         Model(
@@ -117,11 +117,11 @@ PROVIDER = ProviderDescriptor(
             display_name="GPT-5.4 nano",
             context_window=400000,
             max_output_tokens=128000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.2,
                 output_per_million=1.25,
@@ -129,13 +129,13 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "none",
                     "low",
                     "medium",
                     "high",
                     "xhigh",
-                ],
+                ),
             ),
             internal=True,
         ),
@@ -144,19 +144,19 @@ PROVIDER = ProviderDescriptor(
             display_name="GPT-4.1",
             context_window=1047576,
             max_output_tokens=32768,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=2.0,
                 output_per_million=8.0,
             ),
             tools=True,
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/openai.svg",
         invert_in_dark_mode=True,

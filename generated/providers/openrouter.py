@@ -22,27 +22,27 @@ PROVIDER = ProviderDescriptor(
         placeholder="sk-or-v1-...",
         url="https://openrouter.ai/settings/keys",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "maximum context length is",
         "context_length_exceeded",
         "prompt is too long",
         "exceeds the maximum number of tokens allowed",
-    ],
+    ),
     discovery=Discovery(
         dialect="openrouter",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="anthropic/claude-sonnet-5",
             display_name="Claude Sonnet 5",
             context_window=1000000,
             max_output_tokens=128000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=2.0,
                 output_per_million=10.0,
@@ -50,13 +50,13 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
                     "xhigh",
                     "max",
-                ],
+                ),
             ),
         ),
         Model(
@@ -64,12 +64,12 @@ PROVIDER = ProviderDescriptor(
             display_name="GPT-5.5",
             context_window=1050000,
             max_output_tokens=128000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=5.0,
                 output_per_million=30.0,
@@ -77,13 +77,13 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "none",
                     "low",
                     "medium",
                     "high",
                     "xhigh",
-                ],
+                ),
             ),
         ),
         Model(
@@ -91,12 +91,12 @@ PROVIDER = ProviderDescriptor(
             display_name="Gemini 3.5 Flash",
             context_window=1048576,
             max_output_tokens=65536,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.5,
                 output_per_million=9.0,
@@ -104,12 +104,12 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "minimal",
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -117,10 +117,10 @@ PROVIDER = ProviderDescriptor(
             display_name="DeepSeek V4 Flash",
             context_window=1048575,
             max_output_tokens=65536,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.098,
                 output_per_million=0.196,
@@ -128,10 +128,10 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "high",
                     "xhigh",
-                ],
+                ),
             ),
         ),
         Model(
@@ -139,11 +139,11 @@ PROVIDER = ProviderDescriptor(
             display_name="Llama 4 Scout",
             context_window=327680,
             max_output_tokens=16384,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.1,
                 output_per_million=0.3,
@@ -155,12 +155,12 @@ PROVIDER = ProviderDescriptor(
             display_name="GPT-5.4 nano",
             context_window=400000,
             max_output_tokens=128000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.2,
                 output_per_million=1.25,
@@ -168,17 +168,17 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "none",
                     "low",
                     "medium",
                     "high",
                     "xhigh",
-                ],
+                ),
             ),
             internal=True,
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/openrouter.svg",
         invert_in_dark_mode=True,

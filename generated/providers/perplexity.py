@@ -22,25 +22,25 @@ PROVIDER = ProviderDescriptor(
         placeholder="pplx-...",
         url="https://www.perplexity.ai/settings/api",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "length of all messages is too long",
         "too_many_prompt_tokens",
         "maximum context length is",
-    ],
+    ),
     discovery=Discovery(
         dialect="none",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="sonar-pro",
             display_name="Sonar Pro",
             context_window=200000,
             max_output_tokens=8192,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=3.0,
                 output_per_million=15.0,
@@ -52,10 +52,10 @@ PROVIDER = ProviderDescriptor(
             display_name="Sonar",
             context_window=128000,
             max_output_tokens=4096,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.0,
                 output_per_million=1.0,
@@ -67,11 +67,11 @@ PROVIDER = ProviderDescriptor(
             display_name="Sonar Reasoning Pro",
             context_window=128000,
             max_output_tokens=4096,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=2.0,
                 output_per_million=8.0,
@@ -79,12 +79,12 @@ PROVIDER = ProviderDescriptor(
             tools=False,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "minimal",
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -92,10 +92,10 @@ PROVIDER = ProviderDescriptor(
             display_name="Sonar Deep Research",
             context_window=128000,
             max_output_tokens=32768,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=2.0,
                 output_per_million=8.0,
@@ -103,15 +103,15 @@ PROVIDER = ProviderDescriptor(
             tools=False,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "minimal",
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/perplexity.svg",
         invert_in_dark_mode=True,

@@ -22,24 +22,24 @@ PROVIDER = ProviderDescriptor(
         placeholder="tgp_v1_...",
         url="https://api.together.ai/settings/api-keys",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "is longer than the model's context length",
         "maximum context length is",
-    ],
+    ),
     discovery=Discovery(
         dialect="openai",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="moonshotai/Kimi-K2.6",
             display_name="Kimi K2.6",
             context_window=262144,
             max_output_tokens=131000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.2,
                 output_per_million=4.5,
@@ -54,10 +54,10 @@ PROVIDER = ProviderDescriptor(
             display_name="GLM-5.1",
             context_window=202752,
             max_output_tokens=131072,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.4,
                 output_per_million=4.4,
@@ -72,10 +72,10 @@ PROVIDER = ProviderDescriptor(
             display_name="DeepSeek V4 Pro",
             context_window=512000,
             max_output_tokens=384000,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.74,
                 output_per_million=3.48,
@@ -83,10 +83,10 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "high",
                     "max",
-                ],
+                ),
             ),
         ),
         Model(
@@ -94,11 +94,11 @@ PROVIDER = ProviderDescriptor(
             display_name="Qwen3.5 397B A17B",
             context_window=262144,
             max_output_tokens=130000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.6,
                 output_per_million=3.6,
@@ -113,10 +113,10 @@ PROVIDER = ProviderDescriptor(
             display_name="Llama 3.3 70B Instruct Turbo",
             context_window=131072,
             max_output_tokens=131072,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.88,
                 output_per_million=0.88,
@@ -128,10 +128,10 @@ PROVIDER = ProviderDescriptor(
             display_name="GPT OSS 20B",
             context_window=131072,
             max_output_tokens=131072,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.05,
                 output_per_million=0.2,
@@ -139,15 +139,15 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
             internal=True,
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/together.svg",
         invert_in_dark_mode=True,

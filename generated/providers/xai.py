@@ -22,25 +22,25 @@ PROVIDER = ProviderDescriptor(
         placeholder="xai-...",
         url="https://console.x.ai",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "maximum prompt length is",
         "maximum context length is",
-    ],
+    ),
     discovery=Discovery(
         dialect="openai",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="grok-4.3",
             display_name="Grok 4.3",
             context_window=1000000,
             max_output_tokens=30000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.25,
                 output_per_million=2.5,
@@ -48,12 +48,12 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "none",
                     "low",
                     "medium",
                     "high",
-                ],
+                ),
             ),
         ),
         Model(
@@ -61,12 +61,12 @@ PROVIDER = ProviderDescriptor(
             display_name="Grok 4.20 (Reasoning)",
             context_window=1000000,
             max_output_tokens=30000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.25,
                 output_per_million=2.5,
@@ -81,12 +81,12 @@ PROVIDER = ProviderDescriptor(
             display_name="Grok 4.20 (Non-Reasoning)",
             context_window=1000000,
             max_output_tokens=30000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.25,
                 output_per_million=2.5,
@@ -98,12 +98,12 @@ PROVIDER = ProviderDescriptor(
             display_name="Grok Build 0.1",
             context_window=256000,
             max_output_tokens=256000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.0,
                 output_per_million=2.0,
@@ -113,7 +113,7 @@ PROVIDER = ProviderDescriptor(
                 mode="always",
             ),
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/xai.svg",
         invert_in_dark_mode=True,

@@ -22,23 +22,23 @@ PROVIDER = ProviderDescriptor(
         placeholder="xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxx",
         url="https://z.ai/manage-apikey/apikey-list",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "prompt exceeds max length",
         "model_context_window_exceeded",
-    ],
+    ),
     discovery=Discovery(
         dialect="openai",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="glm-5.2",
             display_name="GLM-5.2",
             context_window=1000000,
             max_output_tokens=131072,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.4,
                 output_per_million=4.4,
@@ -46,10 +46,10 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "high",
                     "max",
-                ],
+                ),
             ),
         ),
         Model(
@@ -57,10 +57,10 @@ PROVIDER = ProviderDescriptor(
             display_name="GLM-5.1",
             context_window=200000,
             max_output_tokens=131072,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.4,
                 output_per_million=4.4,
@@ -75,12 +75,12 @@ PROVIDER = ProviderDescriptor(
             display_name="GLM-5V-Turbo",
             context_window=200000,
             max_output_tokens=131072,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.2,
                 output_per_million=4.0,
@@ -95,10 +95,10 @@ PROVIDER = ProviderDescriptor(
             display_name="GLM-4.7",
             context_window=204800,
             max_output_tokens=131072,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.6,
                 output_per_million=2.2,
@@ -113,10 +113,10 @@ PROVIDER = ProviderDescriptor(
             display_name="GLM-4.7-Flash",
             context_window=200000,
             max_output_tokens=131072,
-            attachments=[
+            attachments=(
                 "text",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=0.0,
                 output_per_million=0.0,
@@ -127,7 +127,7 @@ PROVIDER = ProviderDescriptor(
             ),
             internal=True,
         ),
-    ],
+    ),
     logo=Logo(
         svg="logos/zai.svg",
         invert_in_dark_mode=True,

@@ -54,7 +54,7 @@ values: st.SearchStrategy[PyValue] = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     value=values,
     imported=st.lists(

@@ -14,27 +14,25 @@ PROVIDER = ProviderDescriptor(
         placeholder="acme-...",
         url="https://console.acme.example/keys",
     ),
-    context_limit_patterns=[
-        "context length",
-    ],
+    context_limit_patterns=("context length",),
     discovery=Discovery(
         dialect="openai",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="acme-large",
             display_name="Acme Large",
             context_window=131072,
             max_output_tokens=8192,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "webpage",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=1.5,
                 output_per_million=6.0,
             ),
         ),
-    ],
+    ),
 )

@@ -10,14 +10,12 @@ PROVIDER = ProviderDescriptor(
     base_url="http://127.0.0.1:8080/v1",
     implementation="openai_compatible",
     api_key=None,
-    context_limit_patterns=[
-        "exceeds the available context size",
-    ],
+    context_limit_patterns=("exceeds the available context size",),
     discovery=Discovery(
         dialect="ollama",
         path="/api/tags",
     ),
-    default_models=[],
+    default_models=(),
     logo=Logo(
         svg="logos/local.svg",
         invert_in_dark_mode=True,

@@ -21,24 +21,24 @@ PROVIDER = ProviderDescriptor(
         placeholder="tk-'\"...",
         url="https://tricky.example/keys?from=registry",
     ),
-    context_limit_patterns=[
+    context_limit_patterns=(
         "prompt is too long",
         "line\nbreak",
-    ],
+    ),
     discovery=Discovery(
         dialect="anthropic",
     ),
-    default_models=[
+    default_models=(
         Model(
             id="vendor/model:free",
             display_name="Model with a\ttab",
             context_window=200000,
             max_output_tokens=64000,
-            attachments=[
+            attachments=(
                 "text",
                 "image",
                 "pdf",
-            ],
+            ),
             pricing=Pricing(
                 input_per_million=3.0,
                 output_per_million=0.15,
@@ -54,20 +54,18 @@ PROVIDER = ProviderDescriptor(
             display_name="Tiny",
             context_window=8192,
             max_output_tokens=8192,
-            attachments=[
-                "text",
-            ],
+            attachments=("text",),
             reasoning=Reasoning(
                 mode="effort",
-                efforts=[
+                efforts=(
                     "low",
                     "high",
-                ],
+                ),
             ),
             deprecated=True,
             internal=True,
         ),
-    ],
+    ),
     docs_url="https://tricky.example/docs",
     headers={
         "X-Client-Name": 'registry "test"',
