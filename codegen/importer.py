@@ -86,7 +86,6 @@ CONTEXT_LIMIT_PATTERNS = [
 # have no attachment kind here and are mapped away.
 _ATTACHMENT_ORDER = ("text", "image", "pdf")
 
-_PROVIDER_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 _PROVIDER_ID_MAX = 64
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ENV_NAME_MAX = 128

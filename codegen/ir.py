@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import keyword
-from functools import lru_cache
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from .schema import descriptor_schema

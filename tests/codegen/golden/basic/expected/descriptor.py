@@ -151,7 +151,7 @@ class ProviderDescriptor:
 
     id: str
     """
-    Stable provider slug, equal to the descriptor's file name without .yaml; the part before '::' in model ids.
+    Stable provider slug, equal to the descriptor's file name without .yaml; the part before '::' in model ids. Words of lower-case letters and digits joined by single hyphens, so that every id maps to its own Python module name.
     """
     display_name: str
     """
