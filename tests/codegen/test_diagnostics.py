@@ -163,6 +163,7 @@ CASES = {
         20,
         26,
     ),
+    "id-double-hyphen": Case("E204", {"a--b": acme("id: acme", "id: a--b")}, 1, 5, "does not match"),
     "bad-env-name": Case("E204", {"acme": acme("env: ACME_API_KEY", "env: acme-key")}, 6, 8),
     "empty-patterns": Case(
         "E204",
