@@ -231,6 +231,40 @@ def test_errors_are_one_clear_line(
         assert len(completed.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("suffix", ["?x=1", "?", "#part", "?key=QUERY-SECRET"])
+def test_a_base_url_with_a_query_or_fragment_is_refused_before_any_request(
+    server: ListingServer, tmp_path: Path, suffix: str
+) -> None:
+    # httpx would put the listing's path before the query and send the key to …/v1?x=1
+    # without /models; a query may also carry a credential, which must not be echoed.
+    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
+    for json_flag in ((), ("--json",)):
+        completed = cli(
+            "models",
+            "openai",
+            "--refresh",
+            "--base-url",
+            f"{server.origin}/v1{suffix}",
+            "--db",
+            str(tmp_path / "q.db"),
+            *json_flag,
+        )
+        assert completed.returncode == 1 and completed.stdout == ""
+        assert completed.stderr.startswith("error: config: invalid base URL")
+        assert len(completed.stderr.strip().splitlines()) == 1
+        assert "QUERY-SECRET" not in completed.stderr
+    assert server.requests == []
+
+
+def test_a_url_that_is_not_one_is_named_as_given_also_with_json(tmp_path: Path) -> None:
+    completed = cli(
+        "models", "openai", "--base-url", "notaurl", "--json", "--db", str(tmp_path / "n.db")
+    )
+    assert completed.returncode == 1 and completed.stdout == ""
+    assert completed.stderr.startswith("error: config: invalid base URL 'notaurl':")
+    assert len(completed.stderr.strip().splitlines()) == 1
+
+
 def test_unusable_database_path_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "dir.db").mkdir()
     completed = cli("models", "openai", "--db", str(tmp_path / "dir.db"))

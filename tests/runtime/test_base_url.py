@@ -16,6 +16,12 @@ UNUSABLE = {
     "http://h:port/v1": "does not parse",
     "http://u:secret@h/v1": "must not carry credentials",
     "https://secret@h/v1": "must not carry credentials",
+    # The client appends paths to a base URL; after a query or fragment they would land in it
+    # (…/v1?x=1/chat/completions), and a query may carry a key (?key=…): neither is echoed.
+    "http://h/v1?key=secret": "query",
+    "http://h/v1?": "query",
+    "http://h/v1#secret": "fragment",
+    "http://h/v1?x=1#secret": "query",
 }
 
 

@@ -258,6 +258,30 @@ def test_config_errors(
     assert phrase in _one_error_line(err, "config")
 
 
+@pytest.mark.parametrize("wire_format", ["openai", "anthropic", "gemini"])
+@pytest.mark.parametrize("suffix", ["?x=1", "?", "#part", "?key=QUERY-SECRET"])
+def test_a_base_url_with_a_query_or_fragment_is_refused_before_any_request(
+    llm_server: LoopbackLLMServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    wire_format: str,
+    suffix: str,
+) -> None:
+    # The SDK and the native clients append their paths to the base URL: after a query they
+    # would land inside it (…/v1?x=1/chat/completions) and the key would go to the wrong path.
+    model_id = {
+        "openai": KIMI,
+        "anthropic": "anthropic::claude-haiku-4-5",
+        "gemini": "google::gemini-2.5-flash",
+    }[wire_format]
+    url = llm_server.base_url("ok", wire_format) + suffix  # type: ignore[arg-type]
+    status, out, err = _main(capsys, monkeypatch, "chat", model_id, "hello", "--base-url", url)
+    assert status == 1 and out == ""
+    line = _one_error_line(err, "config")
+    assert "invalid base URL" in line and "QUERY-SECRET" not in line
+    assert llm_server.requests == []
+
+
 def test_a_missing_key_says_where_to_put_it(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
