@@ -49,6 +49,7 @@ from runtime._errors import (
     MissingApiKeyError,
     ProviderError,
     ProviderUnavailableError,
+    contains_key,
     redact,
 )
 from runtime._keys import missing_key_message, resolve_api_key
@@ -595,7 +596,9 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
 
 
 def _mentions(item: ListedModel, key: str) -> bool:
-    return key in item.model_id or (item.display_name is not None and key in item.display_name)
+    return contains_key(item.model_id, key) or (
+        item.display_name is not None and contains_key(item.display_name, key)
+    )
 
 
 def _redacted(exc: ProviderError, api_key: str | None) -> ProviderError:

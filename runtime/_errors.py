@@ -37,6 +37,7 @@ __all__ = [
     "ProviderUnavailableError",
     "RateLimitError",
     "UnknownProviderError",
+    "contains_key",
     "redact",
 ]
 
@@ -46,19 +47,79 @@ REDACTED = "[REDACTED]"
 # visible ends are still part of the key, so any word holding a run of '*' goes too.
 _MASKED_KEY_PATTERN = r"[^\s\"',;]*\*{4,}[^\s\"',;.]*"
 
+# Servers also echo a key upper-cased, cut short or percent-encoded, so any run of this many
+# characters of a key (or of its encoded forms) is removed, whatever its case. Shorter runs
+# are left: they could be ordinary words, and say too little of a key to matter.
+MIN_KEY_FRAGMENT = 12
 
-def redact(text: str, *keys: str | None) -> str:
-    """Return ``text`` with every occurrence of each key (and any masked key echo) removed.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
-    A key holding characters outside printable ASCII is also removed in the escaped forms a
-    ``repr`` of it, or of its bytes, would show (``sk-a\\nb``, ``sk-caf\\xc3\\xa9``).
-    """
+
+def _key_forms(key: str) -> set[str]:
+    """The ways ``key`` shows up in a server's text or in a Python message, lower-cased."""
+    from urllib.parse import quote, quote_plus
+
+    forms = {key, quote(key, safe=""), quote(key), quote_plus(key)}
+    if not (key.isascii() and key.isprintable()):
+        # What a repr of the key, or of its bytes, shows: sk-a\nb, sk-caf\xc3\xa9.
+        forms.update((repr(key)[1:-1], repr(key.encode("utf-8", "replace"))[2:-1]))
+    return {form.translate(_ASCII_LOWER) for form in forms}
+
+
+def _key_spans(text: str, keys: tuple[str | None, ...]) -> list[tuple[int, int]]:
+    """Where ``text`` holds a key or a long enough piece of one: sorted, merged spans."""
+    lowered = text.translate(_ASCII_LOWER)
+    pieces: set[str] = set()
     for key in keys:
         if key:
-            text = text.replace(key, REDACTED)
-            if not (key.isascii() and key.isprintable()):
-                for escaped in (repr(key)[1:-1], repr(key.encode("utf-8", "replace"))[2:-1]):
-                    text = text.replace(escaped, REDACTED)
+            for form in _key_forms(key):
+                width = min(len(form), MIN_KEY_FRAGMENT)
+                pieces.update(form[i : i + width] for i in range(len(form) - width + 1))
+    spans: list[tuple[int, int]] = []
+    for piece in pieces:
+        start = lowered.find(piece)
+        while start >= 0:
+            spans.append((start, start + len(piece)))
+            start = lowered.find(piece, start + 1)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def contains_key(text: str, *keys: str | None) -> bool:
+    """Whether ``text`` holds one of ``keys``, or a piece :func:`redact` would remove."""
+    return bool(_key_spans(text, keys))
+
+
+def _replace(text: str, spans: list[tuple[int, int]], marker: str) -> str:
+    parts: list[str] = []
+    done = 0
+    for start, end in spans:
+        parts += (text[done:start], marker)
+        done = end
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def redact(text: str, *keys: str | None) -> str:
+    """Return ``text`` with each key removed, in any case, and in the forms a server or Python
+    may echo it: cut short (any :data:`MIN_KEY_FRAGMENT` characters in a row), percent-encoded,
+    escaped by a ``repr`` (``sk-a\\nb``, ``sk-caf\\xc3\\xa9``), or masked with ``****``."""
+    spans = _key_spans(text, keys)
+    while spans:
+        marked = _replace(text, spans, REDACTED)
+        if not _key_spans(marked, keys):
+            text = marked
+            break
+        # The marker and what is next to it spell a key again (a key made of the marker's
+        # letters): drop the pieces without a marker, and look again at what is left.
+        text = _replace(text, spans, "")
+        spans = _key_spans(text, keys)
     if "****" in text:
         import re
 

@@ -279,6 +279,41 @@ def test_listing_that_echoes_the_key_keeps_it_out_of_results_and_database(
     assert KEY.encode() not in database_bytes(store.path)
 
 
+def test_a_listing_echoing_the_key_upper_cased_or_cut_keeps_it_out_too(
+    server: ListingServer, store: ModelStore
+) -> None:
+    server.route(
+        "/v1/models",
+        json_body(
+            {
+                "data": [
+                    {"id": "gpt-5.5"},
+                    {"id": f"echo-{KEY.upper()}"},
+                    {"id": "named", "name": f"key is {KEY[:-1]}"},
+                ]
+            }
+        ),
+    )
+    result = discover_from(server, store)
+    assert result.source == "api"
+    assert [m.id for m in result.models] == ["openai::gpt-5.5"]
+    assert KEY[:-1].lower().encode() not in database_bytes(store.path).lower()
+
+
+@pytest.mark.parametrize(
+    "echo", [str.upper, lambda key: key[1:], lambda key: key[:12]], ids=["upper", "cut", "piece"]
+)
+def test_an_error_echoing_the_key_in_another_form_is_scrubbed(
+    server: ListingServer, store: ModelStore, echo: object
+) -> None:
+    echoed = echo(KEY)  # type: ignore[operator]
+    server.route("/v1/models", json_body({"error": {"message": f"bad key {echoed}"}}, status=401))
+    result = discover_from(server, store)
+    assert result.error is not None and result.error.kind == "auth"
+    assert "[REDACTED]" in result.error.message
+    assert echoed.lower() not in result.error.message.lower()
+
+
 def test_every_failure_leaves_the_key_out_of_the_database(
     server: ListingServer, store: ModelStore
 ) -> None:

@@ -29,6 +29,8 @@ Scenarios (the first path segment):
 - ``not-sse``: 200 with an HTML page
 - ``401``: the format's authentication error, echoing the key it received (as careless
   servers do) so tests can check the key never comes back out
+- ``401-upper``, ``401-cut``, ``401-quoted``: the same, echoing the key upper-cased, less its
+  last character, or percent-encoded (:data:`KEY_ECHOES`)
 - ``bad-key-400``: Gemini's real answer to a wrong key (400 ``API_KEY_INVALID``)
 - ``429``: the format's rate-limit error, with ``Retry-After: 7``
 - ``500``: the format's internal error
@@ -52,11 +54,11 @@ import json
 import socket
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 Format = Literal["openai", "anthropic", "gemini"]
 
@@ -71,6 +73,14 @@ DEEP_NESTING = 200_000
 HUGE_EVENT_BYTES = 9 * 1024 * 1024  # past the runtime's 8 MiB cap on one event
 INPUT_TOKENS = 12
 OUTPUT_TOKENS = 7
+
+# How the 401-* scenarios echo the key they received.
+KEY_ECHOES: dict[str, Callable[[str], str]] = {
+    "401": lambda key: key,
+    "401-upper": str.upper,
+    "401-cut": lambda key: key[:-1],
+    "401-quoted": lambda key: quote(key, safe=""),
+}
 
 OVERFLOW_MESSAGES: dict[Format, str] = {
     "openai": (
@@ -273,9 +283,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif scenario == "429":
             status, body = speaker.error_body("rate_limit")
             self._json(status, body, {"Retry-After": str(RETRY_AFTER_SECONDS)})
-        elif scenario in ("401", "bad-key-400", "500", "overflow"):
+        elif scenario in KEY_ECHOES or scenario in ("bad-key-400", "500", "overflow"):
+            speaker.echo = KEY_ECHOES.get(scenario, KEY_ECHOES["401"])
             kind = {
-                "401": "auth",
+                **dict.fromkeys(KEY_ECHOES, "auth"),
                 "bad-key-400": "bad_key",
                 "500": "server",
                 "overflow": "overflow",
@@ -301,6 +312,12 @@ class _Speaker:
     def __init__(self, handler: _Handler, recorded: Recorded) -> None:
         self.handler = handler
         self.recorded = recorded
+        self.echo: Callable[[str], str] = KEY_ECHOES["401"]
+
+    @property
+    def echoed_key(self) -> str:
+        """The key as this scenario's error messages echo it."""
+        return self.echo(self.key)
 
     @property
     def key(self) -> str:
@@ -427,7 +444,7 @@ class _OpenAI(_Speaker):
         if kind in ("auth", "bad_key"):
             return 401, {
                 "error": {
-                    "message": f"Incorrect API key provided: {self.key}. You can find your "
+                    "message": f"Incorrect API key provided: {self.echoed_key}. You can find your "
                     "API key at https://platform.openai.com/account/api-keys.",
                     "type": "invalid_request_error",
                     "param": None,
@@ -623,7 +640,7 @@ class _Anthropic(_Speaker):
                 "type": "error",
                 "error": {
                     "type": "authentication_error",
-                    "message": f"invalid x-api-key: {self.key}",
+                    "message": f"invalid x-api-key: {self.echoed_key}",
                 },
             }
         if kind == "rate_limit":
@@ -706,7 +723,7 @@ class _Gemini(_Speaker):
             return 401, {
                 "error": {
                     "code": 401,
-                    "message": f"Request had invalid authentication credentials: {self.key}",
+                    "message": f"Request had invalid authentication credentials: {self.echoed_key}",
                     "status": "UNAUTHENTICATED",
                 }
             }

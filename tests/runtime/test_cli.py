@@ -212,10 +212,12 @@ def test_any_provider_any_format_through_base_url(
         _one_error_line(err, kind)
 
 
+@pytest.mark.parametrize("scenario", sorted(loopback.KEY_ECHOES))
 def test_the_key_echoed_by_a_server_never_reaches_the_terminal(
     llm_server: LoopbackLLMServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    scenario: str,
 ) -> None:
     status, _, err = _main(
         capsys,
@@ -224,10 +226,11 @@ def test_the_key_echoed_by_a_server_never_reaches_the_terminal(
         KIMI,
         "hello",
         "--base-url",
-        llm_server.base_url("401", "openai"),
+        llm_server.base_url(scenario, "openai"),
     )
     assert status == 1
     assert "[REDACTED]" in err  # the loopback server echoed it; _main asserted it is gone
+    assert loopback.KEY_ECHOES[scenario](KIMI_KEY).lower() not in err.lower()
 
 
 @pytest.mark.parametrize(

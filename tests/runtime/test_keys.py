@@ -171,3 +171,32 @@ def test_redact_also_removes_a_keys_escaped_forms() -> None:
         assert "sk-part" not in redact(text, key)
     accented = "sk-caf\u00e9"
     assert "sk-caf" not in redact(f"value {accented.encode()!r}", accented)
+
+
+def test_redact_removes_a_key_in_any_case_cut_short_or_percent_encoded() -> None:
+    from runtime._errors import MIN_KEY_FRAGMENT, redact
+
+    key = "sk-proj/Ab12+Cd34=Ef56Gh78"
+    for echoed in (
+        key.upper(),
+        key[:-1],
+        key[5:],
+        "sk-proj%2FAb12%2BCd34%3DEf56Gh78",
+        "sk-proj%2fab12%2bcd34%3def56gh78",
+        "sk-proj/Ab12%2BCd34%3DEf56Gh78",
+    ):
+        assert redact(f"bad key: {echoed}.", key) == "bad key: [REDACTED].", echoed
+    # Fewer characters of it in a row are ordinary text: a prefix every key shares, a word.
+    short = key[: MIN_KEY_FRAGMENT - 1]
+    assert redact(f"keys start {short}", key) == f"keys start {short}"
+    # A key shorter than that goes only whole (in any case).
+    assert redact("Bad KEY: ABC-123 (abc-12)", "abc-123") == "Bad KEY: [REDACTED] (abc-12)"
+
+
+def test_contains_key_agrees_with_redact() -> None:
+    from runtime._errors import contains_key
+
+    key = "sk-discovery-0123456789abcdef"
+    assert contains_key(f"model-{key.upper()}", key)
+    assert contains_key(key[3:16], key)
+    assert not contains_key("gpt-5.5", key)

@@ -50,6 +50,22 @@ def test_redaction_leaves_no_key(text: str, key: str) -> None:
 
 
 @given(
+    st.text(),
+    st.text(min_size=12, max_size=80, alphabet=st.characters(min_codepoint=33, max_codepoint=126)),
+    st.data(),
+)
+def test_redaction_leaves_no_long_piece_of_a_key_in_any_case(
+    text: str, key: str, data: st.DataObject
+) -> None:
+    start = data.draw(st.integers(0, len(key) - 12))
+    end = data.draw(st.integers(start + 12, len(key)))
+    piece = key[start:end]
+    echoed = data.draw(st.sampled_from([piece, piece.upper(), piece.lower(), piece.swapcase()]))
+    cleaned = redact(f"{text}{echoed}{text}", key)
+    assert echoed not in cleaned and piece not in cleaned
+
+
+@given(
     st.one_of(st.none(), st.integers(100, 599)),
     json_values,
     st.text(min_size=8, max_size=40).filter(str.strip),

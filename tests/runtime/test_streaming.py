@@ -275,6 +275,33 @@ def test_401_is_an_auth_error_and_the_echoed_key_is_scrubbed(
     assert sent[wire_format] in (TEST_KEY, f"Bearer {TEST_KEY}")
 
 
+# A key with characters a URL encodes, so that its percent-encoded echo differs from it.
+ENCODABLE_KEY = "sk-loopback/SECRET+7f3a9c2e=41d8b6"
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
+@pytest.mark.parametrize("scenario", sorted(set(loopback.KEY_ECHOES) - {"401"}))
+def test_a_key_echoed_upper_cased_cut_or_percent_encoded_is_scrubbed_too(
+    llm_server: LoopbackLLMServer, wire_format: str, scenario: str
+) -> None:
+    provider = runtime.create_provider(
+        make_descriptor(wire_format),
+        api_key=ENCODABLE_KEY,
+        base_url=llm_server.base_url(scenario, wire_format),  # type: ignore[arg-type]
+        timeout=10,
+    )
+    with pytest.raises(AuthenticationError) as caught:
+        _events(provider)
+    message = str(caught.value)
+    assert "[REDACTED]" in message  # the server did echo it, in its own way
+    echoed = loopback.KEY_ECHOES[scenario](ENCODABLE_KEY)
+    assert echoed.lower() not in message.lower()
+    # Not even a long piece of it is left: no 12 characters in a row of the key or its echo.
+    for text in (ENCODABLE_KEY, echoed):
+        for start in range(len(text) - 11):
+            assert text[start : start + 12].lower() not in message.lower()
+
+
 def test_gemini_wrong_key_400_is_an_auth_error(llm_server: LoopbackLLMServer) -> None:
     error = _failure(llm_server, "gemini", "bad-key-400")
     assert isinstance(error, AuthenticationError)
