@@ -250,14 +250,20 @@ def error_from_response(
             status_code=effective_status,
         )
     if effective_status in (401, 403) or labels & _AUTH_TYPES:
-        hint = (
-            f" Check the key in {descriptor.api_key.env}." if descriptor.api_key is not None else ""
-        )
-        return AuthenticationError(
-            f"{name} refused the API key{where}{suffix.rstrip('.')}.{hint}",
-            provider_id=provider_id,
-            status_code=effective_status,
-        )
+        if descriptor.api_key is None:
+            # A keyless provider (a local server) sent no key to refuse: the server, or a
+            # proxy before it, wants credentials the runtime was not set up to send.
+            message = (
+                f"{name} refused the request{where}{suffix.rstrip('.')}. It asks for "
+                f"authentication, which {descriptor.display_name} is not set up to send; "
+                "check the server's settings or the base URL."
+            )
+        else:
+            message = (
+                f"{name} refused the API key{where}{suffix.rstrip('.')}. "
+                f"Check the key in {descriptor.api_key.env}."
+            )
+        return AuthenticationError(message, provider_id=provider_id, status_code=effective_status)
     if effective_status == 429 or labels & _RATE_LIMIT_TYPES:
         retry_after = _retry_after(header_map)
         if retry_after is None:

@@ -159,6 +159,20 @@ def test_ollama_dialect_uses_the_servers_origin_without_a_key(
     assert "image" in llava.attachments
 
 
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_keyless_server_refusing_the_request_is_not_blamed_on_a_key(
+    server: ListingServer, store: ModelStore, status: int
+) -> None:
+    # Ollama sends no key: a 401 there comes from a proxy or a server set up to want one.
+    server.route("/api/tags", json_body({"error": "unauthorized"}, status=status))
+    result = run(discover_models("ollama", base_url=f"{server.origin}/v1", store=store))
+    assert result.source == "fallback" and result.error is not None
+    assert result.error.kind == "auth" and result.error.status_code == status
+    message = result.error.message
+    assert "refused the request" in message and f"HTTP {status}" in message
+    assert "key" not in message.lower()
+
+
 def test_openrouter_dialect_reads_the_rich_listing(
     server: ListingServer, store: ModelStore
 ) -> None:

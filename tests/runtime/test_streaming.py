@@ -302,6 +302,23 @@ def test_a_key_echoed_upper_cased_cut_or_percent_encoded_is_scrubbed_too(
             assert text[start : start + 12].lower() not in message.lower()
 
 
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_a_keyless_provider_refused_by_its_server_is_not_told_to_check_a_key(
+    llm_server: LoopbackLLMServer, wire_format: str
+) -> None:
+    provider = runtime.create_provider(
+        make_descriptor(wire_format, api_key=None),
+        base_url=llm_server.base_url("401", wire_format),  # type: ignore[arg-type]
+        timeout=10,
+    )
+    with pytest.raises(AuthenticationError) as caught:
+        _events(provider)
+    message = str(caught.value)
+    assert "refused the request (HTTP 401)" in message
+    # (What the server itself says, quoted after the colon, may well mention a key.)
+    assert "refused the API key" not in message and "Check the key" not in message
+
+
 def test_gemini_wrong_key_400_is_an_auth_error(llm_server: LoopbackLLMServer) -> None:
     error = _failure(llm_server, "gemini", "bad-key-400")
     assert isinstance(error, AuthenticationError)
