@@ -185,6 +185,16 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+def _whole_seconds(seconds: float) -> str:
+    """A wait as a message shows it: whole seconds, rounded up (an HTTP date leaves a fraction
+    of a second), unless it is under one."""
+    if seconds >= 1:
+        import math
+
+        return str(math.ceil(seconds))
+    return f"{seconds:g}"
+
+
 def one_line(text: str, *keys: str | None) -> str:
     """``text`` redacted, on one line, cut to a readable length."""
     text = " ".join(redact(text, *keys).split())
@@ -268,7 +278,7 @@ def error_from_response(
         retry_after = _retry_after(header_map)
         if retry_after is None:
             retry_after = parsed.retry_after
-        wait = f"; retry after {retry_after:g}s" if retry_after is not None else ""
+        wait = f"; retry after {_whole_seconds(retry_after)}s" if retry_after is not None else ""
         return RateLimitError(
             f"{name} is rate limiting requests{where}{suffix.rstrip('.')}{wait}",
             retry_after=retry_after,

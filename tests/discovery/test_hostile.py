@@ -237,6 +237,24 @@ def test_rate_limit_carries_retry_after(server: ListingServer, store: ModelStore
     assert getattr(result.error, "retry_after") == 12
 
 
+def test_retry_after_as_an_http_date_is_seconds_from_now(
+    server: ListingServer, store: ModelStore
+) -> None:
+    import re
+    import time
+    from email.utils import formatdate
+
+    when = formatdate(time.time() + 90, usegmt=True)  # "Wed, 21 Oct 2026 07:28:00 GMT"
+    server.route("/v1/models", json_body({}, status=429, headers={"retry-after": when}))
+    result = discover_from(server, store)
+    assert result.error is not None and result.error.kind == "rate_limit"
+    retry_after = getattr(result.error, "retry_after")
+    assert 0 < retry_after <= 90  # the date has whole seconds; a slow machine has used some
+    shown = re.search(r"retry after (\S+)s\b", result.error.message)
+    assert shown is not None and shown.group(1).isdigit(), result.error.message
+    assert 0 < int(shown.group(1)) <= 90
+
+
 def test_pagination_that_loops_ends(server: ListingServer, store: ModelStore) -> None:
     looping = anthropic_page([("claude-a", "A")], has_more=True)
     server.route("/v1/models", paged({None: looping, "claude-a": looping}, "after_id"))
