@@ -12,6 +12,7 @@ same error whatever carried it. The body shapes understood:
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -120,8 +121,10 @@ def _parse_body(body: object) -> _ErrorBody:
 
             try:
                 body = json.loads(stripped)
-            except (ValueError, RecursionError):  # not JSON, or nested deeper than it recurses
+            except RecursionError:  # nested deeper than the parser recurses
                 pass
+            except ValueError:  # not JSON, or JSON cut short (a body past what is read)
+                body = _salvaged(stripped) or body
     if isinstance(body, list) and body:
         body = body[0]
     if isinstance(body, str):
@@ -159,6 +162,43 @@ def _parse_body(body: object) -> _ErrorBody:
             if isinstance(detail.get("reason"), str):
                 labels.append(str(detail["reason"]).lower())  # e.g. Gemini's API_KEY_INVALID
     return _ErrorBody(message=message, labels=tuple(labels), status=status, retry_after=retry_after)
+
+
+_MESSAGE_START = re.compile(r'(?<!\\)"message"\s*:\s*"')
+_LABEL = re.compile(
+    r'(?<!\\)"(type|code|status|reason)"\s*:\s*(?:"([A-Za-z0-9_.\-]{1,64})"|(\d{3})\b)'
+)
+
+
+def _salvaged(text: str) -> dict[str, object] | None:
+    """What a JSON error body that does not parse (cut short, most likely) still says: its
+    first ``"message"`` string, as far as it goes, and the type/code/status words around it.
+    None when it has no message to offer."""
+    import json
+
+    start = _MESSAGE_START.search(text)
+    if start is None:
+        return None
+    try:
+        message, end = json.decoder.scanstring(text, start.end())
+    except ValueError:  # the string itself was cut: decode what there is of it
+        raw, end = text[start.end() :], len(text)
+        message = ""
+        for cut in range(len(raw), max(len(raw) - 6, 0) - 1, -1):  # a cut \uXXXX is ≤ 6 chars
+            try:
+                message = json.loads(f'"{raw[:cut]}"')
+                break
+            except ValueError:
+                continue
+    found: dict[str, object] = {"message": message}
+    for match in _LABEL.finditer(text[: start.start()] + " " + text[end:]):
+        name, word, number = match.groups()
+        if name not in found and not (name == "type" and word == "error"):
+            found[name] = int(number) if number else word
+    reason = found.pop("reason", None)
+    if reason is not None:
+        found["details"] = [{"reason": reason}]
+    return {"error": found}
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

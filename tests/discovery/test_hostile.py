@@ -237,6 +237,30 @@ def test_rate_limit_carries_retry_after(server: ListingServer, store: ModelStore
     assert getattr(result.error, "retry_after") == 12
 
 
+@pytest.mark.parametrize(
+    ("provider", "root", "body"),
+    [
+        ("openai", "/v1", {"error": {"message": "LONG", "type": "invalid_request_error"}}),
+        ("google", "/v1beta", {"error": {"code": 400, "message": "LONG", "status": "X"}}),
+        ("anthropic", "/v1", {"type": "error", "error": {"type": "x", "message": "LONG"}}),
+    ],
+)
+def test_an_error_body_longer_than_is_read_still_gives_its_message(
+    server: ListingServer, store: ModelStore, provider: str, root: str, body: dict[str, object]
+) -> None:
+    import json
+
+    from runtime._error_mapping import MAX_ERROR_BODY_BYTES
+
+    message = 'Quota "exceeded" for this project. ' * (MAX_ERROR_BODY_BYTES // 20)
+    raw = json.dumps(body).replace('"LONG"', json.dumps(message)).encode()
+    server.route(f"{root}/models", raw_body(raw, status=400, content_type="application/json"))
+    result = discover_from(server, store, provider=provider, root=root)
+    assert result.error is not None and result.error.kind == "bad_request"
+    detail = result.error.message.split("(HTTP 400): ", 1)[1]
+    assert detail.startswith('Quota "exceeded" for this project. Quota "exceeded"'), detail
+
+
 def test_retry_after_as_an_http_date_is_seconds_from_now(
     server: ListingServer, store: ModelStore
 ) -> None:

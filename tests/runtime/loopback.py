@@ -35,6 +35,8 @@ Scenarios (the first path segment):
 - ``429``: the format's rate-limit error, with ``Retry-After: 7``
 - ``500``: the format's internal error
 - ``overflow``: 400 with the format's own context-overflow wording
+- ``long-error``: 400 with the format's own error body around :data:`LONG_ERROR_MESSAGE`,
+  longer than the runtime reads of an error body
 - ``overflow-500``: a llama.cpp-style overflow message carried by a 500
 - ``overflow-moonshot``: Moonshot AI's overflow wording (400)
 - ``redirect``: 307 to another path
@@ -73,6 +75,8 @@ DEEP_NESTING = 200_000
 HUGE_EVENT_BYTES = 9 * 1024 * 1024  # past the runtime's 8 MiB cap on one event
 INPUT_TOKENS = 12
 OUTPUT_TOKENS = 7
+
+LONG_ERROR_MESSAGE = "The request is invalid: " + "much too long " * 6000 + "(end)"
 
 # How the 401-* scenarios echo the key they received.
 KEY_ECHOES: dict[str, Callable[[str], str]] = {
@@ -293,6 +297,17 @@ class _Handler(BaseHTTPRequestHandler):
             }
             status, body = speaker.error_body(kind[scenario])
             self._json(status, body)
+        elif scenario == "long-error":
+            error = {"message": LONG_ERROR_MESSAGE}
+            long_bodies: dict[Format, object] = {
+                "openai": {"error": {**error, "type": "invalid_request_error"}},
+                "anthropic": {
+                    "type": "error",
+                    "error": {"type": "invalid_request_error", **error},
+                },
+                "gemini": {"error": {"code": 400, **error, "status": "INVALID_ARGUMENT"}},
+            }
+            self._json(400, long_bodies[wire_format])
         elif scenario == "overflow-500":
             self._json(
                 500, {"error": {"code": 500, "message": LLAMA_CPP_OVERFLOW, "type": "server_error"}}

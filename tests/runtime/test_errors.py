@@ -202,3 +202,29 @@ def test_messages_never_carry_the_key_and_stay_short() -> None:
     assert KEY not in str(error) and KEY not in repr(error)
     assert len(str(error)) < 500
     assert "TEST_LOOPBACK_API_KEY" in str(error)  # says where the key came from
+
+
+def test_a_json_error_body_cut_anywhere_still_gives_its_message_and_class() -> None:
+    import json
+
+    # Gemini's bad-key answer, its message carrying escapes a cut can fall inside.
+    body = json.dumps(
+        {
+            "error": {
+                "code": 400,
+                "message": 'API key not valid \u00e9 "quoted" \\ back. ' * 3,
+                "status": "INVALID_ARGUMENT",
+                "details": [{"reason": "API_KEY_INVALID", "domain": "googleapis.com"}],
+            }
+        },
+        ensure_ascii=True,
+    )
+    start = body.index('"message": "') + len('"message": "') + 1
+    for cut in range(start, len(body) - 1):
+        error = _map(400, body[:cut])
+        assert "{" not in str(error) and '"message"' not in str(error), (cut, str(error))
+        assert str(error).split("(HTTP 400): ", 1)[1].startswith("API key not valid"[: cut - start])
+        # Whatever follows the message (the reason that makes it an auth error) may be cut.
+        expected = AuthenticationError if cut >= body.index("API_KEY_INVALID") + 16 else None
+        if expected is not None:
+            assert isinstance(error, expected), (cut, str(error))

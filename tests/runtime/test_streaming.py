@@ -319,6 +319,20 @@ def test_a_keyless_provider_refused_by_its_server_is_not_told_to_check_a_key(
     assert "refused the API key" not in message and "Check the key" not in message
 
 
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_an_error_body_longer_than_is_read_still_gives_its_message(
+    llm_server: LoopbackLLMServer, wire_format: str
+) -> None:
+    from runtime._error_mapping import MAX_ERROR_BODY_BYTES
+
+    assert len(loopback.LONG_ERROR_MESSAGE) > MAX_ERROR_BODY_BYTES  # the body is cut, then
+    error = _failure(llm_server, wire_format, "long-error")
+    assert isinstance(error, BadRequestError) and error.status_code == 400
+    detail = str(error).split("(HTTP 400): ", 1)[1]
+    assert detail.startswith("The request is invalid: much too long much too long")
+    assert "{" not in str(error) and '"message"' not in str(error)
+
+
 def test_gemini_wrong_key_400_is_an_auth_error(llm_server: LoopbackLLMServer) -> None:
     error = _failure(llm_server, "gemini", "bad-key-400")
     assert isinstance(error, AuthenticationError)
