@@ -180,7 +180,8 @@ def _salvaged(text: str) -> dict[str, object] | None:
     if start is None:
         return None
     try:
-        message, end = json.decoder.scanstring(text, start.end())
+        # From the string's opening quote: it decodes that one string and says where it ends.
+        message, end = json.JSONDecoder().raw_decode(text, start.end() - 1)
     except ValueError:  # the string itself was cut: decode what there is of it
         raw, end = text[start.end() :], len(text)
         message = ""
