@@ -123,7 +123,10 @@ def _store(args: argparse.Namespace) -> ModelStore:
 def _seed_command(args: argparse.Namespace) -> int:
     store = _store(args)
     summary = store.apply_seed()
-    print(f"seeded {store.path}: {summary.providers} providers, {summary.models} models")
+    print(
+        f"seeded {store.path}: {_count(summary.providers, 'provider')}, "
+        f"{_count(summary.models, 'model')}"
+    )
     return 0
 
 
@@ -189,7 +192,7 @@ def _set_visibility(args: argparse.Namespace, *, hidden: bool) -> int:
 
 
 def _print_table(result: DiscoveryResult) -> None:
-    header = f"{result.provider_id}: {len(result.models)} models from {result.source}"
+    header = f"{result.provider_id}: {_count(len(result.models), 'model')} from {result.source}"
     if result.error is not None:
         header += f" ({result.error.kind}: {result.error.message})"
     print(header)
@@ -203,6 +206,11 @@ def _print_table(result: DiscoveryResult) -> None:
     for model_id, name, window, flags in rows:
         line = f"  {model_id:<{widths[0]}}  {name:<{widths[1]}}  {window:>{widths[2]}}  {flags}"
         print(line.rstrip())
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 model``, ``2 models``."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _tokens(count: int | None) -> str:
@@ -232,14 +240,15 @@ def _refresh_command(args: argparse.Namespace) -> int:
 
     def progress(result: DiscoveryResult) -> None:
         line = (
-            f"{result.provider_id:<12} {result.source:<8} {len(result.models):>4} models"
+            f"{result.provider_id:<12} {result.source:<8} {len(result.models):>4} "
+            f"{'model ' if len(result.models) == 1 else 'models'}"
             f"  {result.elapsed:6.2f} s"
         )
         if result.error is not None:
             line += f"  {result.error.kind}: {result.error.message}"
         print(line, flush=True)
 
-    print(f"refreshing {len(ready)} providers into {store.path}", flush=True)
+    print(f"refreshing {_count(len(ready), 'provider')} into {store.path}", flush=True)
     asyncio.run(refresh_all(providers=ready, store=store, timeout=args.timeout, on_result=progress))
     if missing_key:
         names = ", ".join(descriptor.id for descriptor in missing_key)

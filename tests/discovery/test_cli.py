@@ -115,6 +115,16 @@ def test_table_output(tmp_path: Path) -> None:
     assert "gpt-cli-new" in lines[1]
 
 
+def test_one_model_is_one_model(tmp_path: Path) -> None:
+    with ListingServer() as server:
+        server.route("/v1/models", json_body(openai_listing(["gpt-cli-only"])))
+        completed = cli(
+            "models", "openai", "--base-url", f"{server.origin}/v1", "--db", str(tmp_path / "o.db")
+        )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[0] == "openai: 1 model from api"
+
+
 def test_hostile_listing_still_exits_zero_with_the_reason(tmp_path: Path) -> None:
     with ListingServer() as server, ListingServer("127.0.0.2") as elsewhere:
         server.route("/v1/models", redirect(f"{elsewhere.origin}/v1/models"))
@@ -279,12 +289,13 @@ def test_refresh_prints_a_line_per_provider(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
     keyless = [p.id for p in providers() if p.api_key is None and p.discovery.dialect != "none"]
-    assert lines[0].startswith(f"refreshing {len(keyless)} providers into")
+    noun = "provider" if len(keyless) == 1 else "providers"
+    assert lines[0].startswith(f"refreshing {len(keyless)} {noun} into")
     progress = {line.split()[0]: line.split() for line in lines[1:-1]}
     assert set(progress) == set(keyless)
     for words in progress.values():
         assert words[1] in ("api", "cache", "fallback")
-        assert words[3] == "models" and words[5] == "s"
+        assert words[3] == ("model" if words[2] == "1" else "models") and words[5] == "s"
     assert lines[-1].startswith("skipped (no API key): ")
     assert "openai" in lines[-1]
 
