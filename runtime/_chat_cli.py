@@ -56,7 +56,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="SECONDS",
         type=_positive_float,
         default=120.0,
-        help="longest wait for the connection and between two chunks (default: 120)",
+        help=(
+            "longest wait for the connection and between two chunks of the reply; keep-alive "
+            "pings do not count (default: 120)"
+        ),
     )
     parser.set_defaults(handler=run_chat)
 

@@ -36,6 +36,7 @@ __all__ = [
     "MAX_ERROR_BODY_BYTES",
     "error_from_response",
     "error_from_transport",
+    "idle_stream_error",
     "malformed_stream_error",
     "one_line",
     "oversized_event_error",
@@ -386,6 +387,16 @@ def error_from_transport(
     host = urlsplit(base_url).netloc.rpartition("@")[2] or base_url
     return ProviderUnavailableError(
         f"{descriptor.display_name} at {host}: {_transport_description(error)}",
+        provider_id=descriptor.id,
+    )
+
+
+def idle_stream_error(descriptor: ProviderDescriptor, seconds: float) -> ProviderUnavailableError:
+    """The error for a stream that sent no part of the reply for ``seconds`` (keep-alive pings
+    aside)."""
+    return ProviderUnavailableError(
+        f"{descriptor.display_name} timed out: nothing of the reply came for {seconds:g}s "
+        "(keep-alive pings do not count)",
         provider_id=descriptor.id,
     )
 

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["ChatOptions", "ChatProvider", "ReasoningRequest"]
 
 DEFAULT_TIMEOUT = 120.0
-"""Seconds to wait for each read (so between two chunks of a stream), write or pool slot."""
+"""Seconds to wait for each read, write or pool slot, and between two chunks of the reply
+(keep-alive pings do not count: a server that only pings is cut off after this long too)."""
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 
@@ -58,7 +59,8 @@ class ChatProvider(ABC):
 
     Build one with :func:`runtime.create_provider` (which resolves the key and picks the class
     from the descriptor), or directly from a descriptor. ``base_url`` overrides the registry's;
-    ``timeout`` bounds each read (the wait between two chunks), ``connect_timeout`` the connect.
+    ``timeout`` bounds each read and the wait between two chunks of the reply, keep-alive
+    pings aside (see `_idle`); ``connect_timeout`` bounds the connect.
     A key no HTTP header can carry, or a base URL that cannot be used, is refused here
     (:class:`~runtime.ConfigError`).
     """

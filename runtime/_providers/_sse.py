@@ -14,11 +14,13 @@ from .._tls import shared_ssl_context
 from .._error_mapping import (
     error_from_response,
     error_from_transport,
+    idle_stream_error,
     malformed_stream_error,
     oversized_event_error,
     read_error_body,
 )
 from ._event_cap import capped_httpx_stream
+from ._idle import IdleDeadline
 
 if TYPE_CHECKING:
     from ._base import ChatProvider
@@ -34,12 +36,14 @@ async def post_sse(
     headers: Mapping[str, str],
     body: Mapping[str, Any],
     api_key: str | None,
+    keepalive_events: frozenset[str] = frozenset(),
 ) -> AsyncGenerator[tuple[str, str], None]:
     """Yield ``(event name, data)`` for each server-sent event of the reply to ``body``.
 
-    A non-2xx answer, a transport failure, a non-SSE reply or an event past the provider's
-    ``max_event_bytes`` raises the runtime's error. Redirects are not followed: the request
-    carries the key in its headers.
+    A non-2xx answer, a transport failure, a non-SSE reply, an event past the provider's
+    ``max_event_bytes``, or ``provider.timeout`` seconds without a real event (see `_idle`:
+    comments, events without data and events named in ``keepalive_events`` are pings) raises
+    the runtime's error. Redirects are not followed: the request carries the key in its headers.
     """
     import httpx
     import httpx_sse
@@ -67,8 +71,22 @@ async def post_sse(
                     capped_httpx_stream(
                         response, limit, lambda: oversized_event_error(provider.descriptor, limit)
                     )
-                    async for event in httpx_sse.EventSource(response).aiter_sse():
-                        yield event.event, event.data
+                    deadline = IdleDeadline(
+                        provider.timeout,
+                        lambda: idle_stream_error(provider.descriptor, provider.timeout),
+                    )
+                    events = httpx_sse.EventSource(response).aiter_sse()
+                    try:
+                        while True:
+                            try:
+                                event = await deadline.next(events)
+                            except StopAsyncIteration:
+                                break
+                            if event.data and event.event not in keepalive_events:
+                                deadline.progressed()
+                            yield event.event, event.data
+                    finally:
+                        deadline.close()
     except httpx_sse.SSEError as error:
         # A 2xx that is not an event stream: a proxy's page, or the wrong endpoint. (Caught
         # before httpx.HTTPError, of which it is a subclass.)

@@ -43,6 +43,10 @@ __all__ = ["AnthropicProvider"]
 # max_tokens is required; used when neither the caller nor the registry gives one.
 DEFAULT_MAX_TOKENS = 4096
 
+# Anthropic's keep-alive, sent any number of times while the reply is slow to come: it does not
+# hold off the stream's idle deadline.
+_KEEPALIVE_EVENTS = frozenset({"ping"})
+
 _STOP_REASONS: dict[str, FinishReason] = {
     "end_turn": "stop",
     "stop_sequence": "stop",
@@ -182,6 +186,7 @@ class AnthropicProvider(ChatProvider):
             headers=self.headers(),
             body=body,
             api_key=self._api_key,
+            keepalive_events=_KEEPALIVE_EVENTS,
         )
         async with aclosing(events):
             async for name, data in events:

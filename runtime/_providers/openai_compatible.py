@@ -35,9 +35,11 @@ from .._messages import (
 )
 from ._base import ChatOptions, ChatProvider, ReasoningRequest
 from ._event_cap import capped_httpx2_stream
+from ._idle import IdleDeadline
 from .._error_mapping import (
     error_from_response,
     error_from_transport,
+    idle_stream_error,
     malformed_stream_error,
     oversized_event_error,
     truncated_stream_error,
@@ -249,8 +251,18 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         # the key in its headers) is not chained to it.
         if failure is not None:
             raise failure
+        deadline = IdleDeadline(
+            self.timeout, lambda: idle_stream_error(self.descriptor, self.timeout)
+        )
+        chunk_iterator = stream.__aiter__()
         try:
-            async for chunk in stream:
+            while True:
+                # Every chunk the SDK yields is a real event: it drops SSE comments (pings).
+                try:
+                    chunk = await deadline.next(chunk_iterator)
+                except StopAsyncIteration:
+                    break
+                deadline.progressed()
                 chunks += 1
                 try:
                     reported = chunk.usage
@@ -301,6 +313,7 @@ class BaseOpenAICompatibleProvider(ChatProvider):
             # The stream itself could not be decoded: not UTF-8, not JSON, or nested too deep.
             failure = malformed_stream_error(self.descriptor, error)
         finally:
+            deadline.close()
             await client.close()
         if failure is not None:
             raise failure

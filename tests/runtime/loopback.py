@@ -48,6 +48,10 @@ Scenarios (the first path segment):
   line, so the event never ends
 - ``done-then-stall``: the whole reply, then the connection held open for up to
   :data:`STALL_SECONDS` (a proxy that keeps it alive)
+- ``pings``: two chunks, then only keep-alive pings every :data:`PING_INTERVAL` for up to
+  :data:`STALL_SECONDS` (SSE comments; Anthropic's own ``event: ping`` in that format)
+- ``slow-events``: the reply one piece every :data:`SLOW_EVENT_GAP` seconds, pings between,
+  then a normal finish: slow overall, never idle for long
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ REASONING_PIECES = ("Thinking", " it over.")
 TOOL_ARGUMENT_PIECES = ('{"ci', 'ty": "Pa', 'ris"}')
 RETRY_AFTER_SECONDS = 7
 STALL_SECONDS = 10
+PING_INTERVAL = 0.05
+SLOW_EVENT_GAP = 0.15
 LONG_REPLY_CHUNKS = 5000
 DEEP_NESTING = 200_000
 HUGE_EVENT_BYTES = 9 * 1024 * 1024  # past the runtime's 8 MiB cap on one event
@@ -203,6 +209,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.connection.shutdown(socket.SHUT_RDWR)
 
+    def _pings_for(self, seconds: float, speaker: _Speaker) -> None:
+        for _ in range(max(1, round(seconds / PING_INTERVAL))):
+            self.server.state.stopping.wait(PING_INTERVAL)
+            speaker.ping()
+
     def _serve(self, scenario: str, wire_format: Format, recorded: Recorded) -> None:
         speaker = {"openai": _OpenAI, "anthropic": _Anthropic, "gemini": _Gemini}[wire_format](
             self, recorded
@@ -216,6 +227,26 @@ class _Handler(BaseHTTPRequestHandler):
             speaker.reply("ok")
             self.server.state.stopping.wait(STALL_SECONDS)
             self._cut_connection()
+        elif scenario == "pings":
+            self._start_stream()
+            speaker.start()
+            speaker.text(REPLY_PIECES[0])
+            speaker.text(REPLY_PIECES[1])
+            stopping = self.server.state.stopping
+            for _ in range(int(STALL_SECONDS / PING_INTERVAL)):
+                if stopping.wait(PING_INTERVAL):
+                    break
+                speaker.ping()  # a client that gave up makes this raise BrokenPipeError
+            self._cut_connection()
+        elif scenario == "slow-events":
+            self._start_stream()
+            speaker.start()
+            for piece in REPLY_PIECES:
+                self._pings_for(SLOW_EVENT_GAP, speaker)
+                speaker.text(piece)
+            self._pings_for(SLOW_EVENT_GAP, speaker)
+            speaker.finish()
+            self._end_stream()
         elif scenario in ("midstream-error", "midstream-overflow", "drop", "truncated", "stall"):
             self._start_stream()
             speaker.start()
@@ -343,6 +374,14 @@ class _Speaker:
 
     def text(self, piece: str) -> None:
         raise NotImplementedError
+
+    def finish(self) -> None:
+        """End the reply begun by :meth:`start` normally."""
+        raise NotImplementedError
+
+    def ping(self) -> None:
+        """A keep-alive: an SSE comment, which carries no event at all."""
+        self.handler._chunk(b": ping\n\n")
 
     def reply(self, scenario: str) -> None:
         raise NotImplementedError
@@ -539,6 +578,21 @@ class _Anthropic(_Speaker):
             "content_block_delta",
         )
 
+    def ping(self) -> None:
+        self.handler._event({"type": "ping"}, "ping")
+
+    def finish(self) -> None:
+        self.handler._event({"type": "content_block_stop", "index": 0}, "content_block_stop")
+        self.handler._event(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": OUTPUT_TOKENS},
+            },
+            "message_delta",
+        )
+        self.handler._event({"type": "message_stop"}, "message_stop")
+
     def reply(self, scenario: str) -> None:
         model = (self.recorded.json or {}).get("model", "model")
         self.handler._event(
@@ -702,6 +756,9 @@ class _Gemini(_Speaker):
 
     def text(self, piece: str) -> None:
         self._response([{"text": piece}])
+
+    def finish(self) -> None:
+        self._response([], finish="STOP", output_tokens=OUTPUT_TOKENS)
 
     def reply(self, scenario: str) -> None:
         if scenario == "reasoning":

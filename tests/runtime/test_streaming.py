@@ -461,3 +461,99 @@ def test_an_event_that_never_ends_is_cut_off_at_the_cap(
     error = _failure(llm_server, wire_format, scenario)
     assert isinstance(error, ProviderUnavailableError)
     assert "8 MiB" in str(error)
+
+
+# Below the reply's total time in the slow-events scenario, above its longest gap.
+IDLE_TIMEOUT = 0.5
+HANG_GUARD = 30.0
+
+
+def _stream_with_timeout(
+    server: LoopbackLLMServer, wire_format: str, scenario: str
+) -> tuple[list[StreamEvent], ProviderError | None]:
+    provider = runtime.create_provider(
+        make_descriptor(wire_format),
+        api_key=TEST_KEY,
+        base_url=server.base_url(scenario, wire_format),  # type: ignore[arg-type]
+        timeout=IDLE_TIMEOUT,
+    )
+    received: list[StreamEvent] = []
+
+    async def read() -> None:
+        async for event in provider.stream("plain-model", [UserMessage("Hi")]):
+            received.append(event)
+
+    try:
+        asyncio.run(asyncio.wait_for(read(), HANG_GUARD))
+    except ProviderError as error:
+        return received, error
+    return received, None
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_keep_alive_pings_alone_do_not_hold_a_stream_past_its_timeout(
+    llm_server: LoopbackLLMServer, wire_format: str
+) -> None:
+    # The server pings every 50 ms for 10 s: each read gets bytes well within the timeout, so
+    # only a deadline on the reply's events (which pings do not reset) can end it sooner.
+    received, error = _stream_with_timeout(llm_server, wire_format, "pings")
+    assert isinstance(error, ProviderUnavailableError), error
+    assert "timed out" in str(error) and "0.5" in str(error)
+    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
+    texts = [event.text for event in received if isinstance(event, TextDelta)]
+    assert texts == list(loopback.REPLY_PIECES[:2])
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_a_slow_reply_that_keeps_sending_events_is_not_cut(
+    llm_server: LoopbackLLMServer, wire_format: str
+) -> None:
+    # Five gaps of 150 ms, pings in each: longer in all than the timeout, never idle that long.
+    assert 5 * loopback.SLOW_EVENT_GAP > IDLE_TIMEOUT > 3 * loopback.SLOW_EVENT_GAP
+    received, error = _stream_with_timeout(llm_server, wire_format, "slow-events")
+    assert error is None
+    assert "".join(e.text for e in received if isinstance(e, TextDelta)) == loopback.REPLY
+    assert isinstance(received[-1], Finish) and received[-1].reason == "stop"
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_time_the_caller_takes_between_events_is_not_held_against_the_server(
+    llm_server: LoopbackLLMServer, wire_format: str
+) -> None:
+    provider = _provider(llm_server, wire_format, "ok")
+    provider.timeout = IDLE_TIMEOUT
+
+    async def read() -> list[StreamEvent]:
+        received: list[StreamEvent] = []
+        async for event in provider.stream("plain-model", [UserMessage("Hi")]):
+            received.append(event)
+            if len(received) == 1:
+                await asyncio.sleep(IDLE_TIMEOUT + 0.2)  # a slow caller, not a slow server
+        return received
+
+    received = asyncio.run(asyncio.wait_for(read(), HANG_GUARD))
+    assert "".join(e.text for e in received if isinstance(e, TextDelta)) == loopback.REPLY
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_cancelling_a_stream_that_waits_among_pings_is_a_plain_cancellation(
+    llm_server: LoopbackLLMServer, wire_format: str
+) -> None:
+    provider = _provider(llm_server, wire_format, "pings")  # a timeout of 10 s
+
+    async def main() -> None:
+        first_text = asyncio.Event()
+
+        async def read() -> None:
+            async for event in provider.stream("plain-model", [UserMessage("Hi")]):
+                if isinstance(event, TextDelta):
+                    first_text.set()
+
+        task = asyncio.create_task(read())
+        await asyncio.wait_for(first_text.wait(), HANG_GUARD)
+        await asyncio.sleep(0.2)  # now waiting among the pings
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
