@@ -153,7 +153,9 @@ async def discover_models(
 
     # A refresh reads the cache only if the request fails: reading it first would put a
     # database round trip in front of every request when many providers refresh at once.
-    cached = None if refresh else await asyncio.to_thread(model_store.load_listing, descriptor.id, url)
+    cached = (
+        None if refresh else await asyncio.to_thread(model_store.load_listing, descriptor.id, url)
+    )
     if cached is not None and time.time() - cached.fetched_at < cache_ttl:
         return await asyncio.to_thread(
             finish,
@@ -187,7 +189,9 @@ async def discover_models(
                     return finish("api", models, fetched_at=fetched_at)
                 stored = {
                     model.id: model
-                    for model in model_store.save_discovery(descriptor.id, url, listed, models, fetched_at=fetched_at)
+                    for model in model_store.save_discovery(
+                        descriptor.id, url, listed, models, fetched_at=fetched_at
+                    )
                 }
                 return DiscoveryResult(
                     provider_id=descriptor.id,

@@ -351,7 +351,8 @@ class ModelStore:
                 (provider_id, listed_ids),
             )
             cursor = conn.execute(
-                f"SELECT {_MODEL_COLUMNS} FROM models WHERE provider_id = ? ORDER BY id", (provider_id,)
+                f"SELECT {_MODEL_COLUMNS} FROM models WHERE provider_id = ? ORDER BY id",
+                (provider_id,),
             )
             return [_model_from_row(row) for row in cursor]
 
