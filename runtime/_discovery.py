@@ -49,7 +49,7 @@ from runtime._errors import (
     MissingApiKeyError,
     ProviderError,
     ProviderUnavailableError,
-    contains_key,
+    key_detector,
     redact,
 )
 from runtime._keys import missing_key_message, resolve_api_key
@@ -455,6 +455,7 @@ async def _fetch_pages(
     by_id: dict[str, ListedModel] = {}
     cursors_seen: set[str] = set()
     cursor: str | None = None
+    holds_key = key_detector(api_key) if api_key else None
     # One deadline over everything: a server that drips a byte a second, or pages forever,
     # cannot hold discovery longer than `timeout`.
     async with asyncio.timeout(timeout):
@@ -485,7 +486,7 @@ async def _fetch_pages(
                 for item in page.models:
                     # A listing that echoes the key back (as an id or name) must not carry it
                     # into the database or onto the screen.
-                    if api_key and _mentions(item, api_key):
+                    if holds_key is not None and _mentions(item, holds_key):
                         continue
                     by_id.setdefault(item.model_id, item)
                 if page.next_cursor is None:
@@ -599,9 +600,9 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port or default_port)
 
 
-def _mentions(item: ListedModel, key: str) -> bool:
-    return contains_key(item.model_id, key) or (
-        item.display_name is not None and contains_key(item.display_name, key)
+def _mentions(item: ListedModel, holds_key: Callable[[str], bool]) -> bool:
+    return holds_key(item.model_id) or (
+        item.display_name is not None and holds_key(item.display_name)
     )
 
 

@@ -26,6 +26,11 @@ SDK or transport exception (whose request object holds the key in its headers).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
@@ -37,7 +42,7 @@ __all__ = [
     "ProviderUnavailableError",
     "RateLimitError",
     "UnknownProviderError",
-    "contains_key",
+    "key_detector",
     "redact",
 ]
 
@@ -66,21 +71,31 @@ def _key_forms(key: str) -> set[str]:
     return {form.translate(_ASCII_LOWER) for form in forms}
 
 
-def _key_spans(text: str, keys: tuple[str | None, ...]) -> list[tuple[int, int]]:
-    """Where ``text`` holds a key or a long enough piece of one: sorted, merged spans."""
-    lowered = text.translate(_ASCII_LOWER)
-    pieces: set[str] = set()
+def _key_pieces(keys: tuple[str | None, ...]) -> dict[int, frozenset[str]]:
+    """Every run of :data:`MIN_KEY_FRAGMENT` characters of each key's forms (a shorter form
+    whole), lower-cased and grouped by length."""
+    by_width: dict[int, set[str]] = {}
     for key in keys:
         if key:
             for form in _key_forms(key):
                 width = min(len(form), MIN_KEY_FRAGMENT)
-                pieces.update(form[i : i + width] for i in range(len(form) - width + 1))
+                group = by_width.setdefault(width, set())
+                group.update(form[i : i + width] for i in range(len(form) - width + 1))
+    return {width: frozenset(group) for width, group in by_width.items()}
+
+
+def _key_spans(text: str, pieces: dict[int, frozenset[str]]) -> list[tuple[int, int]]:
+    """Where ``text`` holds one of ``pieces``: sorted, merged spans."""
+    if not pieces:
+        return []
+    lowered = text.translate(_ASCII_LOWER)
     spans: list[tuple[int, int]] = []
-    for piece in pieces:
-        start = lowered.find(piece)
-        while start >= 0:
-            spans.append((start, start + len(piece)))
-            start = lowered.find(piece, start + 1)
+    for width, group in pieces.items():
+        spans += (
+            (i, i + width)
+            for i in range(len(lowered) - width + 1)
+            if lowered[i : i + width] in group
+        )
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:
@@ -91,9 +106,11 @@ def _key_spans(text: str, keys: tuple[str | None, ...]) -> list[tuple[int, int]]
     return merged
 
 
-def contains_key(text: str, *keys: str | None) -> bool:
-    """Whether ``text`` holds one of ``keys``, or a piece :func:`redact` would remove."""
-    return bool(_key_spans(text, keys))
+def key_detector(*keys: str | None) -> Callable[[str], bool]:
+    """A test for whether a text holds one of ``keys``, or a piece :func:`redact` would remove;
+    built once, for checking many texts (every entry of a model listing, say)."""
+    pieces = _key_pieces(keys)
+    return lambda text: bool(_key_spans(text, pieces))
 
 
 def _replace(text: str, spans: list[tuple[int, int]], marker: str) -> str:
@@ -110,16 +127,17 @@ def redact(text: str, *keys: str | None) -> str:
     """Return ``text`` with each key removed, in any case, and in the forms a server or Python
     may echo it: cut short (any :data:`MIN_KEY_FRAGMENT` characters in a row), percent-encoded,
     escaped by a ``repr`` (``sk-a\\nb``, ``sk-caf\\xc3\\xa9``), or masked with ``****``."""
-    spans = _key_spans(text, keys)
+    pieces = _key_pieces(keys)
+    spans = _key_spans(text, pieces)
     while spans:
         marked = _replace(text, spans, REDACTED)
-        if not _key_spans(marked, keys):
+        if not _key_spans(marked, pieces):
             text = marked
             break
         # The marker and what is next to it spell a key again (a key made of the marker's
         # letters): drop the pieces without a marker, and look again at what is left.
         text = _replace(text, spans, "")
-        spans = _key_spans(text, keys)
+        spans = _key_spans(text, pieces)
     if "****" in text:
         import re
 

@@ -193,10 +193,11 @@ def test_redact_removes_a_key_in_any_case_cut_short_or_percent_encoded() -> None
     assert redact("Bad KEY: ABC-123 (abc-12)", "abc-123") == "Bad KEY: [REDACTED] (abc-12)"
 
 
-def test_contains_key_agrees_with_redact() -> None:
-    from runtime._errors import contains_key
+def test_key_detector_finds_what_redact_removes() -> None:
+    from runtime._errors import key_detector, redact
 
     key = "sk-discovery-0123456789abcdef"
-    assert contains_key(f"model-{key.upper()}", key)
-    assert contains_key(key[3:16], key)
-    assert not contains_key("gpt-5.5", key)
+    holds_key = key_detector(key)
+    for text in (f"model-{key.upper()}", key[3:16], "gpt-5.5", f"x{key[:11]}y"):
+        assert holds_key(text) == (redact(text, key) != text), text
+    assert holds_key(key[3:16]) and not holds_key("gpt-5.5")
