@@ -92,7 +92,10 @@ def unchanged_outputs(out_dir: Path, inputs: str) -> int | None:
         stamp = json.loads(_stamp_file(out_dir).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    outputs = outputs_fingerprint(out_dir)
+    try:
+        outputs = outputs_fingerprint(out_dir)
+    except OSError:
+        return None  # another run is swapping the tree in right now: compile (under its lock)
     if stamp.get("inputs") != inputs or stamp.get("outputs") != outputs:
         return None
     return len(outputs)
