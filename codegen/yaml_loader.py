@@ -247,14 +247,18 @@ def _has_aliases(text: str) -> bool:
 # Far deeper than any descriptor (about six levels), far shallower than what overflows the C
 # stack of libyaml's recursive composer (tens of thousands of levels crash the interpreter).
 MAX_DEPTH = 64
+# Flow brackets a file may hold before its depth is measured exactly: more than any real
+# descriptor (a few per model), fewer than the composer needs to overflow. Counting rather
+# than estimating depth, because quoted brackets could hide real nesting from an estimate.
+_BRACKETS_WITHOUT_DEPTH_CHECK = 4096
 _DEEP_LINE_START = re.compile(rf"^[ \-?]{{{2 * MAX_DEPTH},}}", re.MULTILINE)
 
 
 def _may_nest_deeply(text: str) -> bool:
-    """Whether the exact depth check is needed: deep indentation (or a long run of compact
-    `- ` / `? ` entries), or more flow brackets than MAX_DEPTH. Counting brackets rather than
-    estimating their depth, because quoted brackets could hide real nesting from an estimate."""
-    return text.count("[") + text.count("{") > MAX_DEPTH or _DEEP_LINE_START.search(text) is not None
+    """Whether the exact depth check is needed: many flow brackets, or deep indentation (or a
+    long run of compact `- ` / `? ` entries)."""
+    brackets = text.count("[") + text.count("{")
+    return brackets > _BRACKETS_WITHOUT_DEPTH_CHECK or _DEEP_LINE_START.search(text) is not None
 
 
 def _too_deep(data: bytes) -> bool:
@@ -330,7 +334,10 @@ def load_descriptor(data: bytes, path: str) -> tuple[LoadedDocument | None, list
             )
         ]
     if _has_aliases(text):
-        expanded = _expanded_size(root)
+        try:
+            expanded = _expanded_size(root)
+        except RecursionError:
+            return None, [Diagnostic(path, 1, 1, "E110", f"refused: nested more than {MAX_DEPTH} levels deep")]
         if expanded is None or expanded > MAX_EXPANDED_NODES:
             why = (
                 "an alias refers to itself" if expanded is None else f"aliases expand past {MAX_EXPANDED_NODES:,} nodes"
@@ -338,5 +345,9 @@ def load_descriptor(data: bytes, path: str) -> tuple[LoadedDocument | None, list
             return None, [Diagnostic(path, 1, 1, "E107", f"refused: {why}")]
 
     builder = _Builder(path)
-    value = builder.build(root)
+    try:
+        value = builder.build(root)
+    except RecursionError:
+        # Nesting below the exact check's trigger but past Python's recursion limit.
+        return None, [Diagnostic(path, 1, 1, "E110", f"refused: nested more than {MAX_DEPTH} levels deep")]
     return LoadedDocument(path, value, root), builder.diagnostics
