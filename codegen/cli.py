@@ -103,8 +103,9 @@ def command_generate(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     if not may_replace(out_dir):
+        what = "it is not a folder" if not out_dir.is_dir() else "it is not empty and was not written by codegen"
         raise UsageError(
-            f"refusing to write {_shown(out_dir)}: it is not empty and was not written by codegen"
+            f"refusing to write {_shown(out_dir)}: {what}"
             " (generate replaces its output folder whole; choose a new or empty one)"
         )
     inputs = stamp.inputs_fingerprint(_registry_dir(args.registry))
