@@ -104,14 +104,7 @@ def _build_converter(schema: dict[str, Any]) -> Converter:
         return lambda value: "None" if value is None else convert(value)
 
     if class_name is not None:
-        name: str = class_name
-        fields = [(field, _converter(field_schema)) for field, field_schema in resolved["properties"].items()]
-        return nullable(
-            lambda value: PyCall(
-                name,
-                tuple((field, convert(value[field])) for field, convert in fields if field in value),
-            )
-        )
+        return nullable(_class_converter(class_name, resolved))
     if kind == "array":
         items = resolved["items"]
         return nullable(lambda value: PyList(tuple(_converter(items)(item) for item in value)))
@@ -126,14 +119,17 @@ def _build_converter(schema: dict[str, Any]) -> Converter:
     return python_literal
 
 
+def _class_converter(class_name: str, schema: dict[str, Any]) -> Callable[[dict[str, Any]], PyCall]:
+    """A dataclass constructor for a value, arguments in the schema's property order."""
+    fields = [(field, _converter(field_schema)) for field, field_schema in schema["properties"].items()]
+    return lambda value: PyCall(
+        class_name, tuple((field, convert(value[field])) for field, convert in fields if field in value)
+    )
+
+
 def python_call(class_name: str, value: dict[str, Any], schema: dict[str, Any]) -> PyCall:
     """A dataclass constructor for value, arguments in the schema's property order."""
-    arguments = tuple(
-        (name, _converter(property_schema)(value[name]))
-        for name, property_schema in schema["properties"].items()
-        if name in value
-    )
-    return PyCall(class_name, arguments)
+    return _class_converter(class_name, schema)(value)
 
 
 def module_name(provider_id: str) -> str:

@@ -17,19 +17,13 @@ import stat
 import sys
 from pathlib import Path
 
+from .writer import tree_files
+
 _CODEGEN_DIR = Path(__file__).resolve().parent
 _TEMPLATES_DIR = _CODEGEN_DIR.parent / "templates"
 # The distributions whose versions shape generated output.
 _MAX_INPUT_BYTES = 64 * 1024 * 1024
 _TOOLS = ("black", "datamodel_code_generator", "fastjsonschema", "jinja2", "jsonschema", "pyyaml")
-
-
-def _files(root: Path) -> list[Path]:
-    found: list[Path] = []
-    for directory, subdirectories, names in os.walk(root):
-        subdirectories[:] = sorted(name for name in subdirectories if name != "__pycache__")
-        found.extend(Path(directory, name) for name in sorted(names))
-    return found
 
 
 def _tool_versions() -> list[str]:
@@ -41,9 +35,7 @@ def _tool_versions() -> list[str]:
             names = os.listdir(entry or ".")
         except OSError:
             continue
-        versions.extend(
-            name for name in names if name.endswith(".dist-info") and name.split("-")[0].lower() in _TOOLS
-        )
+        versions.extend(name for name in names if name.endswith(".dist-info") and name.split("-")[0].lower() in _TOOLS)
     return sorted(versions)
 
 
@@ -59,7 +51,7 @@ def inputs_fingerprint(registry_dir: Path) -> str | None:
 def _inputs_digest(registry_dir: Path) -> str:
     digest = hashlib.sha256()
     for label, root in (("registry", registry_dir), ("templates", _TEMPLATES_DIR), ("codegen", _CODEGEN_DIR)):
-        for path in _files(root):
+        for path in tree_files(root):
             status = path.stat()
             if not stat.S_ISREG(status.st_mode) or status.st_size > _MAX_INPUT_BYTES:
                 # A FIFO or a link to a device must not hang the check; the compile decides.
@@ -74,7 +66,7 @@ def _inputs_digest(registry_dir: Path) -> str:
 def outputs_fingerprint(out_dir: Path) -> list[list[object]]:
     """Each output file with its size and modification time, as generate left it."""
     listing: list[list[object]] = []
-    for path in _files(out_dir) if out_dir.is_dir() else []:
+    for path in tree_files(out_dir) if out_dir.is_dir() else []:
         status = path.stat()
         listing.append([path.relative_to(out_dir).as_posix(), status.st_size, status.st_mtime_ns])
     return listing

@@ -31,17 +31,18 @@ class WriteSummary:
         return bool(self.written or self.removed)
 
 
-def read_tree(root: Path) -> dict[str, bytes]:
-    """Every file under root by its relative path, skipping bytecode caches."""
-    files: dict[str, bytes] = {}
-    if not root.is_dir():
-        return files
+def tree_files(root: Path) -> list[Path]:
+    """Every file under root, in a stable order, skipping bytecode caches."""
+    found: list[Path] = []
     for directory, subdirectories, names in os.walk(root):
         subdirectories[:] = sorted(name for name in subdirectories if name not in _IGNORED_DIRS)
-        for name in names:
-            path = Path(directory, name)
-            files[path.relative_to(root).as_posix()] = path.read_bytes()
-    return files
+        found.extend(Path(directory, name) for name in sorted(names))
+    return found
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file under root by its relative path, skipping bytecode caches."""
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in tree_files(root)}
 
 
 def may_replace(out_dir: Path) -> bool:
