@@ -71,13 +71,13 @@ def _workflow_escape(text: str, *, property_value: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
 
 
-def _compile(args: argparse.Namespace) -> dict[str, bytes] | None:
+def _compile(registry_dir: Path, error_format: str) -> dict[str, bytes] | None:
     from .pipeline import compile_registry
 
     try:
-        return compile_registry(_registry_dir(args.registry))
+        return compile_registry(registry_dir)
     except CompileError as error:
-        _report(error.diagnostics, args.error_format)
+        _report(error.diagnostics, error_format)
         return None
 
 
@@ -99,7 +99,7 @@ def command_validate(args: argparse.Namespace) -> int:
 
 def command_generate(args: argparse.Namespace) -> int:
     from . import stamp
-    from .writer import may_replace
+    from .writer import may_replace, write_tree
 
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     if not may_replace(out_dir):
@@ -108,15 +108,14 @@ def command_generate(args: argparse.Namespace) -> int:
             f"refusing to write {_shown(out_dir)}: {what}"
             " (generate replaces its output folder whole; choose a new or empty one)"
         )
-    inputs = stamp.inputs_fingerprint(_registry_dir(args.registry))
+    registry_dir = _registry_dir(args.registry)
+    inputs = stamp.inputs_fingerprint(registry_dir)
     unchanged = None if inputs is None else stamp.unchanged_outputs(out_dir, inputs)
     if unchanged is not None:
         print(f"{_shown(out_dir)}: 0 written, 0 removed, {unchanged} unchanged (inputs unchanged)", file=sys.stderr)
         return EXIT_OK
 
-    from .writer import write_tree
-
-    files = _compile(args)
+    files = _compile(registry_dir, args.error_format)
     if files is None:
         print("generated output left untouched", file=sys.stderr)
         return EXIT_INVALID
@@ -137,7 +136,7 @@ def command_generate(args: argparse.Namespace) -> int:
 def command_check(args: argparse.Namespace) -> int:
     from .writer import read_tree
 
-    files = _compile(args)
+    files = _compile(_registry_dir(args.registry), args.error_format)
     if files is None:
         return EXIT_INVALID
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
