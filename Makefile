@@ -1,11 +1,17 @@
-# Every target bootstraps .venv from the exact pins in pyproject.toml first,
-# and re-installs whenever pyproject.toml changes.
+# Every target bootstraps .venv first: the exact pins of pyproject.toml (every extra), then
+# this checkout installed editable, so `llm_registry.*` and the `llm-registry` command work
+# here as they do from the wheel. It re-installs whenever pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+LLM_REGISTRY := $(VENV)/bin/llm-registry
 STAMP := $(VENV)/.installed
+# mypy cannot follow the editable install's import hook, so it reads the same folders through
+# a tree of symbolic links named as they are installed (llm_registry/runtime -> runtime/, …).
+TYPECHECK_ROOT := $(VENV)/typecheck
+LINTED := codegen runtime tests bench
 
-.PHONY: all generate validate check test typecheck bench clean-venv golden
+.PHONY: all generate validate check test lint format typecheck bench clean-venv golden
 
 all: generate
 
@@ -13,23 +19,35 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check \
 		$$($(PYTHON) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print(" ".join(p["dependencies"] + [d for extra in p["optional-dependencies"].values() for d in extra]))')
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --editable .
+	@rm -rf $(TYPECHECK_ROOT) && mkdir -p $(TYPECHECK_ROOT)/llm_registry
+	@for pair in codegen:codegen runtime:runtime curated:generated templates:templates; do \
+		ln -s "$(CURDIR)/$${pair#*:}" "$(TYPECHECK_ROOT)/llm_registry/$${pair%%:*}"; done
 	@touch $(STAMP)
 
 generate: $(STAMP)
-	$(PY) -m codegen generate
+	$(LLM_REGISTRY) generate
 
 validate: $(STAMP)
-	$(PY) -m codegen validate
+	$(LLM_REGISTRY) validate
 
 check: $(STAMP)
-	$(PY) -m codegen check
+	$(LLM_REGISTRY) check
+
+lint: $(STAMP)
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
+
+# Rewrites hand-written code in the project's one layout and import order.
+format: $(STAMP)
+	$(PY) -m ruff check --fix --select I $(LINTED)
+	$(PY) -m ruff format $(LINTED)
 
 typecheck: $(STAMP)
-	$(PY) -m mypy codegen generated runtime
+	MYPYPATH=$(TYPECHECK_ROOT) $(PY) -m mypy -p llm_registry.codegen -p llm_registry.curated -p llm_registry.runtime
+	MYPYPATH=$(TYPECHECK_ROOT) $(PY) -m mypy tests bench
 
-test: $(STAMP)
-	$(PY) -m codegen check
-	$(PY) -m mypy codegen generated runtime
+test: $(STAMP) lint check typecheck
 	$(PY) -m pytest
 
 # Rewrites the expected outputs of the golden tests from their registries.

@@ -18,11 +18,11 @@ import sys
 import time
 from collections.abc import Callable
 
-from ._measure import Row, Section, format_table, secs
-from .compile_bench import catalogue_section, curated_section
-from .discovery_bench import discovery_section
-from .runtime_bench import runtime_section
-from .stream_bench import stream_section
+from bench._measure import Row, Section, format_table, secs
+from bench.compile_bench import catalogue_section, curated_section
+from bench.discovery_bench import discovery_section
+from bench.runtime_bench import runtime_section
+from bench.stream_bench import stream_section
 
 SECTIONS: dict[str, Callable[[], Section]] = {
     "curated": curated_section,
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"… {name}", file=sys.stderr, flush=True)
         try:
             sections.append(SECTIONS[name]())
-        except Exception as error:  # noqa: BLE001 - one broken benchmark must not hide the others
+        except Exception as error:
             sections.append(
                 Section(name, [Row.not_measured(name, "—", f"{type(error).__name__}: {error}")])
             )

@@ -17,8 +17,8 @@ from pathlib import Path
 
 def compile_once(registry: Path, out: Path) -> dict[str, object]:
     started = time.perf_counter()
-    from codegen.pipeline import compile_registry
-    from codegen.writer import write_tree
+    from llm_registry.codegen.pipeline import compile_registry
+    from llm_registry.codegen.writer import write_tree
 
     files = compile_registry(registry)
     summary = write_tree(out, files)

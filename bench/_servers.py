@@ -171,7 +171,7 @@ def main() -> None:
 @contextmanager
 def server_process(*args: str) -> Iterator[str]:
     """Start ``python -m bench._servers args…``; yields its base URL ``http://127.0.0.1:PORT``."""
-    from ._measure import PROJECT_ROOT, PYTHON
+    from bench._measure import PROJECT_ROOT, PYTHON
 
     process = subprocess.Popen(
         [PYTHON, "-m", "bench._servers", *args],

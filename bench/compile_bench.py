@@ -4,14 +4,13 @@ against the floor of merely parsing its YAML, at 1×, 2× and 4× its size."""
 from __future__ import annotations
 
 import os
-
 import re
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ._measure import (
+from bench._measure import (
     PROJECT_ROOT,
     BenchError,
     ChildRun,
@@ -28,7 +27,10 @@ from ._measure import (
 
 CURATED_REGISTRY = PROJECT_ROOT / "registry"
 # Beside the project, or wherever MODELS_DEV_CATALOGUE points.
-CATALOGUE = Path(os.environ.get("MODELS_DEV_CATALOGUE") or PROJECT_ROOT.parent / "shared" / "corpus" / "models.dev")
+CATALOGUE = Path(
+    os.environ.get("MODELS_DEV_CATALOGUE")
+    or PROJECT_ROOT.parent / "shared" / "corpus" / "models.dev"
+)
 
 NOOP_GOAL = 1 / 3
 FLOOR_GOAL = 3.0
@@ -39,8 +41,8 @@ SCALES = (1, 2, 4)
 
 def _compiler_missing() -> str | None:
     try:
-        from codegen.pipeline import compile_registry  # noqa: F401
-        from codegen.writer import write_tree  # noqa: F401
+        from llm_registry.codegen.pipeline import compile_registry  # noqa: F401
+        from llm_registry.codegen.writer import write_tree  # noqa: F401
     except ImportError as error:
         return f"the compiler is not importable ({error})"
     return None
@@ -68,7 +70,7 @@ def curated_section() -> Section:
         out = Path(temp) / "generated"
         command = [
             "-m",
-            "codegen",
+            "llm_registry.codegen",
             "generate",
             "--registry",
             str(CURATED_REGISTRY),
@@ -154,14 +156,14 @@ def catalogue_section() -> Section:
         missing = f"no catalogue at {CATALOGUE}"
     if missing is None:
         try:
-            from codegen.importer import import_models_dev  # noqa: F401
+            from llm_registry.codegen.importer import import_models_dev
         except ImportError as error:
             missing = f"the importer is not importable ({error})"
     if missing:
         section.rows.extend(Row.not_measured(f, goal, missing) for f in figures)
         return section
 
-    from codegen.importer import import_models_dev
+    from llm_registry.codegen.importer import import_models_dev
 
     with tempfile.TemporaryDirectory(prefix="bench-catalogue-") as temp:
         root = Path(temp)
@@ -236,7 +238,7 @@ def catalogue_section() -> Section:
 if __name__ == "__main__":  # a single section, for the owner iterating on a fix
     import sys
 
-    from ._measure import format_table
+    from bench._measure import format_table
 
     which = sys.argv[1:] or ["curated", "catalogue"]
     sections = [curated_section() if w == "curated" else catalogue_section() for w in which]

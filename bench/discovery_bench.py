@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._measure import BenchError, Row, Section, interleaved, median, ratio, runs_note, secs
-from ._servers import server_process
+from bench._measure import BenchError, Row, Section, interleaved, median, ratio, runs_note, secs
+from bench._servers import server_process
 
 PROVIDERS = 20
 DELAY = 0.2
@@ -27,7 +27,7 @@ TIMEOUT = 20.0
 
 
 def _descriptors(base: str) -> list[Any]:
-    import runtime
+    from llm_registry import runtime
 
     template = runtime.get_provider("openai")
     return [
@@ -43,7 +43,7 @@ def discovery_section() -> Section:
     goal = f"≤ {GOAL:g}× slowest single"
     figure = "concurrent refresh / slowest single provider"
     try:
-        import runtime
+        from llm_registry import runtime
 
         refresh_all = runtime.refresh_all
         model_store = runtime.ModelStore
@@ -116,6 +116,6 @@ def discovery_section() -> Section:
 
 
 if __name__ == "__main__":
-    from ._measure import format_table
+    from bench._measure import format_table
 
     print(format_table([discovery_section()]))

@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ._measure import PROJECT_ROOT, PYTHON
+from bench._measure import PROJECT_ROOT, PYTHON
 
 TOP = 20
 
@@ -36,8 +36,8 @@ def _report(work: Callable[[], object]) -> None:
 
 
 def noop() -> None:
-    from codegen.pipeline import compile_registry
-    from codegen.writer import write_tree
+    from llm_registry.codegen.pipeline import compile_registry
+    from llm_registry.codegen.writer import write_tree
 
     registry = PROJECT_ROOT / "registry"
     with tempfile.TemporaryDirectory() as temp:
@@ -47,11 +47,10 @@ def noop() -> None:
 
 
 def catalogue() -> None:
-    from codegen.importer import import_models_dev
-    from codegen.pipeline import compile_registry
-    from codegen.writer import write_tree
-
-    from .compile_bench import CATALOGUE
+    from bench.compile_bench import CATALOGUE
+    from llm_registry.codegen.importer import import_models_dev
+    from llm_registry.codegen.pipeline import compile_registry
+    from llm_registry.codegen.writer import write_tree
 
     with tempfile.TemporaryDirectory() as temp:
         import_models_dev(CATALOGUE, Path(temp) / "registry")
@@ -59,7 +58,7 @@ def catalogue() -> None:
 
 
 def runtime() -> None:
-    from .runtime_bench import RUNTIME_CODE
+    from bench.runtime_bench import RUNTIME_CODE
 
     result = subprocess.run(
         [PYTHON, "-X", "importtime", "-c", RUNTIME_CODE],
@@ -81,10 +80,9 @@ def runtime() -> None:
 
 
 def discovery() -> None:
-    import runtime as rt
-
-    from ._servers import server_process
-    from .discovery_bench import DELAY, _descriptors
+    import llm_registry.runtime as rt
+    from bench._servers import server_process
+    from bench.discovery_bench import DELAY, _descriptors
 
     with (
         tempfile.TemporaryDirectory() as temp,
@@ -103,8 +101,8 @@ def discovery() -> None:
 
 
 def streaming() -> None:
-    from ._servers import server_process
-    from .stream_bench import CHUNKS, through_provider
+    from bench._servers import server_process
+    from bench.stream_bench import CHUNKS, through_provider
 
     with server_process("stream", "--chunks", str(CHUNKS)) as base:
         asyncio.run(through_provider(f"{base}/v1"))  # warm: imports

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable
 
-from ._measure import (
+from bench._measure import (
     PEAK_SNIPPET,
     BenchError,
     ChildRun,
@@ -133,6 +133,6 @@ def runtime_section() -> Section:
 
 
 if __name__ == "__main__":
-    from ._measure import format_table
+    from bench._measure import format_table
 
     print(format_table([runtime_section()]))

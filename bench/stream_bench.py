@@ -8,8 +8,8 @@ import asyncio
 import time
 from typing import Any
 
-from ._measure import BenchError, Row, Section, interleaved, median, ratio, runs_note, secs
-from ._servers import server_process
+from bench._measure import BenchError, Row, Section, interleaved, median, ratio, runs_note, secs
+from bench._servers import server_process
 
 CHUNKS = 5000
 GOAL = 1.05
@@ -21,7 +21,7 @@ TEXT_CHUNKS = CHUNKS - 3  # the server sends a role chunk, the text, a finish ch
 
 
 async def through_provider(base_url: str) -> float:
-    import runtime
+    from llm_registry import runtime
 
     provider = runtime.BaseOpenAICompatibleProvider(
         runtime.get_provider("openai"), api_key=KEY, base_url=base_url
@@ -76,7 +76,7 @@ def stream_section() -> Section:
     try:
         import openai  # noqa: F401
 
-        import runtime
+        from llm_registry import runtime
 
         runtime.BaseOpenAICompatibleProvider  # noqa: B018 - present?
     except (ImportError, AttributeError) as error:
@@ -111,6 +111,6 @@ def stream_section() -> Section:
 
 
 if __name__ == "__main__":
-    from ._measure import format_table
+    from bench._measure import format_table
 
     print(format_table([stream_section()]))

@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from llm_registry.codegen.cli import main
 
 sys.exit(main())

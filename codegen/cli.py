@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .diagnostics import CODES, CompileError, Diagnostic
+from llm_registry.codegen.diagnostics import CODES, CompileError, Diagnostic
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGISTRY = PROJECT_ROOT / "registry"
@@ -36,7 +36,9 @@ def _shown(path: Path) -> str:
 def _registry_dir(value: str | None) -> Path:
     registry = Path(value) if value else DEFAULT_REGISTRY
     if not (registry / "providers").is_dir():
-        raise UsageError(f"error[E001]: {_shown(registry)} is not a registry: it has no providers/ folder")
+        raise UsageError(
+            f"error[E001]: {_shown(registry)} is not a registry: it has no providers/ folder"
+        )
     return Path(_shown(registry))
 
 
@@ -54,7 +56,9 @@ def _report(diagnostics: Sequence[Diagnostic], error_format: str) -> None:
         elif error_format == "github-actions":
             # Workflow commands: data escapes %, CR and LF; properties also ',' and ':'.
             where = _workflow_escape(diagnostic.path, property_value=True)
-            title = _workflow_escape(f"{diagnostic.code} {CODES[diagnostic.code]}", property_value=True)
+            title = _workflow_escape(
+                f"{diagnostic.code} {CODES[diagnostic.code]}", property_value=True
+            )
             print(
                 f"::error file={where},line={max(diagnostic.line, 1)},col={max(diagnostic.column, 1)},"
                 f"title={title}::{_workflow_escape(diagnostic.message)}"
@@ -72,7 +76,7 @@ def _workflow_escape(text: str, *, property_value: bool = False) -> str:
 
 
 def _compile(registry_dir: Path, error_format: str) -> dict[str, bytes] | None:
-    from .pipeline import compile_registry
+    from llm_registry.codegen.pipeline import compile_registry
 
     try:
         return compile_registry(registry_dir)
@@ -82,7 +86,7 @@ def _compile(registry_dir: Path, error_format: str) -> dict[str, bytes] | None:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    from .validate import validate_registry
+    from llm_registry.codegen.validate import validate_registry
 
     registry_dir = _registry_dir(args.registry)
     registry = validate_registry(registry_dir)
@@ -98,12 +102,16 @@ def command_validate(args: argparse.Namespace) -> int:
 
 
 def command_generate(args: argparse.Namespace) -> int:
-    from . import stamp
-    from .writer import may_replace, write_tree
+    from llm_registry.codegen import stamp
+    from llm_registry.codegen.writer import may_replace, write_tree
 
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     if not may_replace(out_dir):
-        what = "it is not a folder" if not out_dir.is_dir() else "it is not empty and was not written by codegen"
+        what = (
+            "it is not a folder"
+            if not out_dir.is_dir()
+            else "it is not empty and was not written by codegen"
+        )
         raise UsageError(
             f"refusing to write {_shown(out_dir)}: {what}"
             " (generate replaces its output folder whole; choose a new or empty one)"
@@ -112,7 +120,10 @@ def command_generate(args: argparse.Namespace) -> int:
     inputs = stamp.inputs_fingerprint(registry_dir)
     unchanged = None if inputs is None else stamp.unchanged_outputs(out_dir, inputs)
     if unchanged is not None:
-        print(f"{_shown(out_dir)}: 0 written, 0 removed, {unchanged} unchanged (inputs unchanged)", file=sys.stderr)
+        print(
+            f"{_shown(out_dir)}: 0 written, 0 removed, {unchanged} unchanged (inputs unchanged)",
+            file=sys.stderr,
+        )
         return EXIT_OK
 
     files = _compile(registry_dir, args.error_format)
@@ -134,14 +145,16 @@ def command_generate(args: argparse.Namespace) -> int:
 
 
 def command_check(args: argparse.Namespace) -> int:
-    from .writer import read_tree
+    from llm_registry.codegen.writer import read_tree
 
     files = _compile(_registry_dir(args.registry), args.error_format)
     if files is None:
         return EXIT_INVALID
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     committed = read_tree(out_dir)
-    stale = sorted(path for path in files.keys() | committed.keys() if files.get(path) != committed.get(path))
+    stale = sorted(
+        path for path in files.keys() | committed.keys() if files.get(path) != committed.get(path)
+    )
     for path in stale:
         _print_diff(f"{_shown(out_dir)}/{path}", committed.get(path), files.get(path))
     if stale:
@@ -166,7 +179,9 @@ def _print_diff(name: str, old: bytes | None, new: bytes | None) -> None:
     import difflib
 
     def lines(data: bytes | None) -> list[str]:
-        return [] if data is None else data.decode("utf-8", errors="replace").splitlines(keepends=True)
+        return (
+            [] if data is None else data.decode("utf-8", errors="replace").splitlines(keepends=True)
+        )
 
     diff = difflib.unified_diff(
         lines(old),
@@ -178,13 +193,17 @@ def _print_diff(name: str, old: bytes | None, new: bytes | None) -> None:
 
 
 def command_import_models_dev(args: argparse.Namespace) -> int:
-    from .importer import ImporterError, import_models_dev
+    from llm_registry.codegen.importer import ImporterError, import_models_dev
 
     source = Path(args.source)
     if not (source / "providers").is_dir():
-        raise UsageError(f"{_shown(source)} is not a models.dev checkout: it has no providers/ folder")
+        raise UsageError(
+            f"{_shown(source)} is not a models.dev checkout: it has no providers/ folder"
+        )
     try:
-        report = import_models_dev(source, Path(args.out), progress=lambda line: print(line, file=sys.stderr))
+        report = import_models_dev(
+            source, Path(args.out), progress=lambda line: print(line, file=sys.stderr)
+        )
     except ImporterError as error:
         raise UsageError(str(error)) from error
     print(report.format())
@@ -220,7 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
         "generate",
         "compile the registry into the output folder (atomic; unchanged files are not rewritten)",
     )
-    generate.add_argument("--out", metavar="DIR", help="output folder (default: the project's generated/)")
+    generate.add_argument(
+        "--out", metavar="DIR", help="output folder (default: the project's generated/)"
+    )
     generate.set_defaults(handler=command_generate)
     check = registry_command(
         "check",
@@ -267,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001 - no traceback reaches the user, whatever happened
+    except Exception as error:
         print(
             f"error: internal compiler error: {type(error).__name__}: {error}",
             file=sys.stderr,

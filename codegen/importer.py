@@ -31,10 +31,10 @@ from urllib.parse import urlsplit
 import yaml
 from jsonschema import Draft202012Validator
 
-from .schema import descriptor_schema
-from .svg import svg_problems
-from .urls import is_loopback_host, url_problem
-from .validate import read_regular_file
+from llm_registry.codegen.schema import descriptor_schema
+from llm_registry.codegen.svg import svg_problems
+from llm_registry.codegen.urls import is_loopback_host, url_problem
+from llm_registry.codegen.validate import read_regular_file
 
 __all__ = ["HEADER_PREFIX", "ImportReport", "ImporterError", "import_models_dev"]
 
@@ -143,7 +143,9 @@ class ImportReport:
         if self.repairs:
             lines.append(f"Repaired ({sum(self.repairs.values())} fields, by rule):")
             width = max(len(rule) for rule in self.repairs)
-            lines.extend(f"  {rule:<{width}}  {count}" for rule, count in sorted(self.repairs.items()))
+            lines.extend(
+                f"  {rule:<{width}}  {count}" for rule, count in sorted(self.repairs.items())
+            )
         if self.exclusions:
             lines.append(f"Left out ({len(self.exclusions)}, by reason):")
             by_reason: dict[str, list[str]] = {}
@@ -158,7 +160,9 @@ class ImportReport:
 # --- the import --------------------------------------------------------------------------------------
 
 
-def import_models_dev(source: Path, out: Path, *, progress: Callable[[str], None] | None = None) -> ImportReport:
+def import_models_dev(
+    source: Path, out: Path, *, progress: Callable[[str], None] | None = None
+) -> ImportReport:
     """Import the models.dev checkout at ``source`` into the registry folder ``out``.
 
     Writes ``out/providers/<id>.yaml`` and ``out/logos/<id>.svg``; removes earlier imported files whose
@@ -172,9 +176,13 @@ def import_models_dev(source: Path, out: Path, *, progress: Callable[[str], None
     run.hand_written = _hand_written_key_variables(out)
 
     folders = sorted(
-        entry.name for entry in os.scandir(providers_dir) if entry.is_dir() and not entry.name.startswith(".")
+        entry.name
+        for entry in os.scandir(providers_dir)
+        if entry.is_dir() and not entry.name.startswith(".")
     )
-    candidates = [candidate for folder in folders if (candidate := run.provider(folder)) is not None]
+    candidates = [
+        candidate for folder in folders if (candidate := run.provider(folder)) is not None
+    ]
     run.assign_key_variables(candidates)
 
     documents: dict[str, bytes] = {}
@@ -188,7 +196,9 @@ def import_models_dev(source: Path, out: Path, *, progress: Callable[[str], None
         if candidate.logo is not None:
             logos[candidate.id] = candidate.logo
         run.report.providers.append(candidate.id)
-        run.report.models.extend(f"{candidate.id}::{model['id']}" for model in candidate.descriptor["default_models"])
+        run.report.models.extend(
+            f"{candidate.id}::{model['id']}" for model in candidate.descriptor["default_models"]
+        )
 
     _write_registry(out, documents, logos, run.report)
     run.report.providers.sort()
@@ -319,7 +329,11 @@ class _Run:
         url = _string(value)
         if url is None:
             return None
-        if _CONTROL.search(url) or url_problem(url, allow_loopback_http=False, is_base=False) or len(url) > 2048:
+        if (
+            _CONTROL.search(url)
+            or url_problem(url, allow_loopback_http=False, is_base=False)
+            or len(url) > 2048
+        ):
             self.repair(rule)
             return None
         return url
@@ -401,7 +415,9 @@ class _Run:
 
     # --- models --------------------------------------------------------------------------------------
 
-    def models(self, folder: str, models_dir: Path, implementation: str, base_url: str) -> list[dict[str, Any]]:
+    def models(
+        self, folder: str, models_dir: Path, implementation: str, base_url: str
+    ) -> list[dict[str, Any]]:
         models: dict[str, dict[str, Any]] = {}
         for model_id, path in _model_files(models_dir):
             what = f"providers/{folder}/models/{model_id}"
@@ -415,7 +431,9 @@ class _Run:
             models[model_id] = model
         return [models[model_id] for model_id in sorted(models)]
 
-    def model(self, what: str, model_id: str, path: Path, implementation: str, base_url: str) -> dict[str, Any] | None:
+    def model(
+        self, what: str, model_id: str, path: Path, implementation: str, base_url: str
+    ) -> dict[str, Any] | None:
         problem = _model_id_problem(model_id)
         if problem:
             self.exclude(what, problem)
@@ -491,7 +509,11 @@ class _Run:
         seen: list[str] = []
         while "base_model" in toml:
             base_name = toml["base_model"]
-            if not isinstance(base_name, str) or not _BASE_MODEL.match(base_name) or ".." in base_name:
+            if (
+                not isinstance(base_name, str)
+                or not _BASE_MODEL.match(base_name)
+                or ".." in base_name
+            ):
                 return None, f"base_model {base_name!r} is not a <lab>/<model> name"
             if base_name in seen or len(seen) >= _BASE_MODEL_DEPTH:
                 return (
@@ -506,7 +528,11 @@ class _Run:
             for dotted in omit if isinstance(omit, list) else []:
                 if isinstance(dotted, str):
                     base = _without(base, dotted.split("."))
-            own = {key: value for key, value in toml.items() if key not in ("base_model", "base_model_omit")}
+            own = {
+                key: value
+                for key, value in toml.items()
+                if key not in ("base_model", "base_model_omit")
+            }
             toml = _merged(base, own)
         return toml, ""
 
@@ -526,11 +552,19 @@ class _Run:
 
     def reasoning(self, options: Any) -> dict[str, Any]:
         """Effort levels when the model offers them, else a token budget, else reasoning without control."""
-        entries = [entry for entry in options if isinstance(entry, dict)] if isinstance(options, list) else []
+        entries = (
+            [entry for entry in options if isinstance(entry, dict)]
+            if isinstance(options, list)
+            else []
+        )
         for entry in entries:
             if entry.get("type") == "effort":
                 values = _strings(entry.get("values"))
-                efforts = list(dict.fromkeys(value for value in values if _EFFORT.match(value) and value != "null"))
+                efforts = list(
+                    dict.fromkeys(
+                        value for value in values if _EFFORT.match(value) and value != "null"
+                    )
+                )
                 if len(efforts) != len(values):
                     self.repair("reasoning_efforts_filtered")
                 if efforts:
@@ -681,7 +715,12 @@ def _table(value: Any) -> dict[str, Any]:
 
 def _price(value: Any) -> float | None:
     """A finite, non-negative price as a float; + 0.0 turns -0.0 into 0.0, so a price always prints the same."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0:
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    ):
         return float(value) + 0.0
     return None
 
@@ -716,7 +755,9 @@ _Dumper.add_representer(_FlowList, _represent_flow_list)
 
 
 def _render(candidate: _Candidate) -> bytes:
-    folder = "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in candidate.folder)
+    folder = "".join(
+        char if char.isprintable() else f"\\x{ord(char):02x}" for char in candidate.folder
+    )
     header = f"{HEADER_PREFIX} (providers/{folder}); re-run `python -m codegen import-models-dev` instead of editing.\n"
     # safe_dump quotes strings that YAML 1.1 would read as booleans, numbers or null ("yes", "1.0", "~").
     body = yaml.dump(
@@ -737,7 +778,9 @@ def _write_registry(
     report: ImportReport,
 ) -> None:
     """Write what changed, leave identical files alone, remove earlier imported files now gone."""
-    wanted: dict[str, bytes] = {f"providers/{provider_id}.yaml": data for provider_id, data in documents.items()}
+    wanted: dict[str, bytes] = {
+        f"providers/{provider_id}.yaml": data for provider_id, data in documents.items()
+    }
     wanted.update({f"logos/{provider_id}.svg": data for provider_id, data in logos.items()})
     try:
         for folder in ("providers", "logos"):

@@ -16,8 +16,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from .schema import descriptor_schema
-from .validate import Descriptor
+from llm_registry.codegen.schema import descriptor_schema
+from llm_registry.codegen.validate import Descriptor
 
 # Providers without a display_order follow every provider that has one.
 _UNORDERED = 10**9
@@ -109,7 +109,11 @@ def _build_converter(schema: dict[str, Any]) -> Converter:
         items = resolved["items"]
         return nullable(lambda value: PyList(tuple(_converter(items)(item) for item in value)))
     if kind == "object":
-        return nullable(lambda value: PyDict(tuple((python_literal(k), python_literal(v)) for k, v in value.items())))
+        return nullable(
+            lambda value: PyDict(
+                tuple((python_literal(k), python_literal(v)) for k, v in value.items())
+            )
+        )
     if kind == "number":
         # The generated field is a float; an integer in YAML (`3`) becomes 3.0.
         return nullable(lambda value: python_literal(float(value)))
@@ -121,9 +125,12 @@ def _build_converter(schema: dict[str, Any]) -> Converter:
 
 def _class_converter(class_name: str, schema: dict[str, Any]) -> Callable[[dict[str, Any]], PyCall]:
     """A dataclass constructor for a value, arguments in the schema's property order."""
-    fields = [(field, _converter(field_schema)) for field, field_schema in schema["properties"].items()]
+    fields = [
+        (field, _converter(field_schema)) for field, field_schema in schema["properties"].items()
+    ]
     return lambda value: PyCall(
-        class_name, tuple((field, convert(value[field])) for field, convert in fields if field in value)
+        class_name,
+        tuple((field, convert(value[field])) for field, convert in fields if field in value),
     )
 
 
@@ -246,7 +253,9 @@ def _provider_ir(descriptor: Descriptor, rank: int) -> ProviderIR:
         imports=tuple(sorted(_class_names(constructor))),
         requires_api_key=api_key is not None,
         sql_row=tuple(sql_literal(item) for item in provider_row),
-        model_sql_rows=tuple(_model_sql_row(provider_id, model) for model in value["default_models"]),
+        model_sql_rows=tuple(
+            _model_sql_row(provider_id, model) for model in value["default_models"]
+        ),
         key_form=key_form,
         logo={
             "svg": logo_file,
@@ -259,7 +268,9 @@ def _provider_ir(descriptor: Descriptor, rank: int) -> ProviderIR:
 
 def _class_names(value: PyValue) -> set[str]:
     if isinstance(value, PyCall):
-        return {value.class_name}.union(*(_class_names(argument) for _, argument in value.arguments))
+        return {value.class_name}.union(
+            *(_class_names(argument) for _, argument in value.arguments)
+        )
     if isinstance(value, PyList):
         return set().union(*(_class_names(item) for item in value.items))
     return set()
@@ -296,4 +307,4 @@ def monogram_svg(display_name: str) -> bytes:
         '<text x="12" y="16" text-anchor="middle" font-family="system-ui, sans-serif" '
         f'font-size="{10 if len(initials) > 1 else 12}" font-weight="600" fill="currentColor">{text}</text>'
         "</svg>\n"
-    ).encode("utf-8")
+    ).encode()

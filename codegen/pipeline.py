@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .diagnostics import CompileError
-from .ir import build_ir
-from .render import render_outputs
-from .validate import validate_registry
+from llm_registry.codegen.diagnostics import CompileError
+from llm_registry.codegen.ir import build_ir
+from llm_registry.codegen.render import render_outputs
+from llm_registry.codegen.validate import validate_registry
 
 
 def compile_registry(registry_dir: Path) -> dict[str, bytes]:

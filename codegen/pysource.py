@@ -9,7 +9,7 @@ that black leaves every emitted module unchanged.
 
 from __future__ import annotations
 
-from .ir import PyCall, PyDict, PyList, PyValue
+from llm_registry.codegen.ir import PyCall, PyDict, PyList, PyValue
 
 LINE_LENGTH = 88  # black's default, which the small modules are formatted with
 _INDENT = "    "
@@ -19,7 +19,9 @@ def format_python(source: str) -> str:
     """black, in-process, for the module that is not laid out here (the schema's types)."""
     import black  # only needed when that module is generated anew
 
-    return black.format_str(source, mode=black.Mode(target_versions={black.mode.TargetVersion.PY311}))
+    return black.format_str(
+        source, mode=black.Mode(target_versions={black.mode.TargetVersion.PY311})
+    )
 
 
 def expression(value: PyValue, depth: int = 0, line_start: int = 0) -> str:
@@ -45,7 +47,9 @@ def expression(value: PyValue, depth: int = 0, line_start: int = 0) -> str:
             joined = f"({only},)"
             if "\n" not in only and line_start + len(joined) + len(",") <= LINE_LENGTH:
                 return joined
-        lines = "".join(f"{inner}{expression(item, depth + 1, len(inner))},\n" for item in value.items)
+        lines = "".join(
+            f"{inner}{expression(item, depth + 1, len(inner))},\n" for item in value.items
+        )
         return f"(\n{lines}{closing})"
     if isinstance(value, PyDict):
         if not value.items:

@@ -17,10 +17,10 @@ import stat
 import sys
 from pathlib import Path
 
-from .writer import tree_files
+from llm_registry.codegen.writer import tree_files
+from llm_registry.templates import TEMPLATES_DIR as _TEMPLATES_DIR
 
 _CODEGEN_DIR = Path(__file__).resolve().parent
-_TEMPLATES_DIR = _CODEGEN_DIR.parent / "templates"
 # The distributions whose versions shape generated output.
 _MAX_INPUT_BYTES = 64 * 1024 * 1024
 _TOOLS = ("black", "datamodel_code_generator", "fastjsonschema", "jinja2", "jsonschema", "pyyaml")
@@ -35,7 +35,11 @@ def _tool_versions() -> list[str]:
             names = os.listdir(entry or ".")
         except OSError:
             continue
-        versions.extend(name for name in names if name.endswith(".dist-info") and name.split("-")[0].lower() in _TOOLS)
+        versions.extend(
+            name
+            for name in names
+            if name.endswith(".dist-info") and name.split("-")[0].lower() in _TOOLS
+        )
     return sorted(versions)
 
 
@@ -50,7 +54,11 @@ def inputs_fingerprint(registry_dir: Path) -> str | None:
 
 def _inputs_digest(registry_dir: Path) -> str:
     digest = hashlib.sha256()
-    for label, root in (("registry", registry_dir), ("templates", _TEMPLATES_DIR), ("codegen", _CODEGEN_DIR)):
+    for label, root in (
+        ("registry", registry_dir),
+        ("templates", _TEMPLATES_DIR),
+        ("codegen", _CODEGEN_DIR),
+    ):
         for path in tree_files(root):
             status = path.stat()
             if not stat.S_ISREG(status.st_mode) or status.st_size > _MAX_INPUT_BYTES:
@@ -59,7 +67,7 @@ def _inputs_digest(registry_dir: Path) -> str:
             digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
             digest.update(path.read_bytes())
             digest.update(b"\0")
-    digest.update("\0".join(_tool_versions() + [sys.version]).encode())
+    digest.update("\0".join([*_tool_versions(), sys.version]).encode())
     return digest.hexdigest()
 
 
@@ -99,7 +107,10 @@ def record(out_dir: Path, inputs: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"inputs": inputs, "outputs": outputs_fingerprint(out_dir)}), encoding="utf-8")
+        temporary.write_text(
+            json.dumps({"inputs": inputs, "outputs": outputs_fingerprint(out_dir)}),
+            encoding="utf-8",
+        )
         os.replace(temporary, path)
     except OSError:
         pass

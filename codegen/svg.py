@@ -54,7 +54,9 @@ def svg_problems(data: bytes) -> list[str]:
             if attribute_name.lower().startswith("on"):
                 problems.append(f"event attribute {attribute_name}= is not allowed")
             elif attribute_name == "href" and not value.strip().startswith("#"):
-                problems.append(f"external reference {attribute_name}={value[:60]!r} is not allowed")
+                problems.append(
+                    f"external reference {attribute_name}={value[:60]!r} is not allowed"
+                )
             else:
                 problems.extend(_reference_problems(value, f"{attribute_name}="))
     return sorted(set(problems))

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import difflib
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import Diagnostic
-from .schema import descriptor_schema
-from .svg import svg_problems
-from .urls import url_problem
-from .yaml_loader import JsonPath, LoadedDocument, load_descriptor
+from llm_registry.codegen.diagnostics import Diagnostic
+from llm_registry.codegen.schema import descriptor_schema
+from llm_registry.codegen.svg import svg_problems
+from llm_registry.codegen.urls import url_problem
+from llm_registry.codegen.yaml_loader import JsonPath, LoadedDocument, load_descriptor
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -136,9 +136,13 @@ def _describe(document: LoadedDocument, error: ValidationError) -> Iterator[Diag
             if key in allowed:
                 continue
             guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            hint = f"; did you mean {guess[0]!r}?" if guess else f"; allowed keys: {', '.join(allowed)}"
+            hint = (
+                f"; did you mean {guess[0]!r}?"
+                if guess
+                else f"; allowed keys: {', '.join(allowed)}"
+            )
             location = "" if not path else f" in {where}"
-            yield at(path + (key,), "E201", f"unknown key {key!r}{location}{hint}", key=True)
+            yield at((*path, key), "E201", f"unknown key {key!r}{location}{hint}", key=True)
     elif kind == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         location = "" if not path else f" in {where}"
@@ -148,7 +152,11 @@ def _describe(document: LoadedDocument, error: ValidationError) -> Iterator[Diag
         position = document.position_of(path)
         if position.read_as and position.source_text is not None and expected == "a string":
             got = f'`{position.source_text}` is read as {position.read_as} in YAML; quote it: "{position.source_text}"'
-        elif isinstance(error.instance, str) and expected in ("an integer", "a number") and _looks_numeric(error.instance):
+        elif (
+            isinstance(error.instance, str)
+            and expected in ("an integer", "a number")
+            and _looks_numeric(error.instance)
+        ):
             got = f"YAML reads `{error.instance}` as text; write the number in plain decimal (e.g. 150000, 0.5)"
         else:
             got = f"got {_type_name(error.instance)}"
@@ -185,7 +193,11 @@ def _looks_numeric(text: str) -> bool:
 def _expected_type(error: ValidationError) -> str:
     if error.validator == "anyOf":
         return "a mapping or null"
-    names = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    names = (
+        error.validator_value
+        if isinstance(error.validator_value, list)
+        else [error.validator_value]
+    )
     return " or ".join(_TYPE_WORDS.get(str(name), str(name)) for name in names)
 
 
@@ -231,7 +243,9 @@ class _SemanticChecker:
 
     def error(self, path: JsonPath, code: str, message: str, *, key: bool = False) -> None:
         position = self.document.position_of(path, key=key)
-        self.diagnostics.append(Diagnostic(self.document.path, position.line, position.column, code, message))
+        self.diagnostics.append(
+            Diagnostic(self.document.path, position.line, position.column, code, message)
+        )
 
     def run(self, stem: str) -> None:
         value = self.document.value
@@ -265,7 +279,10 @@ class _SemanticChecker:
                     )
                 elif isinstance(name, str) and name.lower() in _RESERVED_HEADERS:
                     self.error(
-                        ("headers", name), "E204", f"header {name!r} is set by the HTTP client, not a descriptor", key=True
+                        ("headers", name),
+                        "E204",
+                        f"header {name!r} is set by the HTTP client, not a descriptor",
+                        key=True,
                     )
         models = value.get("default_models")
         if isinstance(models, list):
@@ -291,14 +308,16 @@ class _SemanticChecker:
             if isinstance(model_id, str):
                 if "::" in model_id:
                     self.error(
-                        path + ("id",),
+                        (*path, "id"),
                         "E306",
                         f"model id {model_id!r} must not contain '::' (it separates provider and model)",
                     )
                 if model_id in first_index:
-                    first = self.document.position_of(("default_models", first_index[model_id], "id"))
+                    first = self.document.position_of(
+                        ("default_models", first_index[model_id], "id")
+                    )
                     self.error(
-                        path + ("id",),
+                        (*path, "id"),
                         "E304",
                         f"model id {model_id!r} is already defined at line {first.line}",
                     )
@@ -308,13 +327,13 @@ class _SemanticChecker:
             # type() rather than isinstance: a YAML `true` is a bool, which isinstance calls an int.
             if type(context) is int and type(output) is int and output > context >= 1:
                 self.error(
-                    path + ("max_output_tokens",),
+                    (*path, "max_output_tokens"),
                     "E305",
                     f"max_output_tokens ({output}) exceeds context_window ({context})",
                 )
             reasoning = model.get("reasoning")
             if isinstance(reasoning, dict):
-                self._reasoning(path + ("reasoning",), reasoning)
+                self._reasoning((*path, "reasoning"), reasoning)
 
     def _reasoning(self, path: JsonPath, reasoning: dict[str, Any]) -> None:
         mode = reasoning.get("mode")
@@ -326,14 +345,14 @@ class _SemanticChecker:
             )
         if mode != "effort" and "efforts" in reasoning:
             self.error(
-                path + ("efforts",),
+                (*path, "efforts"),
                 "E312",
                 f"efforts only apply to reasoning mode 'effort', not {mode!r}",
                 key=True,
             )
         if mode != "budget_tokens" and "min_budget_tokens" in reasoning:
             self.error(
-                path + ("min_budget_tokens",),
+                (*path, "min_budget_tokens"),
                 "E312",
                 f"min_budget_tokens only applies to reasoning mode 'budget_tokens', not {mode!r}",
                 key=True,
@@ -351,7 +370,11 @@ class _SemanticChecker:
             )
             return
         if not logo_path.exists():
-            self.error(path, "E310", f"logo file {relative!r} does not exist (looked in {self.registry_dir / relative})")
+            self.error(
+                path,
+                "E310",
+                f"logo file {relative!r} does not exist (looked in {self.registry_dir / relative})",
+            )
             return
         data, problem = read_regular_file(logo_path)
         if data is None:
@@ -399,7 +422,9 @@ def descriptor_files(registry_dir: Path) -> tuple[list[Path], list[Diagnostic]]:
         if _ignored(path.name) or (path.is_dir() and path.suffix != DESCRIPTOR_SUFFIX):
             continue
         if path.suffix == DESCRIPTOR_SUFFIX and path.is_dir():
-            diagnostics.append(Diagnostic(str(path), 0, 0, "E003", "a folder, not a descriptor file"))
+            diagnostics.append(
+                Diagnostic(str(path), 0, 0, "E003", "a folder, not a descriptor file")
+            )
         elif path.suffix == DESCRIPTOR_SUFFIX:
             files.append(path)
         else:
@@ -433,7 +458,9 @@ def validate_registry(registry_dir: Path) -> Registry:
         # The loader already explained a value it refused (.nan, 0b101, …); the schema
         # complaining about the same spot would only repeat it with worse advice.
         refused = {(problem.line, problem.column) for problem in problems}
-        file_problems.extend(d for d in _schema_diagnostics(document) if (d.line, d.column) not in refused)
+        file_problems.extend(
+            d for d in _schema_diagnostics(document) if (d.line, d.column) not in refused
+        )
         checker = _SemanticChecker(document, registry_dir)
         checker.run(path.stem)
         file_problems.extend(checker.diagnostics)
@@ -445,7 +472,11 @@ def validate_registry(registry_dir: Path) -> Registry:
         # The document (and its YAML nodes) is dropped here: a large registry is never
         # held in memory as nodes all at once.
     if not files:
-        diagnostics.append(Diagnostic(str(registry_dir / "providers"), 0, 0, "E004", "the registry has no descriptors"))
+        diagnostics.append(
+            Diagnostic(
+                str(registry_dir / "providers"), 0, 0, "E004", "the registry has no descriptors"
+            )
+        )
     return Registry(checked if not diagnostics else [], sorted(diagnostics))
 
 
@@ -466,7 +497,9 @@ class _UniquenessCheck:
             if owner != document.path:
                 position = document.position_of(path)
                 message = f"{what} {value!r} is also used by {owner}"
-                diagnostics.append(Diagnostic(document.path, position.line, position.column, code, message))
+                diagnostics.append(
+                    Diagnostic(document.path, position.line, position.column, code, message)
+                )
 
         claim(("id",), document.value.get("id"), "E302", "provider id")
         api_key = document.value.get("api_key")

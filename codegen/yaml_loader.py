@@ -17,7 +17,7 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .diagnostics import Diagnostic
+from llm_registry.codegen.diagnostics import Diagnostic
 
 # The libyaml-backed loader is several times faster; the pure-Python one behaves the same.
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -28,7 +28,9 @@ _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
 _INT = _TAG + "int"
 _FLOAT = _TAG + "float"
-_DECIMAL_NUMBER = re.compile(r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_DECIMAL_NUMBER = re.compile(
+    r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _PLAIN_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "seq", "map")}
 _NON_STRING_HINT = {
@@ -172,7 +174,11 @@ class _Builder:
             return int(node.value)
         if node.tag in (_INT, _FLOAT) and not _DECIMAL_NUMBER.fullmatch(node.value):
             # YAML 1.1 also reads 1:30 as 90 (base 60), 0b101 as 5 and 0o17 as 15.
-            self.error(node, "E204", f"{node.value!r} is a YAML 1.1 number form; write numbers in plain decimal")
+            self.error(
+                node,
+                "E204",
+                f"{node.value!r} is a YAML 1.1 number form; write numbers in plain decimal",
+            )
             return None
         try:
             value = self._scalars.construct_object(node)
@@ -296,7 +302,9 @@ def load_descriptor(data: bytes, path: str) -> tuple[LoadedDocument | None, list
     data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         if _may_nest_deeply(text) and _too_deep(data):
-            return None, [Diagnostic(path, 1, 1, "E110", f"refused: nested more than {MAX_DEPTH} levels deep")]
+            return None, [
+                Diagnostic(path, 1, 1, "E110", f"refused: nested more than {MAX_DEPTH} levels deep")
+            ]
         # libyaml reads the UTF-8 bytes directly, faster than a decoded str.
         documents = list(yaml.compose_all(data, Loader=_Loader))
     except yaml.MarkedYAMLError as error:
@@ -309,7 +317,9 @@ def load_descriptor(data: bytes, path: str) -> tuple[LoadedDocument | None, list
 
     documents = [document for document in documents if document is not None]
     if not documents:
-        return None, [Diagnostic(path, 1, 1, "E103", "file is empty; a descriptor is a YAML mapping")]
+        return None, [
+            Diagnostic(path, 1, 1, "E103", "file is empty; a descriptor is a YAML mapping")
+        ]
     if len(documents) > 1:
         at = _pos(documents[1])
         return None, [
@@ -337,10 +347,14 @@ def load_descriptor(data: bytes, path: str) -> tuple[LoadedDocument | None, list
         try:
             expanded = _expanded_size(root)
         except RecursionError:
-            return None, [Diagnostic(path, 1, 1, "E110", f"refused: nested more than {MAX_DEPTH} levels deep")]
+            return None, [
+                Diagnostic(path, 1, 1, "E110", f"refused: nested more than {MAX_DEPTH} levels deep")
+            ]
         if expanded is None or expanded > MAX_EXPANDED_NODES:
             why = (
-                "an alias refers to itself" if expanded is None else f"aliases expand past {MAX_EXPANDED_NODES:,} nodes"
+                "an alias refers to itself"
+                if expanded is None
+                else f"aliases expand past {MAX_EXPANDED_NODES:,} nodes"
             )
             return None, [Diagnostic(path, 1, 1, "E107", f"refused: {why}")]
 
@@ -349,5 +363,7 @@ def load_descriptor(data: bytes, path: str) -> tuple[LoadedDocument | None, list
         value = builder.build(root)
     except RecursionError:
         # Nesting below the exact check's trigger but past Python's recursion limit.
-        return None, [Diagnostic(path, 1, 1, "E110", f"refused: nested more than {MAX_DEPTH} levels deep")]
+        return None, [
+            Diagnostic(path, 1, 1, "E110", f"refused: nested more than {MAX_DEPTH} levels deep")
+        ]
     return LoadedDocument(path, value, root), builder.diagnostics

@@ -12,8 +12,8 @@ context-limit detection and the errors load eagerly; everything else loads on fi
 
 from typing import TYPE_CHECKING
 
-from ._context import detect_context_limit_error
-from ._errors import (
+from llm_registry.runtime._context import detect_context_limit_error
+from llm_registry.runtime._errors import (
     AuthenticationError,
     BadRequestError,
     ConfigError,
@@ -25,12 +25,19 @@ from ._errors import (
     RateLimitError,
     UnknownProviderError,
 )
-from ._keys import KeyCheck, can_proceed, resolve_api_key
-from ._registry import ModelRef, get_provider, parse_model_id, provider_label, providers
+from llm_registry.runtime._keys import KeyCheck, can_proceed, resolve_api_key
+from llm_registry.runtime._registry import (
+    ModelRef,
+    get_provider,
+    parse_model_id,
+    provider_label,
+    providers,
+)
 
 if TYPE_CHECKING:
-    from ._discovery import DiscoveryResult, discover_models, refresh_all, refresh_periodically
-    from ._events import (
+    from llm_registry.runtime._chat.anthropic import AnthropicProvider
+    from llm_registry.runtime._chat.base import ChatOptions, ChatProvider, ReasoningRequest
+    from llm_registry.runtime._chat.events import (
         ChatResult,
         Finish,
         FinishReason,
@@ -42,7 +49,9 @@ if TYPE_CHECKING:
         Usage,
         collect,
     )
-    from ._messages import (
+    from llm_registry.runtime._chat.factory import create_provider
+    from llm_registry.runtime._chat.gemini import GeminiProvider
+    from llm_registry.runtime._chat.messages import (
         AssistantMessage,
         Attachment,
         ImageAttachment,
@@ -54,38 +63,69 @@ if TYPE_CHECKING:
         UserMessage,
         WebpageAttachment,
     )
-    from ._providers import (
-        AnthropicProvider,
-        BaseOpenAICompatibleProvider,
-        ChatOptions,
-        ChatProvider,
-        GeminiProvider,
-        ReasoningRequest,
-        create_provider,
+    from llm_registry.runtime._chat.openai_compatible import BaseOpenAICompatibleProvider
+    from llm_registry.runtime._discovery.service import (
+        DiscoveryResult,
+        discover_models,
+        refresh_all,
+        refresh_periodically,
     )
-    from ._store import ModelInfo, ModelStore, ModelStoreError, default_database_path
+    from llm_registry.runtime._store.store import (
+        ModelInfo,
+        ModelStore,
+        ModelStoreError,
+        default_database_path,
+    )
 
 # Loaded on first access (PEP 562): streaming types and providers, discovery and the model
 # store bring dataclass-heavy modules, asyncio and sqlite3, which together would more than
 # double the cost of `import runtime` for code that only looks providers up.
 _LAZY_EXPORTS = {
     **dict.fromkeys(
-        ("ChatResult", "Finish", "FinishReason", "ReasoningDelta", "StreamEvent", "TextDelta", "ToolCall")
-        + ("ToolCallDelta", "Usage", "collect"),
-        "runtime._events",
+        (
+            "ChatResult",
+            "Finish",
+            "FinishReason",
+            "ReasoningDelta",
+            "StreamEvent",
+            "TextDelta",
+            "ToolCall",
+            "ToolCallDelta",
+            "Usage",
+            "collect",
+        ),
+        "llm_registry.runtime._chat.events",
     ),
     **dict.fromkeys(
-        ("AssistantMessage", "Attachment", "ImageAttachment", "Message", "PdfAttachment", "TextAttachment")
-        + ("ToolResultMessage", "ToolSpec", "UserMessage", "WebpageAttachment"),
-        "runtime._messages",
+        (
+            "AssistantMessage",
+            "Attachment",
+            "ImageAttachment",
+            "Message",
+            "PdfAttachment",
+            "TextAttachment",
+            "ToolResultMessage",
+            "ToolSpec",
+            "UserMessage",
+            "WebpageAttachment",
+        ),
+        "llm_registry.runtime._chat.messages",
+    ),
+    "AnthropicProvider": "llm_registry.runtime._chat.anthropic",
+    "BaseOpenAICompatibleProvider": "llm_registry.runtime._chat.openai_compatible",
+    **dict.fromkeys(
+        ("ChatOptions", "ChatProvider", "ReasoningRequest"), "llm_registry.runtime._chat.base"
+    ),
+    "GeminiProvider": "llm_registry.runtime._chat.gemini",
+    "create_provider": "llm_registry.runtime._chat.factory",
+    **dict.fromkeys(
+        ("DiscoveryResult", "discover_models", "refresh_all", "refresh_periodically"),
+        "llm_registry.runtime._discovery.service",
     ),
     **dict.fromkeys(
-        ("AnthropicProvider", "BaseOpenAICompatibleProvider", "ChatOptions", "ChatProvider", "GeminiProvider")
-        + ("ReasoningRequest", "create_provider"),
-        "runtime._providers",
+        ("ModelInfo", "ModelStore", "ModelStoreError", "default_database_path"),
+        "llm_registry.runtime._store.store",
     ),
-    **dict.fromkeys(("DiscoveryResult", "discover_models", "refresh_all", "refresh_periodically"), "runtime._discovery"),
-    **dict.fromkeys(("ModelInfo", "ModelStore", "ModelStoreError", "default_database_path"), "runtime._store"),
 }
 
 

@@ -2,6 +2,6 @@
 
 import sys
 
-from runtime._cli import main
+from llm_registry.runtime._cli.main import main
 
 sys.exit(main())

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ._errors import ProviderError
-from ._registry import MODEL_ID_SEPARATOR, get_provider
+from llm_registry.runtime._errors import ProviderError
+from llm_registry.runtime._registry import MODEL_ID_SEPARATOR, get_provider
 
 if TYPE_CHECKING:
-    from generated.descriptor import ProviderDescriptor
+    from llm_registry.curated.descriptor import ProviderDescriptor
 
 __all__ = ["BUILTIN_CONTEXT_LIMIT_PATTERNS", "detect_context_limit_error", "matches_context_limit"]
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from typing import TYPE_CHECKING, Protocol
 
-from ._context import matches_context_limit
-from ._errors import (
+from llm_registry.runtime._context import matches_context_limit
+from llm_registry.runtime._errors import (
     AuthenticationError,
     BadRequestError,
     ConfigError,
@@ -30,7 +31,7 @@ from ._errors import (
 )
 
 if TYPE_CHECKING:
-    from generated.descriptor import ProviderDescriptor
+    from llm_registry.curated.descriptor import ProviderDescriptor
 
 __all__ = [
     "MAX_ERROR_BODY_BYTES",
@@ -215,16 +216,16 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     seconds = _seconds(value)
     if seconds is not None:
         return seconds
+    from datetime import datetime
     from email.utils import parsedate_to_datetime
-    from datetime import datetime, timezone
 
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _whole_seconds(seconds: float) -> str:
@@ -426,7 +427,6 @@ def oversized_event_error(descriptor: ProviderDescriptor, limit: int) -> Provide
     """The error for a server that sent more than ``limit`` bytes without ending an event."""
     size = f"{limit / (1024 * 1024):g} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
     return ProviderUnavailableError(
-        f"{descriptor.display_name} sent more than {size} without ending an event; "
-        "stopped reading",
+        f"{descriptor.display_name} sent more than {size} without ending an event; stopped reading",
         provider_id=descriptor.id,
     )

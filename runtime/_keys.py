@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._errors import ConfigError
-from ._registry import get_provider
+from llm_registry.runtime._errors import ConfigError
+from llm_registry.runtime._registry import get_provider
 
 if TYPE_CHECKING:
-    from generated.descriptor import ProviderDescriptor
+    from llm_registry.curated.descriptor import ProviderDescriptor
 
 __all__ = ["KeyCheck", "can_proceed", "checked_api_key", "resolve_api_key"]
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._errors import InvalidModelIdError, UnknownProviderError
+from llm_registry.runtime._errors import InvalidModelIdError, UnknownProviderError
 
 if TYPE_CHECKING:
-    from generated.descriptor import Model, ProviderDescriptor
+    from llm_registry.curated.descriptor import Model, ProviderDescriptor
 
 __all__ = [
     "MODEL_ID_SEPARATOR",
@@ -36,7 +36,7 @@ _MAX_ECHOED_CHARS = 120
 
 
 def _registry() -> dict[str, ProviderDescriptor]:
-    from generated import PROVIDERS
+    from llm_registry.curated import PROVIDERS
 
     return PROVIDERS
 

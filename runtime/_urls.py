@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ._errors import ConfigError
+from llm_registry.runtime._errors import ConfigError
 
 __all__ = ["checked_base_url"]
 

@@ -69,10 +69,14 @@ _CACHE_HOME = tempfile.mkdtemp(prefix="codegen-test-cache-")
 
 def run_codegen(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "codegen", *args],
+        [sys.executable, "-m", "llm_registry.codegen", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": _CACHE_HOME},
+        env={
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "PATH": "/usr/bin:/bin",
+            "XDG_CACHE_HOME": _CACHE_HOME,
+        },
     )

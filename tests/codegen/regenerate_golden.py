@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codegen.pipeline import compile_registry
-from codegen.writer import write_tree
+from llm_registry.codegen.pipeline import compile_registry
+from llm_registry.codegen.writer import write_tree
 
 GOLDEN = Path(__file__).parent / "golden"
 

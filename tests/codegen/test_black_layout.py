@@ -8,17 +8,15 @@ import keyword
 from pathlib import Path
 
 import black
-from black.strings import normalize_string_quotes
 import pytest
+from black.strings import normalize_string_quotes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codegen.ir import PyCall, PyDict, PyList, PyValue, python_literal
-from codegen.pysource import expression, format_python, import_statement
-
-from codegen.pipeline import compile_registry
-
-from .conftest import ACME, PROJECT_ROOT, RegistryFactory
+from llm_registry.codegen.ir import PyCall, PyDict, PyList, PyValue, python_literal
+from llm_registry.codegen.pipeline import compile_registry
+from llm_registry.codegen.pysource import expression, format_python, import_statement
+from tests.codegen.conftest import ACME, PROJECT_ROOT, RegistryFactory
 
 PYTHON_OUTPUTS = sorted(
     [
@@ -42,13 +40,17 @@ scalars = st.one_of(
     st.booleans().map(python_literal),
     st.just("None"),
 )
-names = st.from_regex(r"[a-z][a-z_]{0,30}", fullmatch=True).filter(lambda name: not keyword.iskeyword(name))
+names = st.from_regex(r"[a-z][a-z_]{0,30}", fullmatch=True).filter(
+    lambda name: not keyword.iskeyword(name)
+)
 values: st.SearchStrategy[PyValue] = st.recursive(
     scalars,
     lambda children: st.one_of(
         st.lists(children, max_size=4).map(lambda items: PyList(tuple(items))),
         st.lists(st.tuples(scalars, scalars), max_size=3).map(lambda items: PyDict(tuple(items))),
-        st.lists(st.tuples(names, children), max_size=4).map(lambda args: PyCall("Model", tuple(args))),
+        st.lists(st.tuples(names, children), max_size=4).map(
+            lambda args: PyCall("Model", tuple(args))
+        ),
     ),
     max_leaves=12,
 )
@@ -72,7 +74,9 @@ def test_emitted_source_is_what_black_would_write(value: PyValue, imported: list
 
 
 @settings(max_examples=500, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from("ab'\"\\\n\x85é🦙 "), max_size=12) | st.text(max_size=30))
+@given(
+    text=st.text(alphabet=st.sampled_from("ab'\"\\\n\x85é🦙 "), max_size=12) | st.text(max_size=30)
+)
 def test_string_literals_are_black_normalized_and_exact(text: str) -> None:
     literal = python_literal(text)
     assert literal == normalize_string_quotes(repr(text))
@@ -80,9 +84,13 @@ def test_string_literals_are_black_normalized_and_exact(text: str) -> None:
 
 
 @pytest.mark.parametrize("ids", [["solo"], ["a" + "-x" * 31 + "z", "b"], ["p-1", "p-2", "p-3"]])
-def test_generated_modules_of_any_registry_are_black_formatted(ids: list[str], make_registry: RegistryFactory) -> None:
+def test_generated_modules_of_any_registry_are_black_formatted(
+    ids: list[str], make_registry: RegistryFactory
+) -> None:
     descriptors = {
-        provider_id: ACME.replace("id: acme", f"id: {provider_id}").replace("ACME_API_KEY", f"KEY_{index}")
+        provider_id: ACME.replace("id: acme", f"id: {provider_id}").replace(
+            "ACME_API_KEY", f"KEY_{index}"
+        )
         for index, provider_id in enumerate(ids)
     }
     outputs = compile_registry(make_registry(descriptors))

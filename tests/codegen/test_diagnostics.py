@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from codegen.diagnostics import CODES
-from codegen.validate import validate_registry
-
-from .conftest import ACME, SAFE_SVG, RegistryFactory, run_codegen
+from llm_registry.codegen.diagnostics import CODES
+from llm_registry.codegen.validate import validate_registry
+from tests.codegen.conftest import ACME, SAFE_SVG, RegistryFactory, run_codegen
 
 
 def acme(old: str, new: str) -> str:
@@ -38,7 +37,9 @@ ENV_DUPLICATE = ACME.replace("id: acme", "id: other").replace("Acme AI", "Other"
 
 CASES = {
     "stray-file": Case("E003", {"acme": ACME}, 0, stray_files=("notes.yml",)),
-    "folder-named-yaml": Case("E003", {"acme": ACME}, 0, message="folder", stray_files=("drafts.yaml/",)),
+    "folder-named-yaml": Case(
+        "E003", {"acme": ACME}, 0, message="folder", stray_files=("drafts.yaml/",)
+    ),
     "not-utf8": Case("E101", {"acme": ACME}, 2, 20),
     "yaml-syntax": Case("E102", {"acme": acme('  - "context length"', "  - [unclosed")}, 11),
     "not-a-mapping": Case("E103", {"acme": "- just\n- a list\n"}, 1, 1),
@@ -93,9 +94,15 @@ CASES = {
         1,
         "expand",
     ),
-    "recursive-alias": Case("E107", {"acme": ACME + "loop: &loop [*loop]\n"}, 1, 1, "refers to itself"),
-    "deep-flow-nesting": Case("E110", {"acme": ACME + "deep: " + "[" * 100_000 + "]" * 100_000 + "\n"}, 1, 1, "nested"),
-    "deep-block-nesting": Case("E110", {"acme": ACME + "deep:\n" + "".join(" " * i + "- \n" for i in range(1, 140))}, 1, 1),
+    "recursive-alias": Case(
+        "E107", {"acme": ACME + "loop: &loop [*loop]\n"}, 1, 1, "refers to itself"
+    ),
+    "deep-flow-nesting": Case(
+        "E110", {"acme": ACME + "deep: " + "[" * 100_000 + "]" * 100_000 + "\n"}, 1, 1, "nested"
+    ),
+    "deep-block-nesting": Case(
+        "E110", {"acme": ACME + "deep:\n" + "".join(" " * i + "- \n" for i in range(1, 140))}, 1, 1
+    ),
     "multiple-documents": Case("E108", {"acme": ACME + "---\nid: again\n"}, 23, 1),
     "nul-character": Case(
         "E109",
@@ -129,12 +136,40 @@ CASES = {
         15,
         'quote it: "yes"',
     ),
-    "sexagesimal": Case("E204", {"acme": acme("max_output_tokens: 8192", "max_output_tokens: 1:30")}, 17, 24, "plain decimal"),
-    "binary-number": Case("E204", {"acme": acme("max_output_tokens: 8192", "max_output_tokens: 0b101")}, 17, 24, "plain decimal"),
-    "exponent-is-text": Case("E203", {"acme": acme("context_window: 131072", "context_window: 1.5e5")}, 16, 21, "as text"),
-    "host-header": Case("E204", {"acme": ACME + "headers:\n  Host: evil.example\n"}, 23, 3, "HTTP client"),
-    "svg-stylesheet": Case("E311", {"acme": ACME_WITH_LOGO}, 14, 8, "processing instructions", logos={"acme.svg": '<?xml version="1.0"?><?xml-stylesheet href="https://evil.example/x.css"?>' + SAFE_SVG}),
-    "fifo-descriptor": Case("E002", {"acme": ACME}, 0, message="not a regular file", stray_files=("pipe.yaml|",)),
+    "sexagesimal": Case(
+        "E204",
+        {"acme": acme("max_output_tokens: 8192", "max_output_tokens: 1:30")},
+        17,
+        24,
+        "plain decimal",
+    ),
+    "binary-number": Case(
+        "E204",
+        {"acme": acme("max_output_tokens: 8192", "max_output_tokens: 0b101")},
+        17,
+        24,
+        "plain decimal",
+    ),
+    "exponent-is-text": Case(
+        "E203", {"acme": acme("context_window: 131072", "context_window: 1.5e5")}, 16, 21, "as text"
+    ),
+    "host-header": Case(
+        "E204", {"acme": ACME + "headers:\n  Host: evil.example\n"}, 23, 3, "HTTP client"
+    ),
+    "svg-stylesheet": Case(
+        "E311",
+        {"acme": ACME_WITH_LOGO},
+        14,
+        8,
+        "processing instructions",
+        logos={
+            "acme.svg": '<?xml version="1.0"?><?xml-stylesheet href="https://evil.example/x.css"?>'
+            + SAFE_SVG
+        },
+    ),
+    "fifo-descriptor": Case(
+        "E002", {"acme": ACME}, 0, message="not a regular file", stray_files=("pipe.yaml|",)
+    ),
     "wrong-type": Case(
         "E203",
         {"acme": acme("context_window: 131072", "context_window: lots")},
@@ -156,14 +191,18 @@ CASES = {
         17,
         "did you mean 'openai_compatible'",
     ),
-    "bad-attachment": Case("E204", {"acme": acme("[text, image, webpage]", "[text, video]")}, 18, 25),
+    "bad-attachment": Case(
+        "E204", {"acme": acme("[text, image, webpage]", "[text, video]")}, 18, 25
+    ),
     "negative-price": Case(
         "E204",
         {"acme": acme("input_per_million: 1.5", "input_per_million: -1")},
         20,
         26,
     ),
-    "id-double-hyphen": Case("E204", {"a--b": acme("id: acme", "id: a--b")}, 1, 5, "does not match"),
+    "id-double-hyphen": Case(
+        "E204", {"a--b": acme("id: acme", "id: a--b")}, 1, 5, "does not match"
+    ),
     "bad-env-name": Case("E204", {"acme": acme("env: ACME_API_KEY", "env: acme-key")}, 6, 8),
     "empty-patterns": Case(
         "E204",
@@ -176,8 +215,12 @@ CASES = {
         9,
         25,
     ),
-    "id-not-stem": Case("E301", {"acme": acme("id: acme", "id: acme-ai")}, 1, 5, "file name 'acme'"),
-    "duplicate-id": Case("E302", {"acme": ACME, "zeta": ACME.replace("ACME_API_KEY", "ZETA_KEY")}, 1, 5),
+    "id-not-stem": Case(
+        "E301", {"acme": acme("id: acme", "id: acme-ai")}, 1, 5, "file name 'acme'"
+    ),
+    "duplicate-id": Case(
+        "E302", {"acme": ACME, "zeta": ACME.replace("ACME_API_KEY", "ZETA_KEY")}, 1, 5
+    ),
     "duplicate-env": Case("E303", {"acme": ACME, "other": ENV_DUPLICATE}, 6, 8, "ACME_API_KEY"),
     "duplicate-model": Case(
         "E304",
@@ -255,7 +298,11 @@ CASES = {
         14,
         8,
         "external reference",
-        logos={"acme.svg": SAFE_SVG.replace("</svg>", '<image href="https://evil.example/x.png"/></svg>')},
+        logos={
+            "acme.svg": SAFE_SVG.replace(
+                "</svg>", '<image href="https://evil.example/x.png"/></svg>'
+            )
+        },
     ),
     "svg-javascript": Case(
         "E311",
@@ -271,7 +318,11 @@ CASES = {
         14,
         8,
         "url(",
-        logos={"acme.svg": SAFE_SVG.replace("<circle", '<circle style="fill:url(https://evil.example/p)"')},
+        logos={
+            "acme.svg": SAFE_SVG.replace(
+                "<circle", '<circle style="fill:url(https://evil.example/p)"'
+            )
+        },
     ),
     "svg-not-svg": Case(
         "E311",
@@ -303,9 +354,27 @@ CASES = {
         20,
         7,
     ),
-    "header-line-break": Case("E204", {"acme": ACME + 'headers:\n  X-Client: "a\\r\\nInjected: 1"\n'}, 23, 13, "does not match"),
-    "absurd-price": Case("E204", {"acme": acme("input_per_million: 1.5", "input_per_million: " + "9" * 400)}, 20, 26, "maximum"),
-    "absurd-context": Case("E204", {"acme": acme("context_window: 131072", "context_window: 100000000000000000000000000000")}, 16, 21, "maximum"),
+    "header-line-break": Case(
+        "E204",
+        {"acme": ACME + 'headers:\n  X-Client: "a\\r\\nInjected: 1"\n'},
+        23,
+        13,
+        "does not match",
+    ),
+    "absurd-price": Case(
+        "E204",
+        {"acme": acme("input_per_million: 1.5", "input_per_million: " + "9" * 400)},
+        20,
+        26,
+        "maximum",
+    ),
+    "absurd-context": Case(
+        "E204",
+        {"acme": acme("context_window: 131072", "context_window: 100000000000000000000000000000")},
+        16,
+        21,
+        "maximum",
+    ),
     "credential-header": Case("E313", {"acme": ACME + "headers:\n  X-Api-Key: secret\n"}, 23, 3),
 }
 
@@ -327,7 +396,9 @@ def _write_case(case: Case, make_registry: RegistryFactory) -> Path:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_each_broken_descriptor_is_refused_where_it_is_broken(name: str, make_registry: RegistryFactory) -> None:
+def test_each_broken_descriptor_is_refused_where_it_is_broken(
+    name: str, make_registry: RegistryFactory
+) -> None:
     case = CASES[name]
     registry = _write_case(case, make_registry)
     diagnostics = validate_registry(registry).diagnostics
@@ -350,7 +421,9 @@ def test_every_code_has_a_case() -> None:
 def test_every_problem_in_every_file_is_reported_at_once(
     make_registry: RegistryFactory,
 ) -> None:
-    broken = acme("display_name: Acme AI", "display_name: yes").replace("context_window: 131072", "context_window: -1")
+    broken = acme("display_name: Acme AI", "display_name: yes").replace(
+        "context_window: 131072", "context_window: -1"
+    )
     registry = make_registry(
         {
             "acme": broken,
@@ -366,8 +439,12 @@ def test_every_problem_in_every_file_is_reported_at_once(
     }
 
 
-@pytest.mark.parametrize("name", ["yes-is-boolean", "alias-bomb", "python-tag", "not-utf8", "svg-script"])
-def test_cli_prints_file_line_column_diagnostics_without_traceback(name: str, make_registry: RegistryFactory) -> None:
+@pytest.mark.parametrize(
+    "name", ["yes-is-boolean", "alias-bomb", "python-tag", "not-utf8", "svg-script"]
+)
+def test_cli_prints_file_line_column_diagnostics_without_traceback(
+    name: str, make_registry: RegistryFactory
+) -> None:
     case = CASES[name]
     registry = _write_case(case, make_registry)
     result = run_codegen("validate", "--registry", str(registry))

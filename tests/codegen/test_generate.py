@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from codegen.pipeline import compile_registry
-from codegen.writer import read_tree, write_tree
-
-from .conftest import ACME, PROJECT_ROOT, SAFE_SVG, RegistryFactory, run_codegen
+from llm_registry.codegen.pipeline import compile_registry
+from llm_registry.codegen.writer import read_tree, write_tree
+from tests.codegen.conftest import ACME, PROJECT_ROOT, SAFE_SVG, RegistryFactory, run_codegen
 
 LOCAL = """\
 id: local-llm
@@ -26,10 +25,16 @@ logo: {svg: logos/local.svg, invert_in_dark_mode: true}
 
 
 def mtimes(root: Path) -> dict[str, int]:
-    return {str(path.relative_to(root)): path.stat().st_mtime_ns for path in root.rglob("*") if path.is_file()}
+    return {
+        str(path.relative_to(root)): path.stat().st_mtime_ns
+        for path in root.rglob("*")
+        if path.is_file()
+    }
 
 
-def test_generate_writes_every_artifact_then_rewrites_nothing(make_registry: RegistryFactory, tmp_path: Path) -> None:
+def test_generate_writes_every_artifact_then_rewrites_nothing(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
     registry = make_registry({"acme": ACME, "local-llm": LOCAL}, {"local.svg": SAFE_SVG})
     out = tmp_path / "out"
     first = run_codegen("generate", "--registry", str(registry), "--out", str(out))
@@ -55,11 +60,16 @@ def test_generate_writes_every_artifact_then_rewrites_nothing(make_registry: Reg
     assert mtimes(out) == before
 
 
-def test_a_no_op_generate_still_notices_any_change(make_registry: RegistryFactory, tmp_path: Path) -> None:
+def test_a_no_op_generate_still_notices_any_change(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
     registry = make_registry({"acme": ACME})
     out = tmp_path / "out"
     assert run_codegen("generate", "--registry", str(registry), "--out", str(out)).returncode == 0
-    assert "inputs unchanged" in run_codegen("generate", "--registry", str(registry), "--out", str(out)).stderr
+    assert (
+        "inputs unchanged"
+        in run_codegen("generate", "--registry", str(registry), "--out", str(out)).stderr
+    )
     expected = read_tree(out)
 
     # A hand edit of an output is undone.
@@ -75,12 +85,16 @@ def test_a_no_op_generate_still_notices_any_change(make_registry: RegistryFactor
     assert b"Acme IA" in read_tree(out)["providers/acme.py"]
 
 
-def test_invalid_registry_leaves_output_untouched(make_registry: RegistryFactory, tmp_path: Path) -> None:
+def test_invalid_registry_leaves_output_untouched(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
     registry = make_registry({"acme": ACME})
     out = tmp_path / "out"
     assert run_codegen("generate", "--registry", str(registry), "--out", str(out)).returncode == 0
     before_bytes, before_times = read_tree(out), mtimes(out)
-    (registry / "providers" / "acme.yaml").write_text(ACME.replace("context_window: 131072", "context_window: 1"))
+    (registry / "providers" / "acme.yaml").write_text(
+        ACME.replace("context_window: 131072", "context_window: 1")
+    )
     (registry / "providers" / "new.yaml").write_text(ACME.replace("id: acme", "id: new"))
     result = run_codegen("generate", "--registry", str(registry), "--out", str(out))
     assert result.returncode == 1
@@ -108,7 +122,9 @@ def test_a_removed_provider_disappears_and_an_added_one_reaches_every_artifact(
         assert b"local-llm" not in files[artifact], artifact
 
 
-def test_check_fails_with_a_diff_when_output_is_stale(make_registry: RegistryFactory, tmp_path: Path) -> None:
+def test_check_fails_with_a_diff_when_output_is_stale(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
     registry = make_registry({"acme": ACME})
     out = tmp_path / "out"
     assert run_codegen("generate", "--registry", str(registry), "--out", str(out)).returncode == 0
@@ -122,7 +138,11 @@ def test_check_fails_with_a_diff_when_output_is_stale(make_registry: RegistryFac
 
 def test_usage_errors_exit_2_and_help_exits_0(tmp_path: Path) -> None:
     missing = run_codegen("validate", "--registry", str(tmp_path / "nowhere"))
-    assert missing.returncode == 2 and "error[E001]" in missing.stderr and "no providers/ folder" in missing.stderr
+    assert (
+        missing.returncode == 2
+        and "error[E001]" in missing.stderr
+        and "no providers/ folder" in missing.stderr
+    )
     assert run_codegen("frobnicate").returncode == 2
     help_text = run_codegen("--help")
     assert help_text.returncode == 0 and "generate" in help_text.stdout
@@ -161,7 +181,9 @@ def test_write_tree_keeps_unchanged_files_and_removes_strays(tmp_path: Path) -> 
     write_tree(out, {"a.txt": b"a", "sub/b.txt": b"b"})
     before = (out / "a.txt").stat().st_mtime_ns
     summary = write_tree(out, {"a.txt": b"a", "c.txt": b"c"})
-    assert summary.written == ["c.txt"] and summary.removed == ["sub/b.txt"] and summary.unchanged == 1
+    assert (
+        summary.written == ["c.txt"] and summary.removed == ["sub/b.txt"] and summary.unchanged == 1
+    )
     assert read_tree(out) == {"a.txt": b"a", "c.txt": b"c"}
     assert (out / "a.txt").stat().st_mtime_ns == before
 
@@ -173,7 +195,9 @@ def test_committed_generated_is_what_the_compiler_writes() -> None:
     assert (PROJECT_ROOT / "generated" / "seed.sql").exists()
 
 
-def test_generate_refuses_to_replace_a_folder_it_did_not_write(make_registry: RegistryFactory, tmp_path: Path) -> None:
+def test_generate_refuses_to_replace_a_folder_it_did_not_write(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
     registry = make_registry({"acme": ACME})
     precious = tmp_path / "precious"
     (precious / "sub").mkdir(parents=True)
@@ -183,31 +207,57 @@ def test_generate_refuses_to_replace_a_folder_it_did_not_write(make_registry: Re
     assert (precious / "notes.txt").read_text() == "mine" and (precious / "sub").is_dir()
     # An empty folder is fine.
     (tmp_path / "empty").mkdir()
-    assert run_codegen("generate", "--registry", str(registry), "--out", str(tmp_path / "empty")).returncode == 0
+    assert (
+        run_codegen(
+            "generate", "--registry", str(registry), "--out", str(tmp_path / "empty")
+        ).returncode
+        == 0
+    )
 
 
-def test_a_dangling_file_no_descriptor_uses_does_not_break_generate(make_registry: RegistryFactory, tmp_path: Path) -> None:
+def test_a_dangling_file_no_descriptor_uses_does_not_break_generate(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
     registry = make_registry({"acme": ACME})
     (registry / "logos" / "gone.svg").symlink_to(tmp_path / "nowhere.svg")
     result = run_codegen("generate", "--registry", str(registry), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
 
 
-def test_concurrent_generates_all_succeed_and_leave_a_complete_tree(make_registry: RegistryFactory, tmp_path: Path) -> None:
+def test_concurrent_generates_all_succeed_and_leave_a_complete_tree(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
     registry = make_registry({"acme": ACME, "local-llm": LOCAL}, {"local.svg": SAFE_SVG})
     out = tmp_path / "out"
     expected = compile_registry(registry)
-    command = [sys.executable, "-m", "codegen", "generate", "--registry", str(registry), "--out", str(out)]
-    environment = {"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    command = [
+        sys.executable,
+        "-m",
+        "llm_registry.codegen",
+        "generate",
+        "--registry",
+        str(registry),
+        "--out",
+        str(out),
+    ]
+    environment = {
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "PATH": "/usr/bin:/bin",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
     runs = [subprocess.Popen(command, env=environment, stderr=subprocess.PIPE) for _ in range(4)]
     assert [run.wait(timeout=120) for run in runs] == [0, 0, 0, 0]
     assert read_tree(out) == expected
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".out")] == []
 
 
-def test_github_actions_format_cannot_be_broken_by_descriptor_text(make_registry: RegistryFactory) -> None:
+def test_github_actions_format_cannot_be_broken_by_descriptor_text(
+    make_registry: RegistryFactory,
+) -> None:
     registry = make_registry({"acme": ACME + '"weird\\nkey%0A::warning::x": 1\n'})
-    result = run_codegen("validate", "--registry", str(registry), "--error-format", "github-actions")
+    result = run_codegen(
+        "validate", "--registry", str(registry), "--error-format", "github-actions"
+    )
     lines = result.stdout.splitlines()
     assert result.returncode == 1 and len(lines) == 1
     assert lines[0].startswith("::error file=") and "%250A::warning::" in lines[0]

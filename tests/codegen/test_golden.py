@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from codegen.pipeline import compile_registry
-from codegen.writer import read_tree
-
-from .regenerate_golden import scenarios
+from llm_registry.codegen.pipeline import compile_registry
+from llm_registry.codegen.writer import read_tree
+from tests.codegen.regenerate_golden import scenarios
 
 
 @pytest.mark.parametrize("scenario", scenarios(), ids=lambda path: path.name)
@@ -19,7 +18,9 @@ def test_scenario_compiles_to_its_golden_output(scenario: Path) -> None:
     expected = read_tree(scenario / "expected")
     assert sorted(actual) == sorted(expected)
     for path in sorted(actual):
-        assert actual[path].decode("utf-8") == expected[path].decode("utf-8"), f"{path} differs; run `make golden`"
+        assert actual[path].decode("utf-8") == expected[path].decode("utf-8"), (
+            f"{path} differs; run `make golden`"
+        )
 
 
 def test_compiling_twice_is_byte_identical() -> None:

@@ -14,10 +14,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codegen.pipeline import compile_registry
-from codegen.writer import write_tree
-
-from .conftest import ACME
+from llm_registry.codegen.pipeline import compile_registry
+from llm_registry.codegen.writer import write_tree
+from tests.codegen.conftest import ACME
 
 # Everything but NUL and lone surrogates, which the loader refuses (they cannot be stored in
 # SQLite text or encoded as UTF-8).
@@ -40,10 +39,16 @@ _counter = itertools.count()
 def yaml_string(text: str) -> str:
     """A YAML double-quoted scalar that escapes everything but printable ASCII, so no YAML
     line-break folding (NEL, U+2028, CR) can change the value on the way in."""
-    return '"' + "".join(c if " " <= c <= "~" and c not in '"\\' else f"\\U{ord(c):08X}" for c in text) + '"'
+    return (
+        '"'
+        + "".join(c if " " <= c <= "~" and c not in '"\\' else f"\\U{ord(c):08X}" for c in text)
+        + '"'
+    )
 
 
-def _compile_and_read(tmp: Path, display_name: str, model_name: str, pattern: str) -> dict[str, Any]:
+def _compile_and_read(
+    tmp: Path, display_name: str, model_name: str, pattern: str
+) -> dict[str, Any]:
     descriptor = (
         ACME.replace("display_name: Acme AI", f"display_name: {yaml_string(display_name)}")
         .replace("display_name: Acme Large", f"display_name: {yaml_string(model_name)}")

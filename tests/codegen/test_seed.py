@@ -5,9 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from codegen.pipeline import compile_registry
-
-from .conftest import ACME, PROJECT_ROOT, RegistryFactory
+from llm_registry.codegen.pipeline import compile_registry
+from tests.codegen.conftest import ACME, PROJECT_ROOT, RegistryFactory
 
 SECOND_MODEL = """\
   - id: acme-small
@@ -54,7 +53,9 @@ def test_project_seed_applies_to_an_empty_database_twice_identically(
     first = dump(database)
     apply(database, sql)
     assert dump(database) == first
-    assert rows(database, "SELECT count(*) FROM models WHERE id = 'kimi::kimi-k2-0905-preview'") == [(1,)]
+    assert rows(
+        database, "SELECT count(*) FROM models WHERE id = 'kimi::kimi-k2-0905-preview'"
+    ) == [(1,)]
     assert rows(database, "SELECT requires_api_key FROM providers WHERE id = 'ollama'") == [(0,)]
 
 
@@ -75,7 +76,9 @@ def test_reseed_from_a_changed_registry_keeps_rows_and_user_choices(
     database = tmp_path / "app.db"
     apply(database, seed_sql(make_registry, ACME + SECOND_MODEL))
     with sqlite3.connect(database) as connection:
-        connection.execute("UPDATE models SET is_hidden = 1, is_selected = 1 WHERE id = 'acme::acme-large'")
+        connection.execute(
+            "UPDATE models SET is_hidden = 1, is_selected = 1 WHERE id = 'acme::acme-large'"
+        )
         # Discovery's columns and a row only discovery knows about.
         connection.execute("UPDATE models SET is_enabled = 0 WHERE id = 'acme::acme-small'")
         connection.execute(
@@ -84,7 +87,9 @@ def test_reseed_from_a_changed_registry_keeps_rows_and_user_choices(
         )
     connection.close()
 
-    renamed = ACME.replace("display_name: Acme Large", "display_name: Acme Large v2")  # acme-small removed
+    renamed = ACME.replace(
+        "display_name: Acme Large", "display_name: Acme Large v2"
+    )  # acme-small removed
     apply(database, seed_sql(make_registry, renamed))
 
     assert rows(
@@ -104,9 +109,13 @@ def test_reseed_from_a_changed_registry_keeps_rows_and_user_choices(
     ) == [(0, 1)]
 
 
-def test_a_removed_provider_is_kept_but_marked(make_registry: RegistryFactory, tmp_path: Path) -> None:
+def test_a_removed_provider_is_kept_but_marked(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
     database = tmp_path / "app.db"
-    two = make_registry({"acme": ACME, "zeta": ACME.replace("acme", "zeta").replace("ACME", "ZETA")})
+    two = make_registry(
+        {"acme": ACME, "zeta": ACME.replace("acme", "zeta").replace("ACME", "ZETA")}
+    )
     apply(database, compile_registry(two)["seed.sql"].decode())
     apply(database, seed_sql(make_registry, ACME))
     assert rows(database, "SELECT id, in_registry FROM providers ORDER BY id") == [

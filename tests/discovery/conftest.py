@@ -9,11 +9,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from generated.descriptor import ProviderDescriptor
-from runtime._registry import get_provider, providers
-from runtime._store import ModelStore
-
-from .listing_server import ListingServer
+from llm_registry.curated.descriptor import ProviderDescriptor
+from llm_registry.runtime._registry import get_provider, providers
+from llm_registry.runtime._store.store import ModelStore
+from tests.discovery.listing_server import ListingServer
 
 T = TypeVar("T")
 

@@ -11,9 +11,9 @@ import dataclasses
 import json
 import sys
 
-from runtime._discovery import discover_models
-from runtime._registry import get_provider
-from runtime._store import ModelStore
+from llm_registry.runtime._discovery.service import discover_models
+from llm_registry.runtime._registry import get_provider
+from llm_registry.runtime._store.store import ModelStore
 
 
 def main() -> int:

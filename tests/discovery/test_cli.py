@@ -12,17 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from runtime import get_provider, providers
-
-from .conftest import KEY, PROJECT_ROOT, database_bytes, scrubbed_environment
-from .listing_server import ListingServer, json_body, raw_body, redirect
-from .listings import openai_listing
+from llm_registry.runtime import get_provider, providers
+from tests.discovery.conftest import KEY, PROJECT_ROOT, database_bytes, scrubbed_environment
+from tests.discovery.listing_server import ListingServer, json_body, raw_body, redirect
+from tests.discovery.listings import openai_listing
 
 
 def cli(*args: str, key: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = scrubbed_environment(**({"OPENAI_API_KEY": KEY} if key else {}))
     completed = subprocess.run(
-        [sys.executable, "-m", "runtime", *args],
+        [sys.executable, "-m", "llm_registry.runtime", *args],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -317,7 +316,7 @@ def test_a_key_no_header_can_carry_is_reported_without_showing_it(
             [
                 sys.executable,
                 "-m",
-                "runtime",
+                "llm_registry.runtime",
                 "models",
                 "kimi",
                 "--refresh",

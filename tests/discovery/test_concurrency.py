@@ -10,10 +10,9 @@ import sys
 import threading
 from pathlib import Path
 
-from runtime import providers
-
-from .conftest import KEY, PROJECT_ROOT, scrubbed_environment
-from .listing_server import ListingServer, Recorded, _Handler, send_json
+from llm_registry.runtime import providers
+from tests.discovery.conftest import KEY, PROJECT_ROOT, scrubbed_environment
+from tests.discovery.listing_server import ListingServer, Recorded, _Handler, send_json
 
 WORKERS = 4
 ITERATIONS = 8

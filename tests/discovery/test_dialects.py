@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from runtime._dialects import (
+from llm_registry.runtime._discovery.dialects import (
     ListedModel,
     ListingShapeError,
     build_request,
     listing_url,
     parse_page,
 )
-
-from .listings import (
+from tests.discovery.listings import (
     anthropic_page,
     google_model,
     ollama_model,

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from runtime import MissingApiKeyError, get_provider
-from runtime._discovery import discover_models, registry_models
-from runtime._store import ModelInfo, ModelStore
-
-from .conftest import KEY, at, run
-from .listing_server import ListingServer, json_body, paged, sequence
-from .listings import (
+from llm_registry.runtime import MissingApiKeyError, get_provider
+from llm_registry.runtime._discovery.service import discover_models, registry_models
+from llm_registry.runtime._store.store import ModelInfo, ModelStore
+from tests.discovery.conftest import KEY, at, run
+from tests.discovery.listing_server import ListingServer, json_body, paged, sequence
+from tests.discovery.listings import (
     anthropic_page,
     google_model,
     ollama_model,
@@ -343,7 +342,7 @@ def test_results_carry_the_users_choices(server: ListingServer, store: ModelStor
 
 
 def test_the_clis_json_object(server: ListingServer, store: ModelStore) -> None:
-    from runtime._models_cli import result_json
+    from llm_registry.runtime._cli.models import result_json
 
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
     result = run(
@@ -384,7 +383,7 @@ def test_a_key_no_header_can_carry_falls_back_with_a_config_error(
 def test_refresh_all_reports_an_unusable_key_rather_than_skipping_the_provider(
     server: ListingServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runtime._discovery import refresh_all, refreshable_providers
+    from llm_registry.runtime._discovery.service import refresh_all, refreshable_providers
 
     monkeypatch.setenv("MOONSHOT_API_KEY", "sk-part1\nsk-part2")
     ready, missing = refreshable_providers()

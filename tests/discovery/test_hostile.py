@@ -7,12 +7,15 @@ import tracemalloc
 
 import pytest
 
-from runtime import get_provider
-from runtime._discovery import DiscoveryResult, discover_models, registry_models
-from runtime._store import ModelStore
-
-from .conftest import KEY, OTHER_HOST, SHORT_TIMEOUT, database_bytes, run
-from .listing_server import (
+from llm_registry.runtime import get_provider
+from llm_registry.runtime._discovery.service import (
+    DiscoveryResult,
+    discover_models,
+    registry_models,
+)
+from llm_registry.runtime._store.store import ModelStore
+from tests.discovery.conftest import KEY, OTHER_HOST, SHORT_TIMEOUT, database_bytes, run
+from tests.discovery.listing_server import (
     ListingServer,
     Responder,
     huge_body,
@@ -23,7 +26,7 @@ from .listing_server import (
     slow_drip,
     stall,
 )
-from .listings import anthropic_page, google_model, openai_listing
+from tests.discovery.listings import anthropic_page, google_model, openai_listing
 
 # (provider, API root path, listing path, the header that carries the key)
 DIALECT_ENDPOINTS = [
@@ -234,7 +237,7 @@ def test_rate_limit_carries_retry_after(server: ListingServer, store: ModelStore
     server.route("/v1/models", json_body({}, status=429, headers={"retry-after": "12"}))
     result = discover_from(server, store)
     assert result.error is not None and result.error.kind == "rate_limit"
-    assert getattr(result.error, "retry_after") == 12
+    assert result.error.retry_after == 12
 
 
 @pytest.mark.parametrize(
@@ -250,7 +253,7 @@ def test_an_error_body_longer_than_is_read_still_gives_its_message(
 ) -> None:
     import json
 
-    from runtime._error_mapping import MAX_ERROR_BODY_BYTES
+    from llm_registry.runtime._error_mapping import MAX_ERROR_BODY_BYTES
 
     message = 'Quota "exceeded" for this project. ' * (MAX_ERROR_BODY_BYTES // 20)
     raw = json.dumps(body).replace('"LONG"', json.dumps(message)).encode()
@@ -272,7 +275,7 @@ def test_retry_after_as_an_http_date_is_seconds_from_now(
     server.route("/v1/models", json_body({}, status=429, headers={"retry-after": when}))
     result = discover_from(server, store)
     assert result.error is not None and result.error.kind == "rate_limit"
-    retry_after = getattr(result.error, "retry_after")
+    retry_after = result.error.retry_after
     assert 0 < retry_after <= 90  # the date has whole seconds; a slow machine has used some
     shown = re.search(r"retry after (\S+)s\b", result.error.message)
     assert shown is not None and shown.group(1).isdigit(), result.error.message
@@ -415,7 +418,7 @@ def test_retry_after_is_read_as_a_stream_reads_it(
     server.route("/v1/models", responder)
     result = discover_from(server, store)
     assert result.error is not None and result.error.kind == "rate_limit"
-    assert getattr(result.error, "retry_after") == retry_after
+    assert result.error.retry_after == retry_after
 
 
 @pytest.mark.parametrize(
@@ -434,7 +437,7 @@ def test_retry_after_is_read_as_a_stream_reads_it(
 def test_a_status_and_body_map_to_the_class_a_stream_would_raise(
     server: ListingServer, store: ModelStore, status: int, body: object
 ) -> None:
-    from runtime._error_mapping import error_from_response
+    from llm_registry.runtime._error_mapping import error_from_response
 
     server.route("/v1/models", json_body(body, status=status))
     result = discover_from(server, store)

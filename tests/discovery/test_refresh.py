@@ -6,17 +6,16 @@ import asyncio
 import threading
 from pathlib import Path
 
-from runtime import ProviderError, get_provider
-from runtime._discovery import (
+from llm_registry.runtime import ProviderError, get_provider
+from llm_registry.runtime._discovery.service import (
     DiscoveryResult,
     refresh_all,
     refresh_periodically,
     refreshable_providers,
 )
-from runtime._store import ModelStore, ModelStoreError
-
-from .conftest import KEY, SHORT_TIMEOUT, at, run
-from .listing_server import (
+from llm_registry.runtime._store.store import ModelStore, ModelStoreError
+from tests.discovery.conftest import KEY, SHORT_TIMEOUT, at, run
+from tests.discovery.listing_server import (
     ListingServer,
     Recorded,
     Responder,
@@ -25,7 +24,7 @@ from .listing_server import (
     send_json,
     stall,
 )
-from .listings import anthropic_page, ollama_model, openai_listing
+from tests.discovery.listings import anthropic_page, ollama_model, openai_listing
 
 
 def after_barrier(barrier: threading.Barrier, payload: object) -> Responder:

@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from runtime import get_provider, providers
-from runtime._discovery import discover_models
-from runtime._store import ModelStore, ModelStoreError
-
-from .conftest import KEY, PROJECT_ROOT, at, database_bytes, run
-from .listing_server import ListingServer, json_body
-from .listings import openai_listing
+from llm_registry.runtime import get_provider, providers
+from llm_registry.runtime._discovery.service import discover_models
+from llm_registry.runtime._store.store import ModelStore, ModelStoreError
+from tests.discovery.conftest import KEY, PROJECT_ROOT, at, database_bytes, run
+from tests.discovery.listing_server import ListingServer, json_body
+from tests.discovery.listings import openai_listing
 
 SEED = PROJECT_ROOT / "generated" / "seed.sql"
 
@@ -111,7 +110,7 @@ def changed_registry_seed(tmp_path: Path) -> str:
         [
             sys.executable,
             "-m",
-            "codegen",
+            "llm_registry.codegen",
             "generate",
             "--registry",
             str(registry),
@@ -228,7 +227,7 @@ def test_discover_models_reports_an_unusable_database(tmp_path: Path) -> None:
 def test_fallback_layout_matches_the_generated_seed(tmp_path: Path) -> None:
     """The store's own copy of the table layout (for a checkout without generated/seed.sql)
     must not drift from the layout the compiler generates."""
-    from runtime._store import _BASE_SCHEMA, default_seed_path
+    from llm_registry.runtime._store.store import _BASE_SCHEMA, default_seed_path
 
     def layout(script: str) -> dict[str, object]:
         connection = sqlite3.connect(":memory:")

@@ -16,7 +16,8 @@ EXPECTED = FIXTURES / "expected"
 # The public models.dev catalogue beside the project (read-only; never copied into the project),
 # or wherever MODELS_DEV_CATALOGUE points.
 MODELS_DEV = Path(
-    os.environ.get("MODELS_DEV_CATALOGUE") or PROJECT_ROOT / ".." / "shared" / "corpus" / "models.dev"
+    os.environ.get("MODELS_DEV_CATALOGUE")
+    or PROJECT_ROOT / ".." / "shared" / "corpus" / "models.dev"
 ).resolve()
 
 CatalogueFactory = Callable[..., Path]
@@ -24,7 +25,7 @@ CatalogueFactory = Callable[..., Path]
 
 def run_codegen(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "codegen", *args],
+        [sys.executable, "-m", "llm_registry.codegen", *args],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -36,9 +37,7 @@ def run_codegen(*args: str) -> subprocess.CompletedProcess[str]:
 def catalogue(tmp_path: Path) -> CatalogueFactory:
     """A copy of the fixture catalogue with extra files: {relative path: text}; None deletes a file."""
 
-    def make(
-        extra: dict[str, str | None] | None = None, name: str = "catalogue"
-    ) -> Path:
+    def make(extra: dict[str, str | None] | None = None, name: str = "catalogue") -> Path:
         root = tmp_path / name
         shutil.rmtree(root, ignore_errors=True)
         shutil.copytree(CATALOGUE_FIXTURE, root)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 
-from codegen.importer import import_models_dev
+from llm_registry.codegen.importer import import_models_dev
 from tests.importer.conftest import CATALOGUE_FIXTURE, EXPECTED
 
 if __name__ == "__main__":

@@ -14,16 +14,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codegen.importer import (
+from llm_registry.codegen.importer import (
     HEADER_PREFIX,
     ImporterError,
     ImportReport,
     import_models_dev,
 )
-from codegen.schema import descriptor_schema
-from codegen.validate import validate_registry
-
-from .conftest import CATALOGUE_FIXTURE, EXPECTED, CatalogueFactory, run_codegen, tree
+from llm_registry.codegen.schema import descriptor_schema
+from llm_registry.codegen.validate import validate_registry
+from tests.importer.conftest import CATALOGUE_FIXTURE, EXPECTED, CatalogueFactory, run_codegen, tree
 
 
 def load(out: Path, provider_id: str) -> dict[str, Any]:
@@ -92,10 +91,7 @@ def test_report_lists_what_was_written_repaired_and_left_out(
         "providers/plain-http",
         "providers/templated",
     }
-    assert (
-        "acmelab/acme-ghost.toml is missing"
-        in reasons["providers/acme/models/acme-ghost"]
-    )
+    assert "acmelab/acme-ghost.toml is missing" in reasons["providers/acme/models/acme-ghost"]
     assert "no context window" in reasons["providers/acme/models/acme-mute"]
     assert "not a text model" in reasons["providers/acme/models/acme-painter"]
     assert "onload" in reasons["providers/local.box/logo.svg"]
@@ -117,9 +113,7 @@ def test_report_format_names_every_rule_and_reason(
         "Imported 4 providers with 8 models (5 files written, 0 unchanged, 0 removed)."
     )
     for rule, count in report.repairs.items():
-        assert any(
-            line.split() == [rule, str(count)] for line in text.splitlines()
-        ), rule
+        assert any(line.split() == [rule, str(count)] for line in text.splitlines()), rule
     for what, why in report.exclusions:
         assert f"x {why}:" in text and f"      {what}" in text
     assert "  providers/local.box -> local-box" in text
@@ -195,9 +189,7 @@ def test_provider_fields_are_mapped(imported: tuple[Path, ImportReport]) -> None
         "anthropic",
         "anthropic",
     )
-    assert (
-        anthropic["base_url"] == "https://api.anthropic.com/v1"
-    )  # no api: the vendor's known URL
+    assert anthropic["base_url"] == "https://api.anthropic.com/v1"  # no api: the vendor's known URL
     local = load(out, "local-box")
     assert local["api_key"] is None  # no key variable, loopback server
     assert (
@@ -249,9 +241,7 @@ def test_importing_twice_writes_identical_bytes(tmp_path: Path) -> None:
 
 def test_rerun_rewrites_nothing(imported: tuple[Path, ImportReport]) -> None:
     out, first = imported
-    stamps = {
-        path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()
-    }
+    stamps = {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()}
     os.utime(
         out / "providers" / "acme.yaml", ns=(1, 1)
     )  # an unchanged file keeps even an old mtime
@@ -259,9 +249,7 @@ def test_rerun_rewrites_nothing(imported: tuple[Path, ImportReport]) -> None:
     again = import_models_dev(CATALOGUE_FIXTURE, out)
     assert again.files_written == [] and again.files_removed == []
     assert again.files_unchanged == len(first.files_written) == 5
-    assert {
-        path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()
-    } == stamps
+    assert {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()} == stamps
 
 
 def test_rerun_removes_what_left_the_catalogue_and_spares_hand_written_files(
@@ -292,14 +280,10 @@ def test_hand_written_descriptors_are_never_overwritten_and_keep_their_key_varia
 ) -> None:
     out = tmp_path / "registry"
     (out / "providers").mkdir(parents=True)
-    mine = (
-        (EXPECTED / "providers" / "anthropic.yaml").read_text("utf-8").split("\n", 1)[1]
-    )
+    mine = (EXPECTED / "providers" / "anthropic.yaml").read_text("utf-8").split("\n", 1)[1]
     (out / "providers" / "anthropic.yaml").write_text(mine, encoding="utf-8")
     (out / "providers" / "other.yaml").write_text(
-        mine.replace("id: anthropic", "id: other").replace(
-            "ANTHROPIC_API_KEY", "ACME_API_KEY"
-        ),
+        mine.replace("id: anthropic", "id: other").replace("ANTHROPIC_API_KEY", "ACME_API_KEY"),
         encoding="utf-8",
     )
     report = import_models_dev(CATALOGUE_FIXTURE, out)
@@ -416,9 +400,7 @@ def test_provider_level_problems(catalogue: CatalogueFactory, tmp_path: Path) ->
     wafer = load(out, "wafer-ai")
     assert wafer["display_name"] == "Wafer AI"
     assert wafer["api_key"]["env"] == "WAFER_AI_API_KEY"
-    assert (
-        "docs_url" not in wafer and wafer["api_key"]["url"] == "https://wafer.example"
-    )
+    assert "docs_url" not in wafer and wafer["api_key"]["url"] == "https://wafer.example"
     # folders sort "dup-x" before "dup.x": the first keeps the id
     assert load(out, "dup-x")["display_name"] == "Dup"
     assert reasons["providers/dup.x"] == "its id 'dup-x' is taken by providers/dup-x"

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen.importer import ImportReport, import_models_dev
-
-from .conftest import MODELS_DEV, run_codegen, tree
+from llm_registry.codegen.importer import ImportReport, import_models_dev
+from tests.importer.conftest import MODELS_DEV, run_codegen, tree
 
 pytestmark = pytest.mark.skipif(
     not (MODELS_DEV / "providers").is_dir(),
@@ -27,9 +26,7 @@ def test_every_provider_is_written_or_its_exclusion_is_reported(
     imported: tuple[Path, ImportReport],
 ) -> None:
     out, report = imported
-    folders = sorted(
-        entry.name for entry in os.scandir(MODELS_DEV / "providers") if entry.is_dir()
-    )
+    folders = sorted(entry.name for entry in os.scandir(MODELS_DEV / "providers") if entry.is_dir())
     renamed = {
         what: target
         for what, target in report.renames
@@ -42,15 +39,10 @@ def test_every_provider_is_written_or_its_exclusion_is_reported(
         if renamed.get(what, folder) in report.providers:
             written.append(folder)
         else:
-            assert (
-                what in excluded
-            ), f"{what} is neither written nor reported as left out"
+            assert what in excluded, f"{what} is neither written nor reported as left out"
             left_out.append(folder)
     assert len(written) == len(report.providers)
-    assert (
-        sorted(path.stem for path in (out / "providers").glob("*.yaml"))
-        == report.providers
-    )
+    assert sorted(path.stem for path in (out / "providers").glob("*.yaml")) == report.providers
     # a real share of the catalogue comes through; the rest is accounted for, model by model
     assert len(report.providers) >= 100 and len(report.models) >= 4000
     assert len(set(report.models)) == len(report.models)
@@ -60,19 +52,12 @@ def test_the_import_passes_validate(imported: tuple[Path, ImportReport]) -> None
     out, report = imported
     result = run_codegen("validate", "--registry", str(out))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert (
-        f"{len(report.providers)} providers, {len(report.models)} models: valid"
-        in result.stderr
-    )
+    assert f"{len(report.providers)} providers, {len(report.models)} models: valid" in result.stderr
 
 
-def test_the_import_compiles(
-    imported: tuple[Path, ImportReport], tmp_path: Path
-) -> None:
+def test_the_import_compiles(imported: tuple[Path, ImportReport], tmp_path: Path) -> None:
     out, report = imported
-    result = run_codegen(
-        "generate", "--registry", str(out), "--out", str(tmp_path / "generated")
-    )
+    result = run_codegen("generate", "--registry", str(out), "--out", str(tmp_path / "generated"))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     generated = tree(tmp_path / "generated")
     for provider_id in report.providers:

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from generated.descriptor import ApiKey, Discovery, Model, ProviderDescriptor, Reasoning
+from llm_registry.curated.descriptor import ApiKey, Discovery, Model, ProviderDescriptor, Reasoning
 from tests.runtime.loopback import LoopbackLLMServer
 
 TEST_KEY = "sk-loopback-SECRET-7f3a9c2e41d8b6"

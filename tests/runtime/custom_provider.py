@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime import BaseOpenAICompatibleProvider, ReasoningRequest
+from llm_registry.runtime import BaseOpenAICompatibleProvider, ReasoningRequest
 
 
 class BudgetAwareProvider(BaseOpenAICompatibleProvider):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import runtime
-from runtime._urls import checked_base_url
+from llm_registry import runtime
+from llm_registry.runtime._urls import checked_base_url
 
 UNUSABLE = {
     "ftp://example.com/v1": "expected http(s)",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime._cli import main
+from llm_registry.runtime._cli.main import main
 from tests.runtime import loopback
 from tests.runtime.loopback import LoopbackLLMServer
 
@@ -40,7 +40,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "runtime", *args],
+        [sys.executable, "-m", "llm_registry.runtime", *args],
         cwd=PROJECT_ROOT,
         env=_env(),
         input=stdin,
@@ -125,7 +125,7 @@ def test_ctrl_c_while_streaming_stops_cleanly(llm_server: LoopbackLLMServer) -> 
         [
             sys.executable,
             "-m",
-            "runtime",
+            "llm_registry.runtime",
             "chat",
             KIMI,
             "hello",
@@ -148,7 +148,7 @@ def test_ctrl_c_while_streaming_stops_cleanly(llm_server: LoopbackLLMServer) -> 
         stdout, stderr = process.communicate(timeout=30)
     finally:
         process.kill()
-    assert process.returncode == 130
+    assert process.returncode == 130, stderr
     assert stderr.strip().splitlines()[-1] == "error: interrupted"
     _assert_clean(received + stdout, stderr)
 
@@ -203,7 +203,13 @@ def test_any_provider_any_format_through_base_url(
         "gemini": "google::gemini-2.5-flash",
     }[wire_format]
     status, out, err = _main(
-        capsys, monkeypatch, "chat", model_id, "hello", "--base-url", llm_server.base_url(scenario, wire_format)  # type: ignore[arg-type]
+        capsys,
+        monkeypatch,
+        "chat",
+        model_id,
+        "hello",
+        "--base-url",
+        llm_server.base_url(scenario, wire_format),  # type: ignore[arg-type]
     )
     if kind is None:
         assert (status, out, err) == (0, loopback.REPLY + "\n", "")
@@ -380,7 +386,7 @@ def test_timeout_bounds_a_stream_of_nothing_but_pings(
 def test_an_unexpected_bug_is_still_one_scrubbed_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import runtime._chat_cli as chat_cli
+    import llm_registry.runtime._cli.chat as chat_cli
 
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError(f"bug holding {KIMI_KEY}")
@@ -407,7 +413,7 @@ def test_a_key_no_header_can_carry_is_a_config_error_naming_the_variable_not_the
         [
             sys.executable,
             "-m",
-            "runtime",
+            "llm_registry.runtime",
             "chat",
             model_id,
             "hello",
@@ -431,7 +437,7 @@ def test_a_key_no_header_can_carry_is_a_config_error_naming_the_variable_not_the
 def test_the_cli_starts_without_an_sdk_or_http_client() -> None:
     code = (
         "import sys, json\n"
-        "from runtime._cli import build_parser\n"
+        "from llm_registry.runtime._cli.main import build_parser\n"
         "parser = build_parser()\n"
         "commands = sorted(parser._subparsers._group_actions[0].choices)\n"
         "heavy = [m for m in ('openai', 'httpx', 'httpx2', 'httpx_sse', 'yaml', 'jsonschema',"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import runtime
-from generated.descriptor import ProviderDescriptor
-from runtime._context import BUILTIN_CONTEXT_LIMIT_PATTERNS
+from llm_registry import runtime
+from llm_registry.curated.descriptor import ProviderDescriptor
+from llm_registry.runtime._context import BUILTIN_CONTEXT_LIMIT_PATTERNS
 
 # Real messages servers send when a prompt overflows, with the provider whose model id the
 # check runs under.

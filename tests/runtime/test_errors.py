@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import runtime
-from runtime import (
+from llm_registry import runtime
+from llm_registry.runtime import (
     AuthenticationError,
     BadRequestError,
     ConfigError,
@@ -14,8 +14,8 @@ from runtime import (
     ProviderUnavailableError,
     RateLimitError,
 )
-from runtime._errors import redact
-from runtime._error_mapping import error_from_response
+from llm_registry.runtime._error_mapping import error_from_response
+from llm_registry.runtime._errors import redact
 from tests.runtime.conftest import make_descriptor
 
 KEY = "sk-proj-ABCDEFGH12345678abcdefgh"
@@ -45,7 +45,7 @@ def test_hierarchy_and_kinds() -> None:
 
 
 def test_the_hierarchy_is_drawn_in_the_module_docstring() -> None:
-    import runtime._errors as errors
+    import llm_registry.runtime._errors as errors
 
     assert errors.__doc__ is not None
     for name in errors.__all__:
@@ -79,16 +79,16 @@ def _map(status: int | None, body: object, headers: dict[str, str] | None = None
     )
 
 
-OPENAI = lambda message, type_="invalid_request_error", code=None: {  # noqa: E731
+OPENAI = lambda message, type_="invalid_request_error", code=None: {
     "error": {"message": message, "type": type_, "param": None, "code": code}
 }
 ANTHROPIC = lambda type_, message: {
     "type": "error",
     "error": {"type": type_, "message": message},
-}  # noqa: E731
+}
 GEMINI = lambda code, status, message: {
     "error": {"code": code, "status": status, "message": message}
-}  # noqa: E731
+}
 
 
 @pytest.mark.parametrize(

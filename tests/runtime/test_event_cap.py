@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime._providers._event_cap import EventSizeGuard
+from llm_registry.runtime._chat.event_cap import EventSizeGuard
 
 LIMIT = 100
 

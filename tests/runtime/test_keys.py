@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import runtime
-from generated.descriptor import ProviderDescriptor
+from llm_registry import runtime
+from llm_registry.curated.descriptor import ProviderDescriptor
 from tests.runtime.conftest import make_descriptor
 
 KEYED = [d for d in runtime.providers() if d.api_key is not None]
@@ -160,7 +160,7 @@ def test_a_sendable_key_with_any_printable_ascii_is_kept() -> None:
 
 
 def test_redact_also_removes_a_keys_escaped_forms() -> None:
-    from runtime._errors import redact
+    from llm_registry.runtime._errors import redact
 
     key = "sk-part1\nsk-part2"
     for text in (
@@ -174,7 +174,7 @@ def test_redact_also_removes_a_keys_escaped_forms() -> None:
 
 
 def test_redact_removes_a_key_in_any_case_cut_short_or_percent_encoded() -> None:
-    from runtime._errors import MIN_KEY_FRAGMENT, redact
+    from llm_registry.runtime._errors import MIN_KEY_FRAGMENT, redact
 
     key = "sk-proj/Ab12+Cd34=Ef56Gh78"
     for echoed in (
@@ -194,7 +194,7 @@ def test_redact_removes_a_key_in_any_case_cut_short_or_percent_encoded() -> None
 
 
 def test_key_detector_finds_what_redact_removes() -> None:
-    from runtime._errors import key_detector, redact
+    from llm_registry.runtime._errors import key_detector, redact
 
     key = "sk-discovery-0123456789abcdef"
     holds_key = key_detector(key)

@@ -5,16 +5,17 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-import runtime
-from runtime._errors import redact
-from runtime._error_mapping import error_from_response
+from llm_registry import runtime
+from llm_registry.runtime._error_mapping import error_from_response
+from llm_registry.runtime._errors import redact
 from tests.runtime.conftest import make_descriptor
 
 PROVIDER_IDS = [d.id for d in runtime.providers()]
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 

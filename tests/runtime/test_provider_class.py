@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-import runtime
+from llm_registry import runtime
 from tests.runtime.conftest import TEST_KEY, make_descriptor
 from tests.runtime.custom_provider import BudgetAwareProvider
 from tests.runtime.loopback import LoopbackLLMServer

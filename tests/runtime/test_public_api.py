@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import runtime
+from llm_registry import runtime
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HEAVY_MODULES = ["openai", "httpx", "httpx2", "httpx_sse", "yaml", "jsonschema", "pydantic"]
@@ -29,9 +29,9 @@ def test_private_modules_stay_private() -> None:
 
 
 def test_providers_is_the_function_even_after_every_module_is_loaded() -> None:
-    import runtime._providers.anthropic  # noqa: F401
-    import runtime._providers.gemini  # noqa: F401
-    import runtime._providers.openai_compatible  # noqa: F401
+    import llm_registry.runtime._chat.anthropic
+    import llm_registry.runtime._chat.gemini
+    import llm_registry.runtime._chat.openai_compatible  # noqa: F401
 
     assert callable(runtime.providers)
     assert runtime.providers()[0].id == runtime.get_provider(runtime.providers()[0].id).id

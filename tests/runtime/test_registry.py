@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import generated
-import runtime
-from runtime import InvalidModelIdError, UnknownProviderError
+from llm_registry import curated as generated
+from llm_registry import runtime
+from llm_registry.runtime import InvalidModelIdError, UnknownProviderError
 
 
 def test_providers_are_the_generated_registry_in_its_order() -> None:

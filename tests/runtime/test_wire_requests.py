@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-import runtime
-from runtime import (
+from llm_registry import runtime
+from llm_registry.runtime import (
     AssistantMessage,
     ImageAttachment,
     PdfAttachment,

@@ -6,10 +6,10 @@ import argparse
 import math
 import sys
 
-from ._events import TextDelta
-from ._messages import UserMessage
-from ._registry import parse_model_id
-from ._urls import checked_base_url
+from llm_registry.runtime._chat.events import TextDelta
+from llm_registry.runtime._chat.messages import UserMessage
+from llm_registry.runtime._registry import parse_model_id
+from llm_registry.runtime._urls import checked_base_url
 
 __all__ = ["register"]
 
@@ -97,7 +97,7 @@ def _positive_float(text: str) -> float:
 def run_chat(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ._providers import create_provider
+    from llm_registry.runtime._chat.factory import create_provider
 
     ref = parse_model_id(args.model_id)
     base_url = checked_base_url(args.base_url) if args.base_url else None

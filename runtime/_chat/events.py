@@ -103,7 +103,7 @@ class _PendingToolCall:
 class ReplyAccumulator:
     """Adds stream events up into a :class:`ChatResult`."""
 
-    __slots__ = ("_text", "_reasoning", "_calls", "usage", "finish_reason")
+    __slots__ = ("_calls", "_reasoning", "_text", "finish_reason", "usage")
 
     def __init__(self) -> None:
         self._text: list[str] = []

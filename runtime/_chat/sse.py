@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._errors import ProviderError
-from .._tls import shared_ssl_context
-from .._error_mapping import (
+from llm_registry.runtime._chat.event_cap import capped_httpx_stream
+from llm_registry.runtime._chat.idle import IdleDeadline
+from llm_registry.runtime._error_mapping import (
     error_from_response,
     error_from_transport,
     idle_stream_error,
@@ -19,11 +19,11 @@ from .._error_mapping import (
     oversized_event_error,
     read_error_body,
 )
-from ._event_cap import capped_httpx_stream
-from ._idle import IdleDeadline
+from llm_registry.runtime._errors import ProviderError
+from llm_registry.runtime._tls import shared_ssl_context
 
 if TYPE_CHECKING:
-    from ._base import ChatProvider
+    from llm_registry.runtime._chat.base import ChatProvider
 
 __all__ = ["post_sse"]
 
@@ -51,42 +51,42 @@ async def post_sse(
     timeout = httpx.Timeout(provider.timeout, connect=provider.connect_timeout)
     failure: ProviderError | None = None
     try:
-        async with httpx.AsyncClient(
-            timeout=timeout, follow_redirects=False, verify=shared_ssl_context()
-        ) as client:
-            async with client.stream(
-                "POST", url, json=dict(body), headers=dict(headers)
-            ) as response:
-                if not 200 <= response.status_code < 300:
-                    failure = error_from_response(
-                        provider.descriptor,
-                        model,
-                        status=response.status_code,
-                        body=await read_error_body(response),
-                        headers=response.headers,
-                        api_key=api_key,
-                    )
-                else:
-                    limit = provider.max_event_bytes
-                    capped_httpx_stream(
-                        response, limit, lambda: oversized_event_error(provider.descriptor, limit)
-                    )
-                    deadline = IdleDeadline(
-                        provider.timeout,
-                        lambda: idle_stream_error(provider.descriptor, provider.timeout),
-                    )
-                    events = httpx_sse.EventSource(response).aiter_sse()
-                    try:
-                        while True:
-                            try:
-                                event = await deadline.next(events)
-                            except StopAsyncIteration:
-                                break
-                            if event.data and event.event not in keepalive_events:
-                                deadline.progressed()
-                            yield event.event, event.data
-                    finally:
-                        deadline.close()
+        async with (
+            httpx.AsyncClient(
+                timeout=timeout, follow_redirects=False, verify=shared_ssl_context()
+            ) as client,
+            client.stream("POST", url, json=dict(body), headers=dict(headers)) as response,
+        ):
+            if not 200 <= response.status_code < 300:
+                failure = error_from_response(
+                    provider.descriptor,
+                    model,
+                    status=response.status_code,
+                    body=await read_error_body(response),
+                    headers=response.headers,
+                    api_key=api_key,
+                )
+            else:
+                limit = provider.max_event_bytes
+                capped_httpx_stream(
+                    response, limit, lambda: oversized_event_error(provider.descriptor, limit)
+                )
+                deadline = IdleDeadline(
+                    provider.timeout,
+                    lambda: idle_stream_error(provider.descriptor, provider.timeout),
+                )
+                events = httpx_sse.EventSource(response).aiter_sse()
+                try:
+                    while True:
+                        try:
+                            event = await deadline.next(events)
+                        except StopAsyncIteration:
+                            break
+                        if event.data and event.event not in keepalive_events:
+                            deadline.progressed()
+                        yield event.event, event.data
+                finally:
+                    deadline.close()
     except httpx_sse.SSEError as error:
         # A 2xx that is not an event stream: a proxy's page, or the wrong endpoint. (Caught
         # before httpx.HTTPError, of which it is a subclass.)

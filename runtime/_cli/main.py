@@ -19,8 +19,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import cast
 
-from . import _chat_cli, _models_cli
-from ._errors import ProviderError, redact
+from llm_registry.runtime._cli import chat as _chat_cli
+from llm_registry.runtime._cli import models as _models_cli
+from llm_registry.runtime._errors import ProviderError, redact
 
 __all__ = ["build_parser", "main"]
 
@@ -44,7 +45,7 @@ def _known_keys() -> list[str]:
     """Every key the registry's environment variables hold, to scrub from messages."""
     keys: list[str] = []
     try:
-        from ._registry import providers
+        from llm_registry.runtime._registry import providers
 
         for descriptor in providers():
             if descriptor.api_key is not None:

@@ -20,7 +20,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from .._errors import ProviderError
+from llm_registry.runtime._errors import ProviderError
 
 __all__ = ["IdleDeadline"]
 

@@ -17,13 +17,13 @@ import functools
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
-from .._errors import ProviderError
+from llm_registry.runtime._errors import ProviderError
 
 if TYPE_CHECKING:
     import httpx
     import httpx2
 
-__all__ = ["MAX_EVENT_BYTES", "EventSizeGuard", "capped_httpx_stream", "capped_httpx2_stream"]
+__all__ = ["MAX_EVENT_BYTES", "EventSizeGuard", "capped_httpx2_stream", "capped_httpx_stream"]
 
 MAX_EVENT_BYTES = 8 * 1024 * 1024
 """The largest server-sent event a stream accepts; real events are a few kB at most."""
@@ -34,7 +34,7 @@ _CR, _LF = 13, 10
 class EventSizeGuard:
     """Counts the bytes of the event being received: those since the last blank line."""
 
-    __slots__ = ("_limit", "_pending", "_last")
+    __slots__ = ("_last", "_limit", "_pending")
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
@@ -94,9 +94,9 @@ class _CappedEvents:
 
 
 @functools.cache
-def _httpx_type() -> (
-    Callable[[httpx.AsyncByteStream, int, Callable[[], ProviderError]], httpx.AsyncByteStream]
-):
+def _httpx_type() -> Callable[
+    [httpx.AsyncByteStream, int, Callable[[], ProviderError]], httpx.AsyncByteStream
+]:
     import httpx
 
     class CappedHttpxStream(_CappedEvents, httpx.AsyncByteStream):
@@ -106,9 +106,9 @@ def _httpx_type() -> (
 
 
 @functools.cache
-def _httpx2_type() -> (
-    Callable[[httpx2.AsyncByteStream, int, Callable[[], ProviderError]], httpx2.AsyncByteStream]
-):
+def _httpx2_type() -> Callable[
+    [httpx2.AsyncByteStream, int, Callable[[], ProviderError]], httpx2.AsyncByteStream
+]:
     import httpx2
 
     class CappedHttpx2Stream(_CappedEvents, httpx2.AsyncByteStream):

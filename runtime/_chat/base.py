@@ -13,16 +13,23 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from .._errors import BadRequestError, ProviderError
-from .._events import ChatResult, ReplyAccumulator, StreamEvent, TextDelta, ToolCall, Usage
-from .._keys import checked_api_key
-from .._messages import Message, ToolSpec
-from .._registry import MODEL_ID_SEPARATOR, find_model
-from .._urls import checked_base_url
-from ._event_cap import MAX_EVENT_BYTES
+from llm_registry.runtime._chat.event_cap import MAX_EVENT_BYTES
+from llm_registry.runtime._chat.events import (
+    ChatResult,
+    ReplyAccumulator,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    Usage,
+)
+from llm_registry.runtime._chat.messages import Message, ToolSpec
+from llm_registry.runtime._errors import BadRequestError, ProviderError
+from llm_registry.runtime._keys import checked_api_key
+from llm_registry.runtime._registry import MODEL_ID_SEPARATOR, find_model
+from llm_registry.runtime._urls import checked_base_url
 
 if TYPE_CHECKING:
-    from generated.descriptor import Model, ProviderDescriptor
+    from llm_registry.curated.descriptor import Model, ProviderDescriptor
 
 __all__ = ["ChatOptions", "ChatProvider", "ReasoningRequest"]
 

@@ -13,8 +13,9 @@ import functools
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from .._errors import ProviderError
-from .._events import (
+from llm_registry.runtime._chat.base import ChatOptions, ChatProvider, ReasoningRequest
+from llm_registry.runtime._chat.event_cap import capped_httpx2_stream
+from llm_registry.runtime._chat.events import (
     Finish,
     FinishReason,
     ReasoningDelta,
@@ -23,7 +24,8 @@ from .._events import (
     ToolCallDelta,
     Usage,
 )
-from .._messages import (
+from llm_registry.runtime._chat.idle import IdleDeadline
+from llm_registry.runtime._chat.messages import (
     AssistantMessage,
     ImageAttachment,
     Message,
@@ -33,10 +35,7 @@ from .._messages import (
     WebpageAttachment,
     inline_text,
 )
-from ._base import ChatOptions, ChatProvider, ReasoningRequest
-from ._event_cap import capped_httpx2_stream
-from ._idle import IdleDeadline
-from .._error_mapping import (
+from llm_registry.runtime._error_mapping import (
     error_from_response,
     error_from_transport,
     idle_stream_error,
@@ -44,6 +43,7 @@ from .._error_mapping import (
     oversized_event_error,
     truncated_stream_error,
 )
+from llm_registry.runtime._errors import ProviderError
 
 if TYPE_CHECKING:
     import ssl

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeVar
 
-from runtime._dialects import ListedModel
-from runtime._errors import ConfigError
+from llm_registry.runtime._discovery.dialects import ListedModel
+from llm_registry.runtime._errors import ConfigError
 
 __all__ = [
     "CachedListing",
@@ -210,8 +210,10 @@ def default_database_path() -> Path:
 
 
 def default_seed_path() -> Path:
-    """``generated/seed.sql`` of the installed registry."""
-    return Path(__file__).resolve().parent.parent / "generated" / "seed.sql"
+    """``seed.sql`` of the curated registry."""
+    from importlib.resources import files
+
+    return Path(str(files("llm_registry.curated") / "seed.sql"))
 
 
 def base_url_hash(base_url: str) -> str:

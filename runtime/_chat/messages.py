@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from ._events import ToolCall
+from llm_registry.runtime._chat.events import ToolCall
 
 __all__ = [
     "AssistantMessage",

@@ -14,16 +14,16 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runtime._discovery import (
+from llm_registry.runtime._discovery.service import (
     DEFAULT_TIMEOUT,
     DiscoveryResult,
     discover_models,
     refresh_all,
     refreshable_providers,
 )
-from runtime._errors import ConfigError
-from runtime._registry import get_provider, parse_model_id
-from runtime._store import ModelInfo, ModelStore, default_database_path
+from llm_registry.runtime._errors import ConfigError
+from llm_registry.runtime._registry import get_provider, parse_model_id
+from llm_registry.runtime._store.store import ModelInfo, ModelStore, default_database_path
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]

@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
-from .._events import (
+from llm_registry.runtime._chat.base import ChatOptions, ChatProvider
+from llm_registry.runtime._chat.events import (
     Finish,
     FinishReason,
     ReasoningDelta,
@@ -24,7 +25,7 @@ from .._events import (
     ToolCallDelta,
     Usage,
 )
-from .._messages import (
+from llm_registry.runtime._chat.messages import (
     AssistantMessage,
     ImageAttachment,
     Message,
@@ -35,9 +36,12 @@ from .._messages import (
     inline_text,
     tool_names_by_call_id,
 )
-from ._base import ChatOptions, ChatProvider
-from .._error_mapping import error_from_response, malformed_stream_error, truncated_stream_error
-from ._sse import post_sse
+from llm_registry.runtime._chat.sse import post_sse
+from llm_registry.runtime._error_mapping import (
+    error_from_response,
+    malformed_stream_error,
+    truncated_stream_error,
+)
 
 __all__ = ["GeminiProvider"]
 

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
-from .._dialects import ANTHROPIC_VERSION
-from .._events import (
+from llm_registry.runtime._chat.base import ChatOptions, ChatProvider
+from llm_registry.runtime._chat.events import (
     Finish,
     FinishReason,
     ReasoningDelta,
@@ -24,7 +24,7 @@ from .._events import (
     ToolCallDelta,
     Usage,
 )
-from .._messages import (
+from llm_registry.runtime._chat.messages import (
     AssistantMessage,
     ImageAttachment,
     Message,
@@ -34,9 +34,13 @@ from .._messages import (
     WebpageAttachment,
     inline_text,
 )
-from ._base import ChatOptions, ChatProvider
-from .._error_mapping import error_from_response, malformed_stream_error, truncated_stream_error
-from ._sse import post_sse
+from llm_registry.runtime._chat.sse import post_sse
+from llm_registry.runtime._discovery.dialects import ANTHROPIC_VERSION
+from llm_registry.runtime._error_mapping import (
+    error_from_response,
+    malformed_stream_error,
+    truncated_stream_error,
+)
 
 __all__ = ["AnthropicProvider"]
 

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SCHEMA_PATH = Path(__file__).parent / "schema" / "provider.schema.json"
+SCHEMA_PATH = Path(__file__).parent / "provider.schema.json"
 
 
 @cache

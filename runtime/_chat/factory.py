@@ -6,21 +6,21 @@ import importlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .._errors import ConfigError, MissingApiKeyError
-from .._keys import missing_key_message, resolve_api_key
-from .._registry import get_provider
-from ._base import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ChatProvider
+from llm_registry.runtime._chat.base import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ChatProvider
+from llm_registry.runtime._errors import ConfigError, MissingApiKeyError
+from llm_registry.runtime._keys import missing_key_message, resolve_api_key
+from llm_registry.runtime._registry import get_provider
 
 if TYPE_CHECKING:
-    from generated.descriptor import ProviderDescriptor
+    from llm_registry.curated.descriptor import ProviderDescriptor
 
 __all__ = ["create_provider", "provider_class_for"]
 
 
 def _implementation_classes() -> dict[str, type[ChatProvider]]:
-    from .anthropic import AnthropicProvider
-    from .gemini import GeminiProvider
-    from .openai_compatible import BaseOpenAICompatibleProvider
+    from llm_registry.runtime._chat.anthropic import AnthropicProvider
+    from llm_registry.runtime._chat.gemini import GeminiProvider
+    from llm_registry.runtime._chat.openai_compatible import BaseOpenAICompatibleProvider
 
     return {
         "openai_compatible": BaseOpenAICompatibleProvider,

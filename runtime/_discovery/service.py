@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 from urllib.parse import urlsplit
 
-from runtime._dialects import (
+from llm_registry.runtime._discovery.dialects import (
     TEXT_ATTACHMENTS,
     ListedModel,
     ListingRequest,
@@ -43,8 +43,8 @@ from runtime._dialects import (
     listing_url,
     parse_page,
 )
-from runtime._error_mapping import error_from_response, read_error_body
-from runtime._errors import (
+from llm_registry.runtime._error_mapping import error_from_response, read_error_body
+from llm_registry.runtime._errors import (
     ConfigError,
     MissingApiKeyError,
     ProviderError,
@@ -52,17 +52,17 @@ from runtime._errors import (
     key_detector,
     redact,
 )
-from runtime._keys import missing_key_message, resolve_api_key
-from runtime._registry import discovery_dialect, get_provider
-from runtime._registry import providers as registry_providers
-from runtime._store import ModelInfo, ModelStore, default_database_path
-from runtime._tls import shared_ssl_context
-from runtime._urls import checked_base_url
+from llm_registry.runtime._keys import missing_key_message, resolve_api_key
+from llm_registry.runtime._registry import discovery_dialect, get_provider
+from llm_registry.runtime._registry import providers as registry_providers
+from llm_registry.runtime._store.store import ModelInfo, ModelStore, default_database_path
+from llm_registry.runtime._tls import shared_ssl_context
+from llm_registry.runtime._urls import checked_base_url
 
 if TYPE_CHECKING:
     import httpx
 
-    from generated.descriptor import Model, ProviderDescriptor
+    from llm_registry.curated.descriptor import Model, ProviderDescriptor
 
 __all__ = [
     "DEFAULT_CACHE_TTL",
@@ -435,7 +435,7 @@ async def fetch_listing(
         raise ProviderUnavailableError(
             f"could not connect to {endpoint}", provider_id=descriptor.id
         ) from None
-    except Exception as exc:  # noqa: BLE001 — a hostile server must never produce a traceback
+    except Exception as exc:
         raise ProviderUnavailableError(
             redact(f"could not list models at {endpoint}: {_describe(exc)}", api_key),
             provider_id=descriptor.id,

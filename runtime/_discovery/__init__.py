@@ -1,0 +1,1 @@
+"""Live model discovery: listing dialects, fetching listings, merging them with the registry."""
