@@ -62,8 +62,17 @@ def _report(kind: str, message: str) -> None:
     print(f"error: {kind}: {text}", file=sys.stderr, flush=True)
 
 
+# The compiler's subcommands, served by llm_registry.codegen (the [codegen] extra).
+_COMPILER_COMMANDS = frozenset(("validate", "generate", "check", "import-models-dev"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in _COMPILER_COMMANDS:
+        from llm_registry.codegen.cli import main as compiler_main
+
+        return compiler_main(arguments)
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
