@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from llm_registry.codegen.diagnostics import Diagnostic
 from llm_registry.codegen.schema import descriptor_schema
-from llm_registry.codegen.svg import svg_problems
+from llm_registry.codegen.svg import sanitized_svg
 from llm_registry.codegen.urls import url_problem
 from llm_registry.codegen.yaml_loader import JsonPath, LoadedDocument, load_descriptor
 
@@ -380,15 +380,15 @@ class _SemanticChecker:
         if data is None:
             self.error(path, "E310", f"logo file {relative!r} cannot be used: {problem}")
             return
-        problems = svg_problems(data)
-        if problems:
+        safe_svg, problems = sanitized_svg(data)
+        if safe_svg is None:
             self.error(
                 path,
                 "E311",
                 f"logo {relative!r} is not a safe SVG: {'; '.join(problems)}",
             )
         else:
-            self.logo_svg = data
+            self.logo_svg = safe_svg  # what ships is the checked tree, written out again
 
 
 MAX_FILE_BYTES = 16 * 1024 * 1024

@@ -300,7 +300,7 @@ CASES = {
         "external reference",
         logos={
             "acme.svg": SAFE_SVG.replace(
-                "</svg>", '<image href="https://evil.example/x.png"/></svg>'
+                "</svg>", '<use href="https://evil.example/x.svg#a"/></svg>'
             )
         },
     ),
@@ -310,7 +310,7 @@ CASES = {
         14,
         8,
         "javascript",
-        logos={"acme.svg": SAFE_SVG.replace("</svg>", '<a href="javascript:alert(1)"/></svg>')},
+        logos={"acme.svg": SAFE_SVG.replace("</svg>", '<use href="javascript:alert(1)"/></svg>')},
     ),
     "svg-css-url": Case(
         "E311",
