@@ -26,6 +26,7 @@ CODES: dict[str, str] = {
     "E108": "multiple-documents",
     "E109": "forbidden-character",
     "E110": "nesting-too-deep",
+    "E111": "too-many-values",
     # Schema: the shape of one descriptor.
     "E201": "unknown-key",
     "E202": "missing-key",

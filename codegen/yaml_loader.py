@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -31,7 +31,16 @@ _FLOAT = _TAG + "float"
 _DECIMAL_NUMBER = re.compile(
     r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 )
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Refused in every string: NUL and C0/C1 controls (but tab and line breaks), lone surrogates,
+# and the bidirectional controls that make text display in another order than it is stored.
+_FORBIDDEN_CHARACTER = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+# Keys whose values are shown to people as one line: no tab or line break either.
+_DISPLAYED_KEYS = frozenset({"display_name", "placeholder"})
+_LINE_BREAK_OR_TAB = re.compile("[\t\n\r]")
+# Integers are stored as SQLite's and JavaScript-safe-enough 64-bit values at most.
+_MAX_INTEGER = 2**63 - 1
 _PLAIN_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "seq", "map")}
 _NON_STRING_HINT = {
     _TAG + "bool": "a boolean",
@@ -41,9 +50,10 @@ _NON_STRING_HINT = {
     _TAG + "timestamp": "a date",
 }
 
-# Far above any real descriptor (the largest public catalogue provider has a few
-# thousand nodes), far below what an alias bomb expands to.
-MAX_EXPANDED_NODES = 250_000
+# Nodes a document may hold, aliases expanded: far above any real descriptor (the largest
+# public catalogue provider has a few thousand), and low enough that the composed tree stays
+# within tens of MB whatever the file (a node costs about 300 bytes; "1," is two bytes of text).
+MAX_NODES = 100_000
 
 
 @dataclass
@@ -67,12 +77,15 @@ class LoadedDocument:
     path: str
     value: dict[str, Any]
     root: Node
+    # Each mapping's keys, indexed the first time a position inside it is asked for, so that
+    # a file with N problems in one mapping costs N lookups, not N scans of the mapping.
+    _keys: dict[int, dict[str, tuple[Node, Node]]] = field(default_factory=dict, repr=False)
 
     def position_of(self, path: JsonPath, *, key: bool = False) -> Position:
         """Where path's value (or, with key=True, its key) is; the nearest parent if absent."""
         node, key_node = self.root, None
         for part in path:
-            child = _child(node, part)
+            child = self._child(node, part)
             if child is None:
                 break
             key_node, node = child
@@ -88,15 +101,18 @@ class LoadedDocument:
                 return position
         return _pos(node)
 
-
-def _child(node: Node, part: str | int) -> tuple[Node | None, Node] | None:
-    if isinstance(node, MappingNode) and isinstance(part, str):
-        for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.value == part:
-                return key_node, value_node
-    if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-        return None, node.value[part]
-    return None
+    def _child(self, node: Node, part: str | int) -> tuple[Node | None, Node] | None:
+        if isinstance(node, MappingNode) and isinstance(part, str):
+            keys = self._keys.get(id(node))
+            if keys is None:
+                keys = self._keys[id(node)] = {}
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, ScalarNode):
+                        keys.setdefault(key_node.value, (key_node, value_node))
+            return keys.get(part)
+        if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            return None, node.value[part]
+        return None
 
 
 def _pos(node: Node) -> Position:
@@ -165,46 +181,100 @@ class _Builder:
                 continue
             first_line[key] = key_node.start_mark.line + 1
             self._check_string(key, key_node)
-            result[key] = self.build(value_node)
+            value = self.build(value_node)
+            displayed = key in _DISPLAYED_KEYS and isinstance(value, str)
+            if displayed and _LINE_BREAK_OR_TAB.search(value):
+                message = f"{key} is shown on one line: no tab or line break"
+                self.error(value_node, "E109", message)
+            result[key] = value
         return result
 
     def _scalar(self, node: ScalarNode) -> Any:
+        if node.tag == _INT:
+            digits = node.value.lstrip("+-").replace("_", "")
+            if len(digits) > 1 and digits.startswith("0") and digits.isdigit():
+                self.error(
+                    node,
+                    "E204",
+                    f"{_echo(node.value)} has a leading zero, which YAML 1.1 reads as octal;"
+                    f" write {_echo(digits.lstrip('0') or '0')} (or quote it for a string)",
+                )
+                return None
+            if len(digits) > 19:  # past 64 bits; also keeps int() clear of Python's digit limit
+                self.error(
+                    node,
+                    "E204",
+                    f"{_echo(node.value)} is too large: the maximum integer is {_MAX_INTEGER}",
+                )
+                return None
         # Plain decimal integers are most of a registry's non-string scalars.
         if node.tag == _INT and node.value.isdigit() and node.value.isascii():
-            return int(node.value)
+            return self._integer(node, int(node.value))
         if node.tag in (_INT, _FLOAT) and not _DECIMAL_NUMBER.fullmatch(node.value):
             # YAML 1.1 also reads 1:30 as 90 (base 60), 0b101 as 5 and 0o17 as 15.
             self.error(
                 node,
                 "E204",
-                f"{node.value!r} is a YAML 1.1 number form; write numbers in plain decimal",
+                f"{_echo(node.value)} is a YAML 1.1 number form; write numbers in plain decimal",
             )
             return None
         try:
             value = self._scalars.construct_object(node)
         except (ConstructorError, ValueError) as error:
-            self.error(node, "E204", f"cannot read {node.value!r}: {error}")
+            self.error(node, "E204", f"cannot read {_echo(node.value)}: {_echo(str(error))}")
             return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return self._integer(node, value)
         if isinstance(value, float) and not math.isfinite(value):
             self.error(
                 node,
                 "E106",
-                f"{node.value!r} is not a finite number; .nan and .inf are refused",
+                f"{_echo(node.value)} is not a finite number; .nan and .inf are refused",
+            )
+            return None
+        return value
+
+    def _integer(self, node: ScalarNode, value: int) -> int | None:
+        if abs(value) > _MAX_INTEGER:
+            self.error(
+                node,
+                "E204",
+                f"{_echo(node.value)} is too large: the maximum integer is {_MAX_INTEGER}",
             )
             return None
         return value
 
     def _check_string(self, text: str, node: Node) -> None:
-        if text.isascii() and "\x00" not in text:
+        found = _FORBIDDEN_CHARACTER.search(text)
+        if found is None:
             return
-        if "\x00" in text:
+        character = found.group()
+        if character == "\x00":
             self.error(node, "E109", "NUL characters are not allowed in strings")
-        elif _SURROGATE.search(text):
+        elif "\ud800" <= character <= "\udfff":
             self.error(
                 node,
                 "E109",
                 "lone surrogate code points are not allowed in strings (not valid UTF-8)",
             )
+        else:
+            self.error(
+                node,
+                "E109",
+                f"control character U+{ord(character):04X} is not allowed in strings"
+                " (it changes how the text displays)",
+            )
+
+
+# Values are echoed in diagnostics; a megabyte value must not become a megabyte line.
+_MAX_ECHO = 80
+
+
+def _echo(text: str) -> str:
+    """repr(text), cut to a readable length with an ellipsis."""
+    if len(text) > _MAX_ECHO:
+        return repr(text[:_MAX_ECHO]) + "…"
+    return repr(text)
 
 
 def _short_tag(tag: str) -> str:
@@ -238,7 +308,7 @@ def _expanded_size(root: Node) -> int | None:
             child_size = size(child)
             if child_size is None:
                 return None
-            total = min(total + child_size, MAX_EXPANDED_NODES + 1)
+            total = min(total + child_size, MAX_NODES + 1)
         in_progress.discard(key)
         sizes[key] = total
         return total
@@ -253,117 +323,115 @@ def _has_aliases(text: str) -> bool:
 # Far deeper than any descriptor (about six levels), far shallower than what overflows the C
 # stack of libyaml's recursive composer (tens of thousands of levels crash the interpreter).
 MAX_DEPTH = 64
+_TOO_DEEP = f"refused: nested more than {MAX_DEPTH} levels deep"
 # Flow brackets a file may hold before its depth is measured exactly: more than any real
 # descriptor (a few per model), fewer than the composer needs to overflow. Counting rather
 # than estimating depth, because quoted brackets could hide real nesting from an estimate.
 _BRACKETS_WITHOUT_DEPTH_CHECK = 4096
-_DEEP_LINE_START = re.compile(rf"^[ \-?]{{{2 * MAX_DEPTH},}}", re.MULTILINE)
+_DEEP_LINE_START = re.compile(rb"^[ \-?]{%d,}" % (2 * MAX_DEPTH), re.MULTILINE)
 
 
-def _may_nest_deeply(text: str) -> bool:
-    """Whether the exact depth check is needed: many flow brackets, or deep indentation (or a
-    long run of compact `- ` / `? ` entries)."""
-    brackets = text.count("[") + text.count("{")
-    return brackets > _BRACKETS_WITHOUT_DEPTH_CHECK or _DEEP_LINE_START.search(text) is not None
+def _needs_event_pass(data: bytes) -> bool:
+    """Whether depth or node count must be measured exactly before composing.
+
+    Cheap bounds first: every node but the first follows a separator (a comma, a line break,
+    a "- ", "? " or ": ", an opening bracket), and each adds at most a key and a value; many
+    flow brackets, or deep indentation (or a long run of compact "- " entries), may nest deeply.
+    """
+    separators = sum(data.count(mark) for mark in (b",", b"\n", b"-", b"?", b":", b"[", b"{"))
+    if 2 * (separators + 1) > MAX_NODES:
+        return True
+    brackets = data.count(b"[") + data.count(b"{")
+    return brackets > _BRACKETS_WITHOUT_DEPTH_CHECK or _DEEP_LINE_START.search(data) is not None
 
 
-def _too_deep(data: bytes) -> bool:
-    """The exact depth, from libyaml's event stream (which, unlike composing, does not recurse)."""
-    depth = 0
+def _event_pass_problem(data: bytes) -> tuple[str, str] | None:
+    """(code, message) if the document nests too deeply or holds too many nodes.
+
+    Read from libyaml's event stream, which holds one event at a time and does not recurse
+    (composing would build every node first, and overflows the C stack on deep nesting).
+    """
+    depth = nodes = 0
     for event in yaml.parse(data, Loader=_Loader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                return True
+                return "E110", _TOO_DEEP
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
-    return False
+            continue
+        elif not isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+            continue
+        nodes += 1
+        if nodes > MAX_NODES:
+            return "E111", f"refused: more than {MAX_NODES:,} values in one descriptor"
+    return None
 
 
 def load_descriptor(data: bytes, path: str) -> tuple[LoadedDocument | None, list[Diagnostic]]:
     """Parse one descriptor file. Returns the document (None if unusable) and its problems."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         before = data[: error.start]
         line = before.count(b"\n") + 1
         column = error.start - (before.rfind(b"\n") + 1) + 1
-        return None, [
-            Diagnostic(
-                path,
-                line,
-                column,
-                "E101",
-                "file is not valid UTF-8; descriptors must be UTF-8",
-            )
-        ]
-    text = text.removeprefix("\ufeff")
-
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    try:
-        if _may_nest_deeply(text) and _too_deep(data):
-            return None, [
-                Diagnostic(path, 1, 1, "E110", f"refused: nested more than {MAX_DEPTH} levels deep")
-            ]
-        # libyaml reads the UTF-8 bytes directly, faster than a decoded str.
-        documents = list(yaml.compose_all(data, Loader=_Loader))
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = " ".join(part for part in (error.context, error.problem) if part)
-        return None, [Diagnostic(path, line, column, "E102", f"YAML syntax error: {problem}")]
-    except yaml.YAMLError as error:
-        return None, [Diagnostic(path, 1, 1, "E102", f"YAML syntax error: {error}")]
-
-    documents = [document for document in documents if document is not None]
-    if not documents:
-        return None, [
-            Diagnostic(path, 1, 1, "E103", "file is empty; a descriptor is a YAML mapping")
-        ]
-    if len(documents) > 1:
-        at = _pos(documents[1])
-        return None, [
-            Diagnostic(
-                path,
-                at.line,
-                at.column,
-                "E108",
-                "a descriptor file holds exactly one YAML document",
-            )
-        ]
-    root = documents[0]
-    if not isinstance(root, MappingNode):
-        at = _pos(root)
-        return None, [
-            Diagnostic(
-                path,
-                at.line,
-                at.column,
-                "E103",
-                "a descriptor must be a YAML mapping of keys to values",
-            )
-        ]
+        message = "file is not valid UTF-8; descriptors must be UTF-8"
+        return None, [Diagnostic(path, line, column, "E101", message)]
+    root_or_refusal = _compose(data.removeprefix(b"\xef\xbb\xbf"), path)
+    if isinstance(root_or_refusal, Diagnostic):
+        return None, [root_or_refusal]
+    root = root_or_refusal
     if _has_aliases(text):
-        try:
-            expanded = _expanded_size(root)
-        except RecursionError:
-            return None, [
-                Diagnostic(path, 1, 1, "E110", f"refused: nested more than {MAX_DEPTH} levels deep")
-            ]
-        if expanded is None or expanded > MAX_EXPANDED_NODES:
-            why = (
-                "an alias refers to itself"
-                if expanded is None
-                else f"aliases expand past {MAX_EXPANDED_NODES:,} nodes"
-            )
-            return None, [Diagnostic(path, 1, 1, "E107", f"refused: {why}")]
-
+        refusal = _alias_refusal(root, path)
+        if refusal is not None:
+            return None, [refusal]
     builder = _Builder(path)
     try:
         value = builder.build(root)
     except RecursionError:
         # Nesting below the exact check's trigger but past Python's recursion limit.
-        return None, [
-            Diagnostic(path, 1, 1, "E110", f"refused: nested more than {MAX_DEPTH} levels deep")
-        ]
+        return None, [Diagnostic(path, 1, 1, "E110", _TOO_DEEP)]
     return LoadedDocument(path, value, root), builder.diagnostics
+
+
+def _compose(data: bytes, path: str) -> MappingNode | Diagnostic:
+    """The document's root mapping node, or why there is none."""
+    try:
+        if _needs_event_pass(data):
+            refused = _event_pass_problem(data)
+            if refused is not None:
+                return Diagnostic(path, 1, 1, *refused)
+        # libyaml reads the UTF-8 bytes directly, faster than a decoded str.
+        documents = [node for node in yaml.compose_all(data, Loader=_Loader) if node is not None]
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = " ".join(part for part in (error.context, error.problem) if part)
+        return Diagnostic(path, line, column, "E102", f"YAML syntax error: {problem}")
+    except yaml.YAMLError as error:
+        return Diagnostic(path, 1, 1, "E102", f"YAML syntax error: {error}")
+    if not documents:
+        return Diagnostic(path, 1, 1, "E103", "file is empty; a descriptor is a YAML mapping")
+    if len(documents) > 1:
+        at = _pos(documents[1])
+        message = "a descriptor file holds exactly one YAML document"
+        return Diagnostic(path, at.line, at.column, "E108", message)
+    root = documents[0]
+    if not isinstance(root, MappingNode):
+        at = _pos(root)
+        message = "a descriptor must be a YAML mapping of keys to values"
+        return Diagnostic(path, at.line, at.column, "E103", message)
+    return root
+
+
+def _alias_refusal(root: Node, path: str) -> Diagnostic | None:
+    try:
+        expanded = _expanded_size(root)
+    except RecursionError:
+        return Diagnostic(path, 1, 1, "E110", _TOO_DEEP)
+    if expanded is None:
+        return Diagnostic(path, 1, 1, "E107", "refused: an alias refers to itself")
+    if expanded > MAX_NODES:
+        return Diagnostic(path, 1, 1, "E107", f"refused: aliases expand past {MAX_NODES:,} nodes")
+    return None

@@ -376,6 +376,44 @@ CASES = {
         "maximum",
     ),
     "credential-header": Case("E313", {"acme": ACME + "headers:\n  X-Api-Key: secret\n"}, 23, 3),
+    "too-many-values": Case(
+        "E111", {"acme": ACME + "extra: [" + "1," * 120_000 + "1]\n"}, 1, 1, "more than"
+    ),
+    "leading-zero-octal": Case(
+        "E204",
+        {"acme": acme("context_window: 131072", "context_window: 0100000000")},
+        16,
+        21,
+        "leading zero",
+    ),
+    "integer-past-digit-limit": Case(
+        "E204",
+        {"acme": acme("context_window: 131072", "context_window: " + "9" * 5000)},
+        16,
+        21,
+        "too large",
+    ),
+    "bidi-override": Case(
+        "E109",
+        {"acme": acme("display_name: Acme AI", 'display_name: "Acme \\u202eIA"')},
+        2,
+        15,
+        "U+202E",
+    ),
+    "escape-character": Case(
+        "E109",
+        {"acme": acme("display_name: Acme AI", 'display_name: "Acme \\e[31mAI"')},
+        2,
+        15,
+        "U+001B",
+    ),
+    "tab-in-display-name": Case(
+        "E109",
+        {"acme": acme("display_name: Acme AI", 'display_name: "Acme\\tAI"')},
+        2,
+        15,
+        "one line",
+    ),
 }
 
 
@@ -409,6 +447,15 @@ def test_each_broken_descriptor_is_refused_where_it_is_broken(
     if case.column:
         assert first.column == case.column, first.format()
     assert case.message in first.message, first.format()
+
+
+def test_a_huge_value_is_echoed_cut_short(make_registry: RegistryFactory) -> None:
+    huge = "9" * 1_000_000
+    registry = make_registry({"acme": acme("context_window: 131072", f"context_window: {huge}")})
+    [diagnostic] = validate_registry(registry).diagnostics
+    assert diagnostic.code == "E204"
+    assert len(diagnostic.format()) < 400
+    assert "…" in diagnostic.message
 
 
 def test_every_code_has_a_case() -> None:

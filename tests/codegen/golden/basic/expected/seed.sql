@@ -64,7 +64,7 @@ ON CONFLICT (id) DO UPDATE SET
 UPDATE models SET is_deprecated = 1, in_registry = 0 WHERE in_registry = 1;
 
 INSERT INTO models (id, provider_id, model_id, display_name, is_internal, is_deprecated, supported_attachment_types, context_window, max_output_tokens, prompt_price_per_token, completion_price_per_token, supports_tools, supports_reasoning, in_registry) VALUES
-    ('tricky::vendor/model:free', 'tricky', 'vendor/model:free', CAST(X'4D6F64656C2077697468206109746162' AS TEXT), 0, 0, '["text", "image", "pdf"]', 200000, 64000, 0.000003, 0.00000015, 1, 1, 1),
+    ('tricky::vendor/model:free', 'tricky', 'vendor/model:free', 'Model with a “curly” name', 0, 0, '["text", "image", "pdf"]', 200000, 64000, 0.000003, 0.00000015, 1, 1, 1),
     ('tricky::tiny', 'tricky', 'tiny', 'Tiny', 1, 1, '["text"]', 8192, 8192, NULL, NULL, 0, 1, 1),
     ('acme::acme-large', 'acme', 'acme-large', 'Acme Large', 0, 0, '["text", "image", "webpage"]', 131072, 8192, 0.0000015, 0.000006, 0, 0, 1)
 ON CONFLICT (id) DO UPDATE SET

@@ -31,7 +31,7 @@ PROVIDER = ProviderDescriptor(
     default_models=(
         Model(
             id="vendor/model:free",
-            display_name="Model with a\ttab",
+            display_name="Model with a “curly” name",
             context_window=200000,
             max_output_tokens=64000,
             attachments=(
