@@ -13,4 +13,9 @@ _CODES = {"invalid": "E307", "insecure": "E308", "credentials": "E309"}
 def url_problem(url: str, *, allow_loopback_http: bool, is_base: bool) -> tuple[str, str] | None:
     """(diagnostic code, message) for the first thing wrong with url, or None."""
     problem = _url_problem(url, allow_loopback_http=allow_loopback_http, is_base=is_base)
-    return None if problem is None else (_CODES[problem[0]], problem[1])
+    if problem is None:
+        return None
+    kind, reason = problem
+    # Credentials are not echoed back, even into a compile error.
+    shown = "URL" if kind == "credentials" else f"URL {url[:200]!r}"
+    return _CODES[kind], f"{shown}: {reason}"

@@ -80,41 +80,41 @@ def is_loopback_host(host: str) -> bool:
 
 
 def url_problem(
-    url: str, *, allow_loopback_http: bool, is_base: bool, shown: str | None = None
+    url: str, *, allow_loopback_http: bool, is_base: bool
 ) -> tuple[UrlProblem, str] | None:
-    """(kind, message) for the first thing wrong with ``url``, or None.
+    """(kind, reason) for the first thing wrong with ``url``, or None.
 
     ``allow_loopback_http``: plain http is accepted for loopback hosts (local servers); https
     is required everywhere else, since a key would travel in clear text. ``is_base``: the URL
     is an API root that paths are appended to, so a query or fragment is refused (the paths
-    would land inside it). ``shown`` is how the URL appears in messages (default: repr).
+    would land inside it). The reason does not repeat the URL: callers show it as they must
+    (the runtime elides queries, which may hold a key).
     """
     from urllib.parse import urlsplit
 
-    shown = repr(url) if shown is None else shown
     if any(character.isspace() for character in url):
-        return "invalid", f"{shown} is not a valid URL (it contains white space)"
+        return "invalid", "it is not a valid URL: it contains white space"
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - reading it checks it: a port outside 0-65535 raises
         host = parts.hostname
     except ValueError as error:
-        return "invalid", f"{shown} does not parse as a URL ({error})"
+        return "invalid", f"it does not parse as a URL ({error})"
     if parts.scheme not in ("http", "https") or not host:
-        return "invalid", f"{shown} is not a valid URL: expected http(s)://host/…"
+        return "invalid", "it is not a valid URL: expected http(s)://host/…"
     if parts.username is not None or parts.password is not None:
-        return "credentials", "URLs must not carry credentials (user:password@); keys go elsewhere"
+        return "credentials", "it must not carry credentials (user:password@); keys go elsewhere"
     # "?" and "#" can only be delimiters here (in a path they are percent-encoded), so an empty
     # query ("…/v1?") counts too.
     if is_base and ("?" in url or "#" in url):
-        return "invalid", f"base URL {shown} must not carry a query or fragment"
+        return "invalid", "it must not carry a query or fragment; give the API root alone"
     if parts.scheme == "http":
         if not allow_loopback_http:
-            return "insecure", f"{shown} must use https"
+            return "insecure", "it must use https"
         if not is_loopback_host(host):
             return (
                 "insecure",
-                f"{shown} uses plain http for a non-loopback host; use https"
-                " (http is for localhost only)",
+                "it uses plain http for a non-loopback host, so a key would travel in clear"
+                " text; use https (http is for localhost only)",
             )
     return None

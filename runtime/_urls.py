@@ -29,7 +29,7 @@ def checked_base_url(url: str) -> str:
         if "@" in url
         else repr(url[: min(cut, _MAX_ECHOED_CHARS)] + elided)
     )
-    problem = url_problem(url, allow_loopback_http=True, is_base=True, shown=shown)
+    problem = url_problem(url, allow_loopback_http=True, is_base=True)
     if problem is not None:
-        raise ConfigError(f"invalid base URL: {problem[1]}")
+        raise ConfigError(f"invalid base URL {shown}: {problem[1]}")
     return url
