@@ -40,7 +40,7 @@ def render(candidate: Candidate) -> bytes:
     )
     header = (
         f"{HEADER_PREFIX} (providers/{folder}); "
-        "re-run `python -m codegen import-models-dev` instead of editing.\n"
+        "re-run `llm-registry import-models-dev` instead of editing.\n"
     )
     # safe_dump quotes strings that YAML 1.1 would read as booleans, numbers or null ("yes",
     # "1.0", "~").
