@@ -40,7 +40,8 @@ def url_problem(url: str, *, allow_loopback_http: bool, is_base: bool) -> tuple[
         if not is_loopback_host(host):
             return (
                 "E308",
-                f"{url!r} uses plain http for a non-loopback host; use https (http is for localhost only)",
+                f"{url!r} uses plain http for a non-loopback host; "
+                "use https (http is for localhost only)",
             )
     del port
     return None
