@@ -11,7 +11,6 @@ caller's.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterable
@@ -58,6 +57,8 @@ class Reporter:
     def finish(self, status: int, *, error: str | None = None) -> int:
         """Print the summary (and a usage or internal error's message); return status."""
         if self.error_format == "json":
+            import json
+
             summary: dict[str, object] = {
                 "summary": True,
                 "errors": self.errors,
@@ -80,6 +81,8 @@ class Reporter:
 
     def _line(self, diagnostic: Diagnostic) -> str:
         if self.error_format == "json":
+            import json
+
             record = {**vars(diagnostic), "severity": diagnostic.severity}
             record["name"] = CODES[diagnostic.code]
             return json.dumps(record, ensure_ascii=False)

@@ -17,7 +17,6 @@ the compiler's dependencies.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,9 +111,15 @@ def _pyprojects_upward(start: Path | None) -> list[Path]:
 def _read_table(pyproject: Path) -> dict[str, object] | None:
     try:
         with open(pyproject, "rb") as file:
-            document = tomllib.load(file)
+            data = file.read()
     except OSError as error:
         raise ProjectConfigError(f"{pyproject}: cannot be read ({error.strerror})") from error
+    if TABLE.encode() not in data:
+        return None  # no table can be there: spare the parse (and tomllib's import)
+    import tomllib
+
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ProjectConfigError(f"{pyproject}: not valid TOML ({error})") from error
     tool = document.get("tool")
