@@ -145,7 +145,8 @@ def _stale_output(out: Path, stale: list[str]) -> Diagnostic:
     first, others = stale[0], stale[1:]
     message = "differs from what the registry compiles to; run `llm-registry generate`"
     if others:
-        listed = ", ".join(others[:10]) + (f" and {len(others) - 10} more" if others[10:] else "")
+        listed = ", ".join(shown(out / path) for path in others[:10])
+        listed += f" and {len(others) - 10} more" if others[10:] else ""
         message += f" ({len(others)} other file(s) differ too: {listed})"
     return Diagnostic(shown(out / first), 0, 0, "E401", message)
 

@@ -100,7 +100,7 @@ def test_stale_output_names_the_first_file_and_lists_the_others(repo: Path) -> N
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [record["code"] for record in records[:-1]] == ["E401"]
     assert records[0]["path"] == "generated/key_forms.json"
-    assert "seed.sql" in records[0]["message"]
+    assert "other file(s) differ too: generated/seed.sql" in records[0]["message"]
     assert "-edited" in result.stderr  # the diff, kept off the JSON Lines
 
 
