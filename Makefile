@@ -50,9 +50,11 @@ typecheck: $(STAMP)
 test: $(STAMP) lint check typecheck
 	$(PY) -m pytest
 
-# Rewrites the expected outputs of the golden tests from their registries.
+# Rewrites the expected outputs of the golden tests from their registries, and the importer's
+# expected descriptors from its fixture catalogue.
 golden: $(STAMP)
 	$(PY) -m tests.codegen.regenerate_golden
+	$(PY) -m tests.importer.regenerate_expected
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -60,7 +60,7 @@ def _mtimes(root: Path) -> dict[str, int]:
 
 
 def curated_section() -> Section:
-    section = Section("Compile the curated registry (registry/, `python -m codegen generate`)")
+    section = Section("Compile the curated registry (registry/, `llm-registry generate`)")
     goal = f"≤ {ratio(NOOP_GOAL)} cold, nothing rewritten"
     missing = _compiler_missing()
     if missing:
@@ -169,10 +169,11 @@ def catalogue_section() -> Section:
         root = Path(temp)
         report = import_models_dev(CATALOGUE, root / "x1")
         providers, models = len(report.providers), len(report.models)
+        left_out = sum(1 for d in report.diagnostics if d.code in ("W521", "W522", "W523"))
         section.rows.append(
             Row.info(
                 "imported catalogue",
-                f"{providers} providers, {models} models, {len(report.exclusions)} exclusions",
+                f"{providers} providers, {models} models, {left_out} exclusions",
             )
         )
         for factor in SCALES[1:]:

@@ -1,296 +1,212 @@
-"""python -m codegen: validate a provider registry and compile it into generated/.
+"""The compiler's subcommands of ``llm-registry``: init, validate, generate, check, schema and
+import-models-dev.
 
-Exit status: 0 clean, 1 invalid registry or stale output, 2 usage error, 3 internal error.
+:func:`register` adds them to a parser tree (the ``llm-registry`` command's, in
+``llm_registry.runtime._cli.main``); :func:`main` runs them alone (``python -m
+llm_registry.codegen``). This module imports only the standard library: the compiler's own
+dependencies (the ``[codegen]`` extra) are imported when a command runs, and a command that
+needs them says how to install them when they are missing.
+
+Paths come from the project's ``[tool.llm-registry]`` table (see
+``llm_registry.runtime._project``), else ``registry/`` and ``generated/`` under the project
+root; ``--registry`` and ``--out`` override them.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import os
+import importlib.util
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING
 
-from llm_registry.codegen.diagnostics import CODES, CompileError, Diagnostic
+from llm_registry.codegen import commands
+from llm_registry.codegen.commands import EXIT_INTERNAL, EXIT_USAGE, Stop, UsageError
+from llm_registry.codegen.reporting import ERROR_FORMATS, Reporter
+from llm_registry.runtime._project import ProjectConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_REGISTRY = PROJECT_ROOT / "registry"
-DEFAULT_OUT = PROJECT_ROOT / "generated"
+__all__ = ["EXIT_STATUS", "build_parser", "main", "register"]
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_STATUS = """\
+exit status:
+  0    success (warnings allowed)
+  1    invalid registry or out-of-date output (validate, generate, check), or a
+       provider error (chat, models, seed, refresh)
+  2    usage error: bad arguments, bad [tool.llm-registry] configuration, no registry,
+       init refusing to overwrite, or the [codegen] extra not installed
+  3    internal compiler error (a bug)
+  130  interrupted
+"""
 
+# The [codegen] extra, by import name: a command that compiles needs every one of them.
+CODEGEN_MODULES = ("black", "datamodel_code_generator", "jinja2", "jsonschema", "yaml")
+INSTALL_HINT = (
+    "this command needs the compiler's dependencies: pip install 'llm-provider-registry[codegen]'"
+)
 
-class UsageError(Exception):
-    pass
-
-
-def _shown(path: Path) -> str:
-    """A path as the user would type it: relative to the working directory when inside it."""
-    try:
-        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd()) else str(path)
-    except ValueError:
-        return str(path)
-
-
-def _registry_dir(value: str | None) -> Path:
-    registry = Path(value) if value else DEFAULT_REGISTRY
-    if not (registry / "providers").is_dir():
-        raise UsageError(
-            f"error[E001]: {_shown(registry)} is not a registry: it has no providers/ folder"
-        )
-    return Path(_shown(registry))
-
-
-def _report(diagnostics: Sequence[Diagnostic], error_format: str) -> None:
-    for diagnostic in diagnostics:
-        if error_format == "json":
-            import json
-
-            print(
-                json.dumps(
-                    {**vars(diagnostic), "name": CODES[diagnostic.code]},
-                    ensure_ascii=False,
-                )
-            )
-        elif error_format == "github-actions":
-            # Workflow commands: data escapes %, CR and LF; properties also ',' and ':'.
-            where = _workflow_escape(diagnostic.path, property_value=True)
-            title = _workflow_escape(
-                f"{diagnostic.code} {CODES[diagnostic.code]}", property_value=True
-            )
-            print(
-                f"::error file={where},line={max(diagnostic.line, 1)},col={max(diagnostic.column, 1)},"
-                f"title={title}::{_workflow_escape(diagnostic.message)}"
-            )
-        else:
-            print(diagnostic.format())
-    if diagnostics and error_format == "text":
-        files = len({diagnostic.path for diagnostic in diagnostics})
-        print(f"{len(diagnostics)} error(s) in {files} file(s)", file=sys.stderr)
+Command = Callable[[argparse.Namespace, Reporter], int]
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def _workflow_escape(text: str, *, property_value: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
-
-
-def _compile(registry_dir: Path, error_format: str) -> dict[str, bytes] | None:
-    from llm_registry.codegen.pipeline import compile_registry
-
-    try:
-        return compile_registry(registry_dir)
-    except CompileError as error:
-        _report(error.diagnostics, error_format)
-        return None
-
-
-def command_validate(args: argparse.Namespace) -> int:
-    from llm_registry.codegen.validate import validate_registry
-
-    registry_dir = _registry_dir(args.registry)
-    registry = validate_registry(registry_dir)
-    _report(registry.diagnostics, args.error_format)
-    if registry.diagnostics:
-        return EXIT_INVALID
-    models = sum(len(descriptor.value["default_models"]) for descriptor in registry.descriptors)
-    print(
-        f"{_shown(registry_dir)}: {len(registry.descriptors)} providers, {models} models: valid",
-        file=sys.stderr,
+def register(subparsers: Subparsers) -> None:
+    """Add the compiler's subcommands to a parser tree; each sets ``handler(args) -> int``."""
+    init = _add(subparsers, "init", commands.init, needs_codegen=False)
+    init.add_argument("--registry", metavar="DIR", help="registry folder (default: registry)")
+    init.add_argument("--out", metavar="DIR", help="output folder (default: generated)")
+    init.add_argument(
+        "--package", metavar="NAME", help="import name of the output (default: from --out)"
     )
-    return EXIT_OK
-
-
-def command_generate(args: argparse.Namespace) -> int:
-    from llm_registry.codegen import stamp
-    from llm_registry.codegen.writer import may_replace, write_tree
-
-    out_dir = Path(args.out) if args.out else DEFAULT_OUT
-    if not may_replace(out_dir):
-        what = (
-            "it is not a folder"
-            if not out_dir.is_dir()
-            else "it is not empty and was not written by codegen"
-        )
-        raise UsageError(
-            f"refusing to write {_shown(out_dir)}: {what}"
-            " (generate replaces its output folder whole; choose a new or empty one)"
-        )
-    registry_dir = _registry_dir(args.registry)
-    inputs = stamp.inputs_fingerprint(registry_dir)
-    unchanged = None if inputs is None else stamp.unchanged_outputs(out_dir, inputs)
-    if unchanged is not None:
-        print(
-            f"{_shown(out_dir)}: 0 written, 0 removed, {unchanged} unchanged (inputs unchanged)",
-            file=sys.stderr,
-        )
-        return EXIT_OK
-
-    files = _compile(registry_dir, args.error_format)
-    if files is None:
-        print("generated output left untouched", file=sys.stderr)
-        return EXIT_INVALID
-    try:
-        summary = write_tree(out_dir, files)
-    except OSError as error:
-        raise UsageError(f"cannot write {_shown(out_dir)}: {error.strerror or error}") from error
-    if inputs is not None:
-        stamp.record(out_dir, inputs)
-    print(
-        f"{_shown(out_dir)}: {len(summary.written)} written, {len(summary.removed)} removed, "
-        f"{summary.unchanged} unchanged",
-        file=sys.stderr,
-    )
-    return EXIT_OK
-
-
-def command_check(args: argparse.Namespace) -> int:
-    from llm_registry.codegen.writer import read_tree
-
-    files = _compile(_registry_dir(args.registry), args.error_format)
-    if files is None:
-        return EXIT_INVALID
-    out_dir = Path(args.out) if args.out else DEFAULT_OUT
-    committed = read_tree(out_dir)
-    stale = sorted(
-        path for path in files.keys() | committed.keys() if files.get(path) != committed.get(path)
-    )
-    for path in stale:
-        _print_diff(f"{_shown(out_dir)}/{path}", committed.get(path), files.get(path))
-    if stale:
-        _report(
-            [
-                Diagnostic(
-                    _shown(out_dir),
-                    0,
-                    0,
-                    "E401",
-                    f"{len(stale)} file(s) differ from what the registry compiles to; run `make generate`",
-                )
-            ],
-            args.error_format,
-        )
-        return EXIT_INVALID
-    print(f"{_shown(out_dir)}: up to date ({len(files)} files)", file=sys.stderr)
-    return EXIT_OK
-
-
-def _print_diff(name: str, old: bytes | None, new: bytes | None) -> None:
-    import difflib
-
-    def lines(data: bytes | None) -> list[str]:
-        return (
-            [] if data is None else data.decode("utf-8", errors="replace").splitlines(keepends=True)
-        )
-
-    diff = difflib.unified_diff(
-        lines(old),
-        lines(new),
-        fromfile=name if old is not None else "/dev/null",
-        tofile=name if new is not None else "/dev/null",
-    )
-    sys.stdout.writelines(line if line.endswith("\n") else line + "\n" for line in diff)
-
-
-def command_import_models_dev(args: argparse.Namespace) -> int:
-    from llm_registry.codegen.importer import ImporterError, import_models_dev
-
-    source = Path(args.source)
-    if not (source / "providers").is_dir():
-        raise UsageError(
-            f"{_shown(source)} is not a models.dev checkout: it has no providers/ folder"
-        )
-    try:
-        report = import_models_dev(
-            source, Path(args.out), progress=lambda line: print(line, file=sys.stderr)
-        )
-    except ImporterError as error:
-        raise UsageError(str(error)) from error
-    print(report.format())
-    return EXIT_OK
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m codegen",
-        description="Validate a provider registry and compile it into typed modules, a key-form spec, a logo map and an SQLite seed.",
-        epilog="Exit status: 0 clean, 1 invalid registry or stale output, 2 usage error, 3 internal error.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def registry_command(name: str, help_text: str) -> argparse.ArgumentParser:
-        command = commands.add_parser(name, help=help_text, description=help_text)
-        command.add_argument(
-            "--registry",
-            metavar="DIR",
-            help="folder holding providers/ and logos/ (default: the project's registry/)",
-        )
-        command.add_argument(
-            "--error-format",
-            choices=("text", "json", "github-actions"),
-            default="text",
-            help="how diagnostics are printed (default: text, as path:line:col: error[CODE]: message)",
-        )
-        return command
-
-    validate = registry_command("validate", "check every descriptor and report every problem")
-    validate.set_defaults(handler=command_validate)
-    generate = registry_command(
-        "generate",
-        "compile the registry into the output folder (atomic; unchanged files are not rewritten)",
-    )
-    generate.add_argument(
-        "--out", metavar="DIR", help="output folder (default: the project's generated/)"
-    )
-    generate.set_defaults(handler=command_generate)
-    check = registry_command(
-        "check",
-        "validate, then fail with a diff if the output folder differs from what generate would write",
-    )
+    _registry_options(_add(subparsers, "validate", commands.validate))
+    generate = _registry_options(_add(subparsers, "generate", commands.generate))
+    generate.add_argument("--out", metavar="DIR", help="output folder (default: configured)")
+    check = _registry_options(_add(subparsers, "check", commands.check))
     check.add_argument(
-        "--out",
-        metavar="DIR",
-        help="output folder to compare (default: the project's generated/)",
+        "--out", metavar="DIR", help="output folder to compare (default: configured)"
     )
-    check.set_defaults(handler=command_check)
-
-    importer = commands.add_parser(
-        "import-models-dev",
-        help="write descriptors from a models.dev catalogue checkout",
-        description="Write registry descriptors (providers/*.yaml and logos/) from a models.dev catalogue checkout, repairing or excluding what breaks the registry's rules, with a report.",
-    )
-    importer.add_argument(
-        "source",
-        metavar="SRC",
-        help="the models.dev checkout (holding providers/ and models/)",
-    )
+    schema = _add(subparsers, "schema", commands.schema, needs_codegen=False)
+    schema.add_argument("--out", metavar="FILE", help="write the schema here instead of stdout")
+    importer = _add(subparsers, "import-models-dev", commands.import_models_dev)
+    importer.add_argument("source", metavar="SRC", help="models.dev checkout (providers/, models/)")
     importer.add_argument("--out", metavar="DIR", required=True, help="registry folder to write")
-    importer.set_defaults(handler=command_import_models_dev)
+    _error_format_option(importer)
+
+
+_HELP = {
+    "init": (
+        "start a registry here",
+        "Write registry/providers/example.yaml, the descriptor schema beside it and the "
+        "[tool.llm-registry] table of pyproject.toml (appended). Overwrites nothing.",
+    ),
+    "validate": (
+        "check every descriptor and report every problem",
+        "Check every descriptor against the schema and the registry's rules, reporting every "
+        "problem at once as path:line:col: error[CODE]: message.",
+    ),
+    "generate": (
+        "compile the registry into the output folder",
+        "Compile the registry into the output folder: atomic, and files whose bytes would not "
+        "change are not rewritten.",
+    ),
+    "check": (
+        "fail when the output folder is not what generate would write (for CI)",
+        "Validate, then fail with a diff if the output folder differs from what generate would "
+        "write; warn when the registry's copy of the schema is out of date.",
+    ),
+    "schema": (
+        "print the descriptor JSON Schema",
+        "Print the descriptor JSON Schema of this version (or write it with --out).",
+    ),
+    "import-models-dev": (
+        "write descriptors from a models.dev catalogue checkout",
+        "Write registry descriptors (providers/*.yaml and logos/) from a models.dev catalogue "
+        "checkout, repairing or leaving out what breaks the registry's rules (warnings W5xx).",
+    ),
+}
+
+
+def _add(
+    subparsers: Subparsers, name: str, command: Command, *, needs_codegen: bool = True
+) -> argparse.ArgumentParser:
+    summary, description = _HELP[name]
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=partial(run, command, needs_codegen=needs_codegen))
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    # A compile is a short batch that keeps every YAML node alive for its diagnostics:
-    # the cyclic garbage collector would rescan them all again and again, for nothing
-    # (it more than doubles the time to load a large registry).
+def _registry_options(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    command.add_argument(
+        "--registry",
+        metavar="DIR",
+        help="folder holding providers/ and logos/ (default: [tool.llm-registry] registry, "
+        "else registry/ under the project root)",
+    )
+    _error_format_option(command)
+    return command
+
+
+def _error_format_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--error-format",
+        choices=ERROR_FORMATS,
+        default="text",
+        help="text (path:line:col: error[CODE]: message), json (JSON Lines ending with a "
+        "summary object) or github-actions (annotations, paths from the repository root)",
+    )
+
+
+def missing_codegen_modules() -> list[str]:
+    """The [codegen] extra's modules that cannot be imported (found, not imported: cheap)."""
+    missing = []
+    for name in CODEGEN_MODULES:
+        if name in sys.modules:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            missing.append(name)
+    return missing
+
+
+def run(command: Command, args: argparse.Namespace, *, needs_codegen: bool = True) -> int:
+    """Run one compiler command: every failure is a message and an exit status, never a
+    traceback."""
+    reporter = Reporter(getattr(args, "error_format", "text"))
+    missing = missing_codegen_modules() if needs_codegen else []
+    if missing:
+        return reporter.finish(EXIT_USAGE, error=f"{INSTALL_HINT} (missing: {', '.join(missing)})")
+    # A compile is a short batch that keeps every YAML node alive for its diagnostics: the
+    # cyclic garbage collector would rescan them all again and again, for nothing (it more
+    # than doubles the time to load a large registry). Back on when the command returns.
     gc.disable()
     try:
-        return int(args.handler(args))
-    except UsageError as error:
-        message = str(error)
-        print(
-            message if message.startswith("error[") else f"error: {message}",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        return reporter.finish(command(args, reporter))
+    except Stop as stop:
+        return reporter.finish(stop.status)
+    except (UsageError, ProjectConfigError) as error:
+        return reporter.finish(EXIT_USAGE, error=str(error))
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] not in CODEGEN_MODULES:
+            return _internal_error(reporter, error)
+        return reporter.finish(EXIT_USAGE, error=f"{INSTALL_HINT} (missing: {error.name})")
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as error:
-        print(
-            f"error: internal compiler error: {type(error).__name__}: {error}",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+        return _internal_error(reporter, error)
+    finally:
+        gc.enable()
+
+
+def _internal_error(reporter: Reporter, error: Exception) -> int:
+    message = f"internal compiler error: {type(error).__name__}: {error}"
+    return reporter.finish(EXIT_INTERNAL, error=message)
+
+
+def build_parser(prog: str = "python -m llm_registry.codegen") -> argparse.ArgumentParser:
+    """The compiler's subcommands alone (``llm-registry`` has them beside the runtime's)."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Validate a provider registry and compile it into typed modules, a key-form "
+        "spec, a logo map and an SQLite seed.",
+        epilog=EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    status: int = args.handler(args)
+    return status

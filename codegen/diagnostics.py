@@ -1,7 +1,8 @@
 """Diagnostics: problems found in a registry, collected as data and reported together.
 
-Every problem carries a stable code so that CI logs, docs and tests can refer to it.
-Only the CLI decides what a list of diagnostics means for the exit status.
+Every problem carries a stable code so that CI logs, docs and tests can refer to it: ``E…``
+codes are errors, ``W…`` codes warnings (what was repaired or left out, and nothing fails on
+them). Only the CLI decides what a list of diagnostics means for the exit status.
 """
 
 from __future__ import annotations
@@ -48,6 +49,30 @@ CODES: dict[str, str] = {
     "E313": "credential-header",
     # Output.
     "E401": "generated-out-of-date",
+    "W402": "schema-copy-out-of-date",
+    # Importing models.dev: a field repaired to fit the registry's rules.
+    "W501": "provider-id-renamed",
+    "W502": "base-url-from-vendor-table",
+    "W503": "base-url-trailing-slash-removed",
+    "W504": "base-url-endpoint-path-removed",
+    "W505": "docs-url-dropped",
+    "W506": "display-name-from-id",
+    "W507": "control-characters-removed",
+    "W508": "display-name-truncated",
+    "W509": "api-key-env-derived",
+    "W510": "api-key-env-invalid-renamed",
+    "W511": "api-key-env-duplicate-renamed",
+    "W512": "max-output-tokens-filled-from-context",
+    "W513": "max-output-tokens-clamped-to-context",
+    "W514": "attachment-kind-unmapped",
+    "W515": "wrong-type-dropped",
+    "W516": "pricing-dropped-invalid",
+    "W517": "reasoning-efforts-filtered",
+    "W518": "reasoning-min-budget-dropped",
+    # Importing models.dev: what could not be repaired is left out, saying why.
+    "W521": "provider-left-out",
+    "W522": "model-left-out",
+    "W523": "logo-left-out",
 }
 
 
@@ -65,9 +90,14 @@ class Diagnostic:
         if self.code not in CODES:
             raise ValueError(f"unknown diagnostic code {self.code}")
 
+    @property
+    def severity(self) -> str:
+        """ "error" or "warning", from the code's letter."""
+        return "warning" if self.code.startswith("W") else "error"
+
     def format(self) -> str:
         where = self.path if self.line == 0 else f"{self.path}:{self.line}:{self.column}"
-        return f"{where}: error[{self.code}]: {self.message}"
+        return f"{where}: {self.severity}[{self.code}]: {self.message}"
 
 
 class CompileError(Exception):

@@ -17,6 +17,7 @@ import stat
 import sys
 from pathlib import Path
 
+from llm_registry.codegen.cache import cache_path
 from llm_registry.codegen.writer import tree_files
 from llm_registry.templates import TEMPLATES_DIR as _TEMPLATES_DIR
 
@@ -81,9 +82,8 @@ def outputs_fingerprint(out_dir: Path) -> list[list[object]]:
 
 
 def _stamp_file(out_dir: Path) -> Path:
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:24]
-    return Path(cache, "llm-provider-registry", "stamps", f"{key}.json")
+    return cache_path("stamps", f"{key}.json")
 
 
 def unchanged_outputs(out_dir: Path, inputs: str) -> int | None:

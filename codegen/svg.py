@@ -20,7 +20,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["sanitized_svg", "svg_problems"]
+__all__ = ["sanitized_svg"]
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
@@ -74,11 +74,6 @@ _LOCAL_REFERENCE = re.compile(r"#[A-Za-z_][\w.:-]*")
 
 class _Unsafe(Exception):
     """A logo that cannot be made safe by dropping editor metadata."""
-
-
-def svg_problems(data: bytes) -> list[str]:
-    """Everything that makes this SVG unsafe or not an SVG; empty when it is fine."""
-    return sanitized_svg(data)[1]
 
 
 def sanitized_svg(data: bytes) -> tuple[bytes | None, list[str]]:

@@ -13,6 +13,7 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from llm_registry.codegen.cache import cache_path
 from llm_registry.codegen.pysource import format_python
 from llm_registry.codegen.schema import schema_text
 
@@ -27,15 +28,13 @@ def _cache_file() -> Path | None:
     """Where the module is cached between runs: it depends only on the schema and the pinned
     tool versions, and generating it costs more than compiling a large registry."""
     try:
-        from platformdirs import user_cache_dir
-
         versions = f"{version('datamodel-code-generator')} {version('black')}"
-    except (ImportError, PackageNotFoundError):
+    except PackageNotFoundError:
         return None
     # This module's own source is in the key: it holds the generator's options.
     key_parts = (schema_text(), versions, Path(__file__).read_text(encoding="utf-8"))
     key = hashlib.sha256("\0".join(key_parts).encode()).hexdigest()[:32]
-    return Path(user_cache_dir("llm-provider-registry")) / f"descriptor-types-{key}.py"
+    return cache_path(f"descriptor-types-{key}.py")
 
 
 @cache

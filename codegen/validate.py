@@ -1,4 +1,5 @@
-"""Validation: the JSON Schema for each descriptor, then the rules only the whole registry can check."""
+"""Validation: the JSON Schema for each descriptor, then the rules only the whole registry can
+check."""
 
 from __future__ import annotations
 
@@ -151,13 +152,17 @@ def _describe(document: LoadedDocument, error: ValidationError) -> Iterator[Diag
         expected = _expected_type(error)
         position = document.position_of(path)
         if position.read_as and position.source_text is not None and expected == "a string":
-            got = f'`{position.source_text}` is read as {position.read_as} in YAML; quote it: "{position.source_text}"'
+            source = position.source_text
+            got = f'`{source}` is read as {position.read_as} in YAML; quote it: "{source}"'
         elif (
             isinstance(error.instance, str)
             and expected in ("an integer", "a number")
             and _looks_numeric(error.instance)
         ):
-            got = f"YAML reads `{error.instance}` as text; write the number in plain decimal (e.g. 150000, 0.5)"
+            got = (
+                f"YAML reads `{error.instance}` as text; "
+                "write the number in plain decimal (e.g. 150000, 0.5)"
+            )
         else:
             got = f"got {_type_name(error.instance)}"
         yield at(path, "E203", f"{where} must be {expected}; {got}")
@@ -310,7 +315,8 @@ class _SemanticChecker:
                     self.error(
                         (*path, "id"),
                         "E306",
-                        f"model id {model_id!r} must not contain '::' (it separates provider and model)",
+                        f"model id {model_id!r} must not contain '::' "
+                        "(it separates provider and model)",
                     )
                 if model_id in first_index:
                     first = self.document.position_of(
@@ -415,7 +421,8 @@ def _ignored(name: str) -> bool:
 
 
 def descriptor_files(registry_dir: Path) -> tuple[list[Path], list[Diagnostic]]:
-    """The descriptor files of a registry, sorted; stray files in providers/ are errors, not silence."""
+    """The descriptor files of a registry, sorted; stray files in providers/ are errors, not
+    silence."""
     providers_dir = registry_dir / "providers"
     files, diagnostics = [], []
     for path in sorted(providers_dir.iterdir()):

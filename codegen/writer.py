@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,3 +153,38 @@ def _link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+
+
+def update_files(
+    root: Path, files: Mapping[str, bytes], remove: Iterable[str] = ()
+) -> WriteSummary:
+    """Make each of ``files`` (relative paths) hold its bytes under root, one file at a time,
+    each replaced atomically, leaving files that already hold them untouched; then delete the
+    files named in ``remove`` that ``files`` does not hold. Nothing else under root is touched:
+    this is for a folder shared with hand-written files (the importer's registry), where
+    write_tree's swap of the whole tree does not apply."""
+    summary = WriteSummary()
+    for relative in sorted(files):
+        path, data = root / relative, files[relative]
+        if _read_or_none(path) == data:
+            summary.unchanged += 1
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+        summary.written.append(relative)
+    for relative in sorted(set(remove) - set(files)):
+        (root / relative).unlink(missing_ok=True)
+        summary.removed.append(relative)
+    return summary
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None

@@ -1,4 +1,4 @@
-"""``python -m runtime``: see :mod:`runtime._cli`."""
+"""``python -m llm_registry.runtime``: the ``llm-registry`` command (see runtime/_cli/main.py)."""
 
 import sys
 

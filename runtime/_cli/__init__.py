@@ -1,4 +1,4 @@
-"""The ``llm-registry`` command: the runtime's subcommands, and the compiler's where installed."""
+"""The ``llm-registry`` command: the compiler's subcommands and the runtime's, one parser tree."""
 
 from llm_registry.runtime._cli.main import main
 

@@ -1,14 +1,18 @@
-"""The ``python -m runtime`` command line.
+"""The ``llm-registry`` command line: the runtime's subcommands and the compiler's, one tree.
 
 Each group of subcommands lives in its own module exposing ``register(subparsers) -> None``,
 which adds its parsers and sets ``handler`` (``Callable[[argparse.Namespace], int | None]``, the
 exit status) with ``set_defaults``: ``chat`` in `_chat_cli`, ``seed``/``models``/``refresh`` in
-`_models_cli`. Neither imports an SDK or HTTP client until a command runs.
+`_models_cli`, and the compiler's (``init``, ``validate``, ``generate``, ``check``, ``schema``,
+``import-models-dev``) in ``llm_registry.codegen.cli``, which handles its own failures and
+exit statuses. None imports an SDK, an HTTP client or the compiler's dependencies (the
+``[codegen]`` extra) until a command runs.
 
 Every failure ends in one line on stderr and a non-zero status: ``error: <kind>: <message>``
 for a :class:`~runtime.ProviderError` (status 1), argparse's usage message for bad arguments
 (status 2), ``error: interrupted`` for Ctrl-C (status 130). No traceback, for any input, and
-never a key: messages are scrubbed of every key the registry's variables hold.
+never a key: messages are scrubbed of every key the registry's variables hold. A malformed
+``[tool.llm-registry]`` table is a usage error (status 2).
 """
 
 from __future__ import annotations
@@ -19,23 +23,50 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import cast
 
+from llm_registry.codegen import cli as _compiler_cli
 from llm_registry.runtime._cli import chat as _chat_cli
 from llm_registry.runtime._cli import models as _models_cli
 from llm_registry.runtime._errors import ProviderError, redact
+from llm_registry.runtime._project import ProjectConfigError
 
 __all__ = ["build_parser", "main"]
 
 EXIT_ERROR = 1
+EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+DISTRIBUTION = "llm-provider-registry"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the installed distribution's version, read only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version(DISTRIBUTION)
+        except PackageNotFoundError:
+            found = "unknown (not installed)"
+        print(f"{parser.prog} {found}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m runtime",
-        description="Stream replies from any provider in the registry, and manage its models.",
+        prog="llm-registry",
+        description="Compile a registry of LLM providers (one YAML file each) into a typed "
+        "Python package, and use it: stream replies from any provider, manage its models. "
+        "Configured by [tool.llm-registry] in the nearest pyproject.toml.",
+        epilog=_compiler_cli.EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    # In the order they appear in --help.
+    # In the order they appear in --help: the compiler's first, an app's first steps.
+    _compiler_cli.register(subparsers)
     _chat_cli.register(subparsers)
     _models_cli.register(subparsers)
     return parser
@@ -62,17 +93,8 @@ def _report(kind: str, message: str) -> None:
     print(f"error: {kind}: {text}", file=sys.stderr, flush=True)
 
 
-# The compiler's subcommands, served by llm_registry.codegen (the [codegen] extra).
-_COMPILER_COMMANDS = frozenset(("validate", "generate", "check", "import-models-dev"))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments and arguments[0] in _COMPILER_COMMANDS:
-        from llm_registry.codegen.cli import main as compiler_main
-
-        return compiler_main(arguments)
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -81,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProviderError as error:
         _report(error.kind, str(error))
         return EXIT_ERROR
+    except ProjectConfigError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED

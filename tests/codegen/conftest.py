@@ -67,6 +67,10 @@ def make_registry(tmp_path: Path) -> RegistryFactory:
 _CACHE_HOME = tempfile.mkdtemp(prefix="codegen-test-cache-")
 
 
+def cache_home() -> str:
+    return _CACHE_HOME
+
+
 def run_codegen(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "llm_registry.codegen", *args],

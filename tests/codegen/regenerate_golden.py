@@ -1,4 +1,5 @@
-"""Rewrite the expected output of every golden scenario: `make golden`.
+"""Rewrite the expected output of every golden scenario: `make golden` (which also runs
+tests.importer.regenerate_expected for the importer's expected files).
 
 Review the diff before committing it: it is the compiler's output changing.
 """

@@ -1,4 +1,4 @@
-"""python -m codegen generate / check / validate, as a user runs them."""
+"""llm-registry generate / check / validate on given folders, as a user runs them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rewrite tests/importer/fixtures/expected/ from the fixture catalogue: python -m tests.importer.regenerate_expected
+"""Rewrite tests/importer/fixtures/expected/ from the fixture catalogue (`make golden` runs it).
 
 Review the diff before committing it: the expectation is only as good as that review.
 """
@@ -12,4 +12,4 @@ from tests.importer.conftest import CATALOGUE_FIXTURE, EXPECTED
 
 if __name__ == "__main__":
     shutil.rmtree(EXPECTED, ignore_errors=True)
-    print(import_models_dev(CATALOGUE_FIXTURE, EXPECTED).format())
+    print(import_models_dev(CATALOGUE_FIXTURE, EXPECTED).summary())

@@ -14,10 +14,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from llm_registry.codegen.diagnostics import CODES
 from llm_registry.codegen.importer import (
     HEADER_PREFIX,
     ImporterError,
-    ImportReport,
+    ImportResult,
     import_models_dev,
 )
 from llm_registry.codegen.schema import descriptor_schema
@@ -36,8 +37,22 @@ def models_by_id(descriptor: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {model["id"]: model for model in descriptor["default_models"]}
 
 
+def left_out(result: ImportResult) -> dict[str, str]:
+    """Why each catalogue file was left out (warnings W521-W523), by its path."""
+    return {d.path: d.message for d in result.diagnostics if d.code in ("W521", "W522", "W523")}
+
+
+def repairs(result: ImportResult) -> dict[str, int]:
+    """How many fields each repair rule changed (warnings W501-W518), by the code's name."""
+    return {name: count for name, count in result.counts().items() if not name.endswith("left-out")}
+
+
+def messages(result: ImportResult, code: str) -> list[tuple[str, str]]:
+    return [(d.path, d.message) for d in result.diagnostics if d.code == code]
+
+
 @pytest.fixture
-def imported(tmp_path: Path) -> tuple[Path, ImportReport]:
+def imported(tmp_path: Path) -> tuple[Path, ImportResult]:
     out = tmp_path / "registry"
     return out, import_models_dev(CATALOGUE_FIXTURE, out)
 
@@ -46,7 +61,7 @@ def imported(tmp_path: Path) -> tuple[Path, ImportReport]:
 
 
 def test_output_is_the_reviewed_expectation(
-    imported: tuple[Path, ImportReport],
+    imported: tuple[Path, ImportResult],
 ) -> None:
     # Regenerate with `python -m tests.importer.regenerate_expected`, then review the diff.
     out, _ = imported
@@ -54,10 +69,12 @@ def test_output_is_the_reviewed_expectation(
 
 
 def test_report_lists_what_was_written_repaired_and_left_out(
-    imported: tuple[Path, ImportReport],
+    imported: tuple[Path, ImportResult],
 ) -> None:
     _, report = imported
     assert report.providers == ["acme", "acme-cn", "anthropic", "local-box"]
+    assert all(d.severity == "warning" and d.line == 0 for d in report.diagnostics)
+    assert report.diagnostics == sorted(report.diagnostics)
     assert report.models == [
         "acme-cn::acme-large",
         "acme::acme-large",
@@ -68,59 +85,59 @@ def test_report_lists_what_was_written_repaired_and_left_out(
         "anthropic::claude-sonnet-4-5",
         "local-box::org/team/yes",
     ]
-    assert report.repairs == {
-        "api_key_env_duplicate_renamed": 1,
-        "attachment_kinds_unmapped": 3,
-        "base_url_endpoint_path_removed": 1,
-        "base_url_from_vendor_table": 1,
-        "base_url_trailing_slash_removed": 1,
-        "max_output_tokens_clamped_to_context": 1,
-        "max_output_tokens_filled_from_context": 1,
-        "pricing_dropped_invalid": 1,
-        "provider_id_renamed": 1,
-        "reasoning_efforts_filtered": 1,
-        "reasoning_min_budget_dropped": 1,
+    assert repairs(report) == {
+        "api-key-env-duplicate-renamed": 1,
+        "attachment-kind-unmapped": 3,
+        "base-url-endpoint-path-removed": 1,
+        "base-url-from-vendor-table": 1,
+        "base-url-trailing-slash-removed": 1,
+        "max-output-tokens-clamped-to-context": 1,
+        "max-output-tokens-filled-from-context": 1,
+        "pricing-dropped-invalid": 1,
+        "provider-id-renamed": 1,
+        "reasoning-efforts-filtered": 1,
+        "reasoning-min-budget-dropped": 1,
     }
-    reasons = dict(report.exclusions)
+    reasons = left_out(report)
     assert set(reasons) == {
-        "providers/acme/models/acme-ghost",
-        "providers/acme/models/acme-mute",
-        "providers/acme/models/acme-painter",
+        "providers/acme/models/acme-ghost.toml",
+        "providers/acme/models/acme-mute.toml",
+        "providers/acme/models/acme-painter.toml",
         "providers/local.box/logo.svg",
-        "providers/mystery",
-        "providers/plain-http",
-        "providers/templated",
+        "providers/mystery/provider.toml",
+        "providers/plain-http/provider.toml",
+        "providers/templated/provider.toml",
     }
-    assert "acmelab/acme-ghost.toml is missing" in reasons["providers/acme/models/acme-ghost"]
-    assert "no context window" in reasons["providers/acme/models/acme-mute"]
-    assert "not a text model" in reasons["providers/acme/models/acme-painter"]
+    assert "acmelab/acme-ghost.toml is missing" in reasons["providers/acme/models/acme-ghost.toml"]
+    assert "no context window" in reasons["providers/acme/models/acme-mute.toml"]
+    assert "not a text model" in reasons["providers/acme/models/acme-painter.toml"]
     assert "onload" in reasons["providers/local.box/logo.svg"]
-    assert reasons["providers/mystery"].startswith("no base URL")
-    assert "non-loopback" in reasons["providers/plain-http"]
-    assert "template variables" in reasons["providers/templated"]
-    assert report.renames == [
-        ("providers/local.box", "local-box"),
-        ("providers/acme-cn env ACME_API_KEY", "ACME_CN_API_KEY"),
+    assert reasons["providers/mystery/provider.toml"].startswith("no base URL")
+    assert "non-loopback" in reasons["providers/plain-http/provider.toml"]
+    assert "template variables" in reasons["providers/templated/provider.toml"]
+    assert [path for path, _ in messages(report, "W501")] == ["providers/local.box/provider.toml"]
+    assert messages(report, "W511") == [
+        (
+            "providers/acme-cn/provider.toml",
+            "env ACME_API_KEY is another provider's key variable: the key variable is "
+            "ACME_CN_API_KEY",
+        )
     ]
 
 
-def test_report_format_names_every_rule_and_reason(
-    imported: tuple[Path, ImportReport],
+def test_summary_counts_what_was_written_repaired_and_left_out(
+    imported: tuple[Path, ImportResult],
 ) -> None:
     _, report = imported
-    text = report.format()
-    assert text.startswith(
-        "Imported 4 providers with 8 models (5 files written, 0 unchanged, 0 removed)."
+    assert report.summary() == (
+        "Imported 4 providers with 8 models (5 files written, 0 unchanged, 0 removed); "
+        "13 repaired, 7 left out."
     )
-    for rule, count in report.repairs.items():
-        assert any(line.split() == [rule, str(count)] for line in text.splitlines()), rule
-    for what, why in report.exclusions:
-        assert f"x {why}:" in text and f"      {what}" in text
-    assert "  providers/local.box -> local-box" in text
+    assert {d.code for d in report.diagnostics} <= {code for code in CODES if code[:2] == "W5"}
 
 
 def test_inheritance_merges_deeply_and_the_provider_file_wins(
-    imported: tuple[Path, ImportReport],
+    imported: tuple[Path, ImportResult],
 ) -> None:
     out, _ = imported
     large = models_by_id(load(out, "acme"))["acme-large"]
@@ -139,7 +156,7 @@ def test_inheritance_merges_deeply_and_the_provider_file_wins(
 
 
 def test_model_fields_are_mapped_and_repaired(
-    imported: tuple[Path, ImportReport],
+    imported: tuple[Path, ImportResult],
 ) -> None:
     out, _ = imported
     models = models_by_id(load(out, "acme"))
@@ -169,7 +186,7 @@ def test_model_fields_are_mapped_and_repaired(
     assert models_by_id(load(out, "local-box"))["org/team/yes"]["display_name"] == "yes"
 
 
-def test_provider_fields_are_mapped(imported: tuple[Path, ImportReport]) -> None:
+def test_provider_fields_are_mapped(imported: tuple[Path, ImportResult]) -> None:
     out, _ = imported
     acme = load(out, "acme")
     assert acme["base_url"] == "https://api.acme.example/v1"  # trailing slash removed
@@ -198,7 +215,7 @@ def test_provider_fields_are_mapped(imported: tuple[Path, ImportReport]) -> None
 
 
 def test_descriptors_start_with_the_import_comment_and_follow_schema_key_order(
-    imported: tuple[Path, ImportReport],
+    imported: tuple[Path, ImportResult],
 ) -> None:
     out, _ = imported
     schema = descriptor_schema()
@@ -219,7 +236,7 @@ def test_descriptors_start_with_the_import_comment_and_follow_schema_key_order(
 
 
 def test_output_passes_validate_and_the_schema(
-    imported: tuple[Path, ImportReport],
+    imported: tuple[Path, ImportResult],
 ) -> None:
     out, report = imported
     result = run_codegen("validate", "--registry", str(out))
@@ -236,10 +253,10 @@ def test_importing_twice_writes_identical_bytes(tmp_path: Path) -> None:
     first = import_models_dev(CATALOGUE_FIXTURE, tmp_path / "one")
     second = import_models_dev(CATALOGUE_FIXTURE, tmp_path / "two")
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
-    assert first.format() == second.format()
+    assert first.summary() == second.summary() and first.diagnostics == second.diagnostics
 
 
-def test_rerun_rewrites_nothing(imported: tuple[Path, ImportReport]) -> None:
+def test_rerun_rewrites_nothing(imported: tuple[Path, ImportResult]) -> None:
     out, first = imported
     stamps = {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()}
     os.utime(
@@ -247,8 +264,8 @@ def test_rerun_rewrites_nothing(imported: tuple[Path, ImportReport]) -> None:
     )  # an unchanged file keeps even an old mtime
     stamps[out / "providers" / "acme.yaml"] = 1
     again = import_models_dev(CATALOGUE_FIXTURE, out)
-    assert again.files_written == [] and again.files_removed == []
-    assert again.files_unchanged == len(first.files_written) == 5
+    assert again.files.written == [] and again.files.removed == []
+    assert again.files.unchanged == len(first.files.written) == 5
     assert {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()} == stamps
 
 
@@ -266,7 +283,7 @@ def test_rerun_removes_what_left_the_catalogue_and_spares_hand_written_files(
     (out / "providers" / "mine.yaml").write_text(hand_written, encoding="utf-8")
 
     report = import_models_dev(catalogue({"providers/acme": None}, name="smaller"), out)
-    assert report.files_removed == ["logos/acme.svg", "providers/acme.yaml"]
+    assert report.files.removed == ["logos/acme.svg", "providers/acme.yaml"]
     assert (out / "providers" / "mine.yaml").read_text("utf-8") == hand_written
     # acme-cn now keeps the catalogue's variable; the hand-written one holds ANTHROPIC_API_KEY, so anthropic
     # gets a derived one
@@ -289,9 +306,9 @@ def test_hand_written_descriptors_are_never_overwritten_and_keep_their_key_varia
     report = import_models_dev(CATALOGUE_FIXTURE, out)
     assert (out / "providers" / "anthropic.yaml").read_text("utf-8") == mine
     assert (
-        "providers/anthropic",
-        "the output folder has a hand-written providers/anthropic.yaml",
-    ) in report.exclusions
+        left_out(report)["providers/anthropic/provider.toml"]
+        == "the output folder has a hand-written providers/anthropic.yaml"
+    )
     assert load(out, "acme")["api_key"]["env"] == "ACME_2_API_KEY"
     assert load(out, "acme-cn")["api_key"]["env"] == "ACME_CN_API_KEY"
     result = run_codegen("validate", "--registry", str(out))
@@ -336,7 +353,7 @@ def test_model_ids_and_per_model_overrides_that_cannot_be_listed(
     )
     out = tmp_path / "registry"
     report = import_models_dev(source, out)
-    reasons = dict(report.exclusions)
+    reasons = {path.removesuffix(".toml"): why for path, why in left_out(report).items()}
     models = models_by_id(load(out, "acme"))
     assert "same-api" in models
     assert "'::'" in reasons["providers/acme/models/bad::id"]
@@ -391,11 +408,14 @@ def test_provider_level_problems(catalogue: CatalogueFactory, tmp_path: Path) ->
     )
     out = tmp_path / "registry"
     report = import_models_dev(source, out)
-    reasons = dict(report.exclusions)
+    reasons = {path.removesuffix("/provider.toml"): why for path, why in left_out(report).items()}
     # a leading digit is no provider id, nor a key variable name
     digits = load(out, "provider-302ai")
     assert digits["api_key"]["env"] == "PROVIDER_302AI_API_KEY"
-    assert ("providers/302ai", "provider-302ai") in report.renames
+    assert (
+        "providers/302ai/provider.toml",
+        "folder name '302ai' is not a provider id: imported as provider-302ai",
+    ) in messages(report, "W501")
     # control characters leave the display name; a non-key variable means a derived one; http docs are dropped
     wafer = load(out, "wafer-ai")
     assert wafer["display_name"] == "Wafer AI"
@@ -407,12 +427,12 @@ def test_provider_level_problems(catalogue: CatalogueFactory, tmp_path: Path) ->
     assert "credentials" in reasons["providers/creds"]
     assert "provider.toml is missing" in reasons["providers/nofile"]
     for rule in (
-        "api_key_env_invalid_renamed",
-        "api_key_env_derived",
-        "control_characters_removed",
-        "docs_url_dropped",
+        "api-key-env-invalid-renamed",
+        "api-key-env-derived",
+        "control-characters-removed",
+        "docs-url-dropped",
     ):
-        assert report.repairs.get(rule, 0) >= 1, rule
+        assert repairs(report).get(rule, 0) >= 1, rule
     result = run_codegen("validate", "--registry", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -430,7 +450,7 @@ def test_a_descriptor_the_schema_would_refuse_is_left_out_not_written(
     )
     out = tmp_path / "registry"
     report = import_models_dev(source, out)
-    reasons = dict(report.exclusions)
+    reasons = {path.removesuffix("/provider.toml"): why for path, why in left_out(report).items()}
     assert reasons["providers/long"].startswith("would fail validation: base_url: ")
     assert not (out / "providers" / "long.yaml").exists()
     assert "hidden" not in report.providers and "providers/.hidden" not in reasons
@@ -447,8 +467,26 @@ def test_cli_imports_and_reports(tmp_path: Path) -> None:
         "import-models-dev", str(CATALOGUE_FIXTURE), "--out", str(tmp_path / "registry")
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Imported 4 providers with 8 models")
+    lines = result.stdout.splitlines()
+    assert lines[-1].startswith("Imported 4 providers with 8 models")
+    # Every repair and exclusion, as the compiler's diagnostics on the catalogue's files.
+    assert len(lines) == 1 + 20
+    assert (
+        "tests/importer/fixtures/catalogue/providers/templated/provider.toml: warning[W521]: "
+        in lines[:-1][-1]
+    )
     assert tree(tmp_path / "registry") == tree(EXPECTED)
+    as_json = run_codegen(
+        "import-models-dev",
+        str(CATALOGUE_FIXTURE),
+        "--out",
+        str(tmp_path / "again"),
+        "--error-format",
+        "json",
+    )
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert as_json.returncode == 0 and len(records) == 21
+    assert records[-1] == {"summary": True, "errors": 0, "warnings": 20, "files": 16, "exit": 0}
     missing = run_codegen(
         "import-models-dev", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_registry.codegen.importer import ImportReport, import_models_dev
+from llm_registry.codegen.importer import ImportResult, import_models_dev
 from tests.importer.conftest import MODELS_DEV, run_codegen, tree
 
 pytestmark = pytest.mark.skipif(
@@ -17,25 +17,25 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ImportReport]:
+def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ImportResult]:
     out = tmp_path_factory.mktemp("models-dev") / "registry"
     return out, import_models_dev(MODELS_DEV, out)
 
 
 def test_every_provider_is_written_or_its_exclusion_is_reported(
-    imported: tuple[Path, ImportReport],
+    imported: tuple[Path, ImportResult],
 ) -> None:
     out, report = imported
     folders = sorted(entry.name for entry in os.scandir(MODELS_DEV / "providers") if entry.is_dir())
     renamed = {
-        what: target
-        for what, target in report.renames
-        if what.startswith("providers/") and " " not in what
+        d.path: d.message.rpartition(" imported as ")[2]
+        for d in report.diagnostics
+        if d.code == "W501"
     }
-    excluded = {what for what, _ in report.exclusions}
+    excluded = {d.path for d in report.diagnostics if d.code == "W521"}
     written, left_out = [], []
     for folder in folders:
-        what = f"providers/{folder}"
+        what = f"providers/{folder}/provider.toml"
         if renamed.get(what, folder) in report.providers:
             written.append(folder)
         else:
@@ -48,14 +48,14 @@ def test_every_provider_is_written_or_its_exclusion_is_reported(
     assert len(set(report.models)) == len(report.models)
 
 
-def test_the_import_passes_validate(imported: tuple[Path, ImportReport]) -> None:
+def test_the_import_passes_validate(imported: tuple[Path, ImportResult]) -> None:
     out, report = imported
     result = run_codegen("validate", "--registry", str(out))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert f"{len(report.providers)} providers, {len(report.models)} models: valid" in result.stderr
 
 
-def test_the_import_compiles(imported: tuple[Path, ImportReport], tmp_path: Path) -> None:
+def test_the_import_compiles(imported: tuple[Path, ImportResult], tmp_path: Path) -> None:
     out, report = imported
     result = run_codegen("generate", "--registry", str(out), "--out", str(tmp_path / "generated"))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -65,11 +65,11 @@ def test_the_import_compiles(imported: tuple[Path, ImportReport], tmp_path: Path
 
 
 def test_reimporting_the_catalogue_rewrites_nothing(
-    imported: tuple[Path, ImportReport],
+    imported: tuple[Path, ImportResult],
 ) -> None:
     out, first = imported
     before = tree(out)
     again = import_models_dev(MODELS_DEV, out)
-    assert again.files_written == [] and again.files_removed == []
+    assert again.files.written == [] and again.files.removed == []
     assert tree(out) == before
-    assert again.providers == first.providers and again.repairs == first.repairs
+    assert again.providers == first.providers and again.diagnostics == first.diagnostics

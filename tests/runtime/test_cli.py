@@ -454,5 +454,16 @@ def test_the_cli_starts_without_an_sdk_or_http_client() -> None:
     )
     assert result.returncode == 0, result.stderr
     commands, heavy = json.loads(result.stdout)
-    assert commands == ["chat", "models", "refresh", "seed"]
+    assert commands == [
+        "chat",
+        "check",
+        "generate",
+        "import-models-dev",
+        "init",
+        "models",
+        "refresh",
+        "schema",
+        "seed",
+        "validate",
+    ]
     assert heavy == []

@@ -1,0 +1,246 @@
+"""What each compiler subcommand does, once its arguments are parsed (see codegen/cli.py).
+
+A command takes the parsed arguments and a Reporter, prints through the reporter and returns
+the exit status; a usage problem is raised as UsageError (status 2). The heavy stages are
+imported inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TextIO
+
+from llm_registry.codegen.diagnostics import CompileError, Diagnostic
+from llm_registry.codegen.reporting import Reporter, shown
+from llm_registry.runtime._project import Project, default_project, find_repository_root
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+SCHEMA_FILE = "provider.schema.json"
+
+
+class UsageError(Exception):
+    """The command cannot run as asked (status 2); the message says why."""
+
+
+class Stop(Exception):
+    """End the command with this status; what to say has been reported already."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Paths:
+    project: Project
+    registry: Path
+    """As shown to the user (relative to the working folder when inside it)."""
+    out: Path
+
+
+def locate(args: argparse.Namespace, reporter: Reporter) -> Paths:
+    """The registry and output folders: flags, else the project's configuration, else the
+    defaults under the project root. Reports E001 (and stops, status 2) without a registry."""
+    project = default_project()
+    reporter.repository_root = find_repository_root(project.root) or project.root
+    registry = Path(args.registry).absolute() if args.registry else project.registry
+    out = Path(args.out).absolute() if getattr(args, "out", None) else project.out
+    if not (registry / "providers").is_dir():
+        where = (
+            f"configured in {project.config_file}"
+            if project.config_file and not args.registry
+            else "pass --registry DIR, or run `llm-registry init` to start one"
+        )
+        message = f"not a registry: it has no providers/ folder ({where})"
+        reporter.report([Diagnostic(shown(registry), 0, 0, "E001", message)], to_stderr=True)
+        raise Stop(EXIT_USAGE)
+    return Paths(project, Path(shown(registry)), out)
+
+
+def validate(args: argparse.Namespace, reporter: Reporter) -> int:
+    from llm_registry.codegen.validate import validate_registry
+
+    paths = locate(args, reporter)
+    registry = validate_registry(paths.registry)
+    reporter.report(registry.diagnostics)
+    if registry.diagnostics:
+        return EXIT_INVALID
+    models = sum(len(descriptor.value["default_models"]) for descriptor in registry.descriptors)
+    providers = len(registry.descriptors)
+    reporter.note(f"{paths.registry}: {providers} providers, {models} models: valid")
+    return EXIT_OK
+
+
+def _compile(registry_dir: Path, reporter: Reporter) -> dict[str, bytes]:
+    from llm_registry.codegen.pipeline import compile_registry
+
+    try:
+        return compile_registry(registry_dir)
+    except CompileError as error:
+        reporter.report(error.diagnostics)
+        raise Stop(EXIT_INVALID) from None
+
+
+def generate(args: argparse.Namespace, reporter: Reporter) -> int:
+    from llm_registry.codegen import stamp
+    from llm_registry.codegen.writer import may_replace, write_tree
+
+    paths = locate(args, reporter)
+    out = paths.out
+    if not may_replace(out):
+        what = "it is not a folder" if not out.is_dir() else "it is not empty and not generated"
+        raise UsageError(
+            f"refusing to write {shown(out)}: {what} (generate replaces its output folder "
+            "whole; choose a new or empty one)"
+        )
+    inputs = stamp.inputs_fingerprint(paths.registry)
+    unchanged = None if inputs is None else stamp.unchanged_outputs(out, inputs)
+    if unchanged is not None:
+        reporter.note(
+            f"{shown(out)}: 0 written, 0 removed, {unchanged} unchanged (inputs unchanged)"
+        )
+        return EXIT_OK
+    try:
+        files = _compile(paths.registry, reporter)
+    except Stop:
+        reporter.note("generated output left untouched")
+        raise
+    try:
+        summary = write_tree(out, files)
+    except OSError as error:
+        raise UsageError(f"cannot write {shown(out)}: {error.strerror or error}") from error
+    if inputs is not None:
+        stamp.record(out, inputs)
+    counts = f"{len(summary.written)} written, {len(summary.removed)} removed"
+    reporter.note(f"{shown(out)}: {counts}, {summary.unchanged} unchanged")
+    return EXIT_OK
+
+
+def check(args: argparse.Namespace, reporter: Reporter) -> int:
+    from llm_registry.codegen.writer import read_tree
+
+    paths = locate(args, reporter)
+    reporter.report(schema_copy_warnings(paths.registry))
+    files = _compile(paths.registry, reporter)
+    committed = read_tree(paths.out) if paths.out.is_dir() else {}
+    stale = sorted(
+        path for path in files.keys() | committed.keys() if files.get(path) != committed.get(path)
+    )
+    # The diff is for people; in JSON Lines stdout stays machine-readable.
+    diff_stream = sys.stderr if reporter.error_format == "json" else sys.stdout
+    for path in stale:
+        _print_diff(f"{shown(paths.out)}/{path}", committed.get(path), files.get(path), diff_stream)
+    if stale:
+        reporter.report([_stale_output(paths.out, stale)])
+        return EXIT_INVALID
+    reporter.note(f"{shown(paths.out)}: up to date ({len(files)} files)")
+    return EXIT_OK
+
+
+def _stale_output(out: Path, stale: list[str]) -> Diagnostic:
+    """E401 on the first file that differs; the message lists the others."""
+    first, others = stale[0], stale[1:]
+    message = "differs from what the registry compiles to; run `llm-registry generate`"
+    if others:
+        listed = ", ".join(shown(out / path) for path in others[:10])
+        listed += f" and {len(others) - 10} more" if others[10:] else ""
+        message += f" ({len(others)} other file(s) differ too: {listed})"
+    return Diagnostic(shown(out / first), 0, 0, "E401", message)
+
+
+def schema_copy_warnings(registry: Path) -> list[Diagnostic]:
+    """W402 when the registry holds a copy of the schema (as init writes) that is stale."""
+    from llm_registry.codegen.schema import schema_text
+
+    copy = registry / SCHEMA_FILE
+    try:
+        text: str | None = copy.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError):
+        text = None
+    if text == schema_text():
+        return []
+    message = (
+        "this copy of the descriptor schema differs from llm-registry's own; "
+        f"refresh it with `llm-registry schema --out {copy}`"
+    )
+    return [Diagnostic(str(copy), 0, 0, "W402", message)]
+
+
+def _print_diff(name: str, old: bytes | None, new: bytes | None, stream: TextIO) -> None:
+    import difflib
+
+    def lines(data: bytes | None) -> list[str]:
+        if data is None:
+            return []
+        return data.decode("utf-8", errors="replace").splitlines(keepends=True)
+
+    diff = difflib.unified_diff(
+        lines(old),
+        lines(new),
+        fromfile=name if old is not None else "/dev/null",
+        tofile=name if new is not None else "/dev/null",
+    )
+    stream.writelines(line if line.endswith("\n") else line + "\n" for line in diff)
+
+
+def schema(args: argparse.Namespace, reporter: Reporter) -> int:
+    from llm_registry.codegen.schema import schema_text
+
+    if not args.out:
+        sys.stdout.write(schema_text())
+        return EXIT_OK
+    target = Path(args.out)
+    try:
+        target.write_text(schema_text(), encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {shown(target)}: {error.strerror or error}") from error
+    reporter.note(f"wrote {shown(target)}")
+    return EXIT_OK
+
+
+def init(args: argparse.Namespace, reporter: Reporter) -> int:
+    from llm_registry.codegen import scaffold
+
+    if args.package and not all(part.isidentifier() for part in args.package.split(".")):
+        raise UsageError(f"--package {args.package!r} is not an import name")
+    try:
+        plan = scaffold.plan(args.registry, args.out, args.package)
+        written = scaffold.write(plan)
+    except scaffold.ScaffoldError as error:
+        raise UsageError(str(error)) from error
+    except OSError as error:
+        raise UsageError(f"cannot write {error.filename}: {error.strerror}") from error
+    for path in written:
+        print(f"wrote {shown(path)}")
+    print("next:")
+    print("  llm-registry generate   # compile the registry into " + shown(plan.out))
+    print("  llm-registry check      # in CI: fail when that output is out of date")
+    return EXIT_OK
+
+
+def import_models_dev(args: argparse.Namespace, reporter: Reporter) -> int:
+    from llm_registry.codegen.importer import ImporterError
+    from llm_registry.codegen.importer import import_models_dev as run_import
+
+    source = Path(args.source)
+    if not (source / "providers").is_dir():
+        raise UsageError(f"{shown(source)} is not a models.dev checkout: it has no providers/")
+    try:
+        result = run_import(source, Path(args.out), progress=reporter.note)
+    except ImporterError as error:
+        raise UsageError(str(error)) from error
+    prefix = shown(source)
+    reporter.report(
+        replace(diagnostic, path=f"{prefix}/{diagnostic.path}") for diagnostic in result.diagnostics
+    )
+    summary = result.summary()
+    if reporter.error_format == "json":
+        reporter.note(summary)
+    else:
+        print(summary)
+    return EXIT_OK

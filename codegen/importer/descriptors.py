@@ -1,0 +1,341 @@
+"""Building registry descriptors from what the catalogue says, one provider at a time, with
+the repair rules of rules.py; key variables are then assigned across providers.
+
+A model or provider the rules cannot repair is left out with a warning saying why (W521
+provider, W522 model, W523 logo); nothing is raised for a single bad entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from llm_registry.codegen.importer import rules
+from llm_registry.codegen.importer.catalogue import LabModels, model_files, read_toml
+from llm_registry.codegen.importer.rules import (
+    LEFT_OUT_LOGO,
+    LEFT_OUT_MODEL,
+    LEFT_OUT_PROVIDER,
+    Notes,
+)
+from llm_registry.codegen.svg import sanitized_svg
+from llm_registry.codegen.urls import is_loopback_host
+from llm_registry.codegen.validate import read_regular_file
+
+_IMPLEMENTATION_BY_NPM = {"@ai-sdk/anthropic": "anthropic", "@ai-sdk/google": "google"}
+_DISCOVERY_BY_IMPLEMENTATION = {
+    "anthropic": "anthropic",
+    "google": "google",
+    "openai_compatible": "openai",
+}
+# Substrings that providers put in context-overflow errors (OpenAI-style, Anthropic, Gemini,
+# vLLM, …).
+CONTEXT_LIMIT_PATTERNS = [
+    "context length",
+    "context_length_exceeded",
+    "context window",
+    "maximum context",
+    "too many tokens",
+    "prompt is too long",
+    "input is too long",
+    "exceeds the maximum number of tokens",
+    "reduce the length",
+]
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_ENV_NAME_MAX = 128
+# An env variable that holds a secret, as opposed to a region, project, host or account id.
+_KEY_ENV = re.compile(r"(?:^|_|API)(?:KEY|TOKEN|PAT|SECRET)$")
+_MODEL_ID_MAX = 256
+
+
+class FlowList(list[str]):
+    """A short list of words, written on one line: `attachments: [text, image]`."""
+
+
+@dataclass
+class Candidate:
+    """A provider that survived the per-provider rules; its key variable is assigned across
+    providers."""
+
+    folder: str
+    id: str
+    descriptor: dict[str, Any]
+    key_env: str | None  # the catalogue's key variable, or None when it names none
+    logo: bytes | None
+
+    @property
+    def where(self) -> str:
+        return f"providers/{self.folder}/provider.toml"
+
+
+@dataclass
+class Builder:
+    """What one import knows while it builds: the checkout, taken ids and the warnings."""
+
+    source: Path
+    notes: Notes
+    progress: Callable[[str], None]
+    # Descriptors in the output folder the importer did not write: never overwritten, their
+    # key variables kept.
+    hand_written: Mapping[str, str | None]
+    ids: dict[str, str] = field(default_factory=dict)  # provider id -> folder that took it
+
+    def __post_init__(self) -> None:
+        self.labs = LabModels(self.source)
+
+    def provider(self, folder: str) -> Candidate | None:
+        where = f"providers/{folder}/provider.toml"
+        toml, problem = read_toml(self.source / where)
+        if toml is None:
+            self.notes.warn(where, LEFT_OUT_PROVIDER, f"provider.toml {problem}")
+            return None
+        provider_id = rules.provider_id(folder)
+        npm = rules.string(toml.get("npm"))
+        implementation = _IMPLEMENTATION_BY_NPM.get(npm or "", "openai_compatible")
+        problem = self._id_problem(provider_id)
+        base_url = None
+        if not problem:
+            api = rules.string(toml.get("api"))
+            base_url, problem = rules.base_url(folder, api, self.notes, where)
+        if base_url is None:
+            self.notes.warn(where, LEFT_OUT_PROVIDER, problem)
+            return None
+        descriptor: dict[str, Any] = {
+            "id": provider_id,
+            "display_name": "",  # after the models, in the schema's key order
+            "base_url": base_url,
+            "implementation": implementation,
+            "api_key": None,  # assigned once every provider is known: they are registry-unique
+            "context_limit_patterns": list(CONTEXT_LIMIT_PATTERNS),
+            "discovery": {"dialect": _dialect(folder, npm, implementation)},
+            "default_models": self.models(folder, implementation, base_url),
+        }
+        self._describe(descriptor, folder, toml, where)
+        logo = self.logo(folder)
+        if logo is not None:
+            descriptor["logo"] = {"svg": f"logos/{provider_id}.svg"}
+        docs_url = rules.docs_url(toml.get("doc"), self.notes, where)
+        if docs_url is not None:
+            descriptor["docs_url"] = docs_url
+        self.ids[provider_id] = folder
+        self.progress(f"providers/{folder}: {len(descriptor['default_models'])} models")
+        return Candidate(folder, provider_id, descriptor, _key_env(toml.get("env")), logo)
+
+    def _id_problem(self, provider_id: str) -> str:
+        if provider_id in self.ids:
+            return f"its id {provider_id!r} is taken by providers/{self.ids[provider_id]}"
+        if provider_id in self.hand_written:
+            return f"the output folder has a hand-written providers/{provider_id}.yaml"
+        return ""
+
+    def _describe(self, descriptor: dict[str, Any], folder: str, toml: Any, where: str) -> None:
+        provider_id = descriptor["id"]
+        descriptor["display_name"] = rules.display_name(
+            toml.get("name"), provider_id, self.notes, where
+        )
+        if provider_id != folder:
+            message = f"folder name {folder!r} is not a provider id: imported as {provider_id}"
+            self.notes.warn(where, "W501", message)
+
+    def logo(self, folder: str) -> bytes | None:
+        where = f"providers/{folder}/logo.svg"
+        path = self.source / where
+        if not path.exists():
+            return None
+        data, problem = read_regular_file(path)
+        if data is None:
+            self.notes.warn(where, LEFT_OUT_LOGO, f"unusable logo ({problem})")
+            return None
+        safe_svg, problems = sanitized_svg(data)
+        if safe_svg is None:
+            self.notes.warn(where, LEFT_OUT_LOGO, f"not a safe SVG: {'; '.join(problems)}")
+            return None
+        return safe_svg  # the checked tree, written out again, as the compiler ships it
+
+    # --- models --------------------------------------------------------------------------------
+
+    def models(self, folder: str, implementation: str, base_url: str) -> list[dict[str, Any]]:
+        models: dict[str, dict[str, Any]] = {}
+        for model_id, path in model_files(self.source / "providers" / folder / "models"):
+            where = path.relative_to(self.source).as_posix()
+            toml, problem = self._model_toml(model_id, path, implementation, base_url)
+            if toml is None:
+                self.notes.warn(where, LEFT_OUT_MODEL, problem)
+                continue
+            model = self.model(model_id, toml, where)
+            if model is not None:
+                models[model_id] = model
+        return [models[model_id] for model_id in sorted(models)]
+
+    def _model_toml(
+        self, model_id: str, path: Path, implementation: str, base_url: str
+    ) -> tuple[dict[str, Any] | None, str]:
+        """The model's table, its base models merged in; or (None, why it is left out)."""
+        problem = _model_id_problem(model_id)
+        if problem:
+            return None, problem
+        toml, problem = read_toml(path)
+        if toml is None:
+            return None, f"model file {problem}"
+        toml, problem = self.labs.inherit(toml)
+        if toml is None:
+            return None, problem
+        problem = _served_elsewhere(toml.get("provider"), implementation, base_url) or ""
+        return (None, problem) if problem else (toml, "")
+
+    def model(self, model_id: str, toml: dict[str, Any], where: str) -> dict[str, Any] | None:
+        modalities = rules.table(toml.get("modalities"))
+        inputs = rules.strings(modalities.get("input")) if "input" in modalities else ["text"]
+        outputs = rules.strings(modalities.get("output")) if "output" in modalities else ["text"]
+        context = rules.positive_int(rules.table(toml.get("limit")).get("context"))
+        problem = _text_model_problem(inputs, outputs) or (
+            "no context window (limit.context missing, zero or not an integer)"
+            if context is None
+            else None
+        )
+        if problem or context is None:
+            self.notes.warn(where, LEFT_OUT_MODEL, problem or "")
+            return None
+        notes = self.notes
+        output = rules.max_output_tokens(
+            rules.table(toml.get("limit")).get("output"), context, notes, where
+        )
+        model: dict[str, Any] = {
+            "id": model_id,
+            "display_name": "",
+            "context_window": context,
+            "max_output_tokens": output,
+            "attachments": FlowList(rules.attachments(inputs, notes, where)),
+        }
+        model["display_name"] = rules.display_name(toml.get("name"), model_id, notes, where)
+        _optional(model, "pricing", rules.pricing(toml.get("cost"), notes, where))
+        _optional(model, "tools", rules.flag(toml.get("tool_call"), "tool_call", notes, where))
+        if rules.flag(toml.get("reasoning"), "reasoning", notes, where):
+            model["reasoning"] = _flow_efforts(
+                rules.reasoning(toml.get("reasoning_options"), notes, where)
+            )
+        if toml.get("status") == "deprecated":
+            model["deprecated"] = True
+        return model
+
+
+def _optional(model: dict[str, Any], key: str, value: object) -> None:
+    if value is not None:
+        model[key] = value
+
+
+def _flow_efforts(reasoning: dict[str, Any]) -> dict[str, Any]:
+    if "efforts" in reasoning:
+        reasoning["efforts"] = FlowList(reasoning["efforts"])
+    return reasoning
+
+
+def _text_model_problem(inputs: list[str], outputs: list[str]) -> str | None:
+    if "text" not in outputs:
+        return f"not a text model (outputs {', '.join(outputs) or 'nothing'})"
+    if "text" not in inputs:
+        return f"takes no text input (inputs {', '.join(inputs) or 'nothing'})"
+    return None
+
+
+def _model_id_problem(model_id: str) -> str | None:
+    if "::" in model_id:
+        return "model id contains '::' (the registry's provider/model separator)"
+    if not model_id or any(char.isspace() or rules.CONTROL.match(char) for char in model_id):
+        return "model id is empty or contains white space or control characters"
+    if len(model_id) > _MODEL_ID_MAX:
+        return f"model id longer than {_MODEL_ID_MAX} characters"
+    return None
+
+
+def _served_elsewhere(override: Any, implementation: str, base_url: str) -> str | None:
+    """Why a model served through another wire format or URL than its provider's cannot be
+    listed under it."""
+    if not isinstance(override, dict):
+        return None
+    npm = rules.string(override.get("npm"))
+    if npm is not None and _IMPLEMENTATION_BY_NPM.get(npm, "openai_compatible") != implementation:
+        return f"served through another API than its provider's ({npm})"
+    api = rules.string(override.get("api"))
+    if api is not None and api.rstrip("/") != base_url:
+        return "served from another base URL than its provider's"
+    if override.get("shape") == "responses":
+        return "served only through the Responses API"
+    return None
+
+
+def _dialect(folder: str, npm: str | None, implementation: str) -> str:
+    if folder == "openrouter" or npm == "@openrouter/ai-sdk-provider":
+        return "openrouter"
+    if folder == "ollama":
+        return "ollama"
+    return _DISCOVERY_BY_IMPLEMENTATION[implementation]
+
+
+# --- key variables -------------------------------------------------------------------------------
+
+
+def assign_key_variables(
+    candidates: list[Candidate], hand_written: Mapping[str, str | None], notes: Notes
+) -> None:
+    """Give every provider a registry-unique key variable (or none, for loopback servers).
+
+    The first provider in folder order keeps a variable the catalogue gives several providers
+    (e.g. MINIMAX_API_KEY for minimax); later ones get <ID>_API_KEY (W509-W511).
+    """
+    catalogue_names = {candidate.key_env for candidate in candidates if candidate.key_env}
+    taken = {env for env in hand_written.values() if env}
+    for candidate in candidates:
+        descriptor, env = candidate.descriptor, candidate.key_env
+        if env is None and is_loopback_host(urlsplit(descriptor["base_url"]).hostname or ""):
+            descriptor["api_key"] = None
+            continue
+        rule = _key_env_rule(env, taken)
+        if rule:
+            code, why = rule
+            new_env = _derived_env(candidate.id, taken | catalogue_names)
+            notes.warn(candidate.where, code, f"{why}: the key variable is {new_env}")
+            env = new_env
+        assert env is not None
+        taken.add(env)
+        descriptor["api_key"] = {"env": env, "placeholder": "", "url": _key_url(descriptor)}
+
+
+def _key_env_rule(env: str | None, taken: set[str]) -> tuple[str, str] | None:
+    if env is None:
+        return "W509", "env names no key variable"
+    if not _ENV_NAME.match(env) or len(env) > _ENV_NAME_MAX:
+        return "W510", f"env {env!r} is not a valid variable name"
+    if env in taken:
+        return "W511", f"env {env} is another provider's key variable"
+    return None
+
+
+def _key_url(descriptor: Mapping[str, Any]) -> str:
+    """models.dev has no key page; the docs are the closest https page, else the API's
+    origin."""
+    if "docs_url" in descriptor:
+        return str(descriptor["docs_url"])
+    return f"https://{urlsplit(descriptor['base_url']).netloc}"
+
+
+def _key_env(env: Any) -> str | None:
+    """The first variable in provider.toml's env that holds a key; regions, hosts and ids are
+    not keys."""
+    for name in rules.strings(env):
+        if _KEY_ENV.search(name.upper()):
+            return name
+    return None
+
+
+def _derived_env(provider_id: str, taken: set[str]) -> str:
+    stem = re.sub(r"[^A-Z0-9]+", "_", provider_id.upper()).strip("_")
+    base = f"{stem}_API_KEY"
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{stem}_{number}_API_KEY", number + 1
+    return candidate
