@@ -8,6 +8,8 @@ in wall time and in peak memory.
 
 from __future__ import annotations
 
+import compileall
+import importlib.util
 import os
 import tempfile
 from collections.abc import Callable
@@ -41,6 +43,19 @@ def _lookup_code(package: str, provider_id: str) -> str:
     )
 
 
+def _compile_bytecode(package_dir: Path) -> None:
+    """Byte-compile a package, as installing it does: both packages are measured with their
+    .pyc files, whatever PYTHONDONTWRITEBYTECODE says (unset, the first run would write them)."""
+    compileall.compile_dir(package_dir, quiet=1)
+
+
+def _curated_dir() -> Path:
+    spec = importlib.util.find_spec("llm_registry.curated")
+    if spec is None or not spec.submodule_search_locations:
+        raise BenchError("llm_registry.curated is not importable")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def _compile_catalogue(root: Path) -> tuple[str, int, int]:
     """Import models.dev into root/registry and compile it into root/CATALOGUE_PACKAGE; return
     the provider looked up and the counts of providers and models."""
@@ -50,6 +65,7 @@ def _compile_catalogue(root: Path) -> tuple[str, int, int]:
 
     report = import_models_dev(CATALOGUE, root / "registry")
     write_tree(root / CATALOGUE_PACKAGE, compile_registry(root / "registry"))
+    _compile_bytecode(root / CATALOGUE_PACKAGE)
     ids = sorted(path.stem for path in (root / "registry" / "providers").glob("*.yaml"))
     if LOOKED_UP not in ids:
         raise BenchError(f"the catalogue has no {LOOKED_UP!r} provider to look up")
@@ -67,6 +83,7 @@ def registry_section() -> Section:
     with tempfile.TemporaryDirectory(prefix="bench-registry-") as temp:
         root = Path(temp)
         try:
+            _compile_bytecode(_curated_dir())
             provider_id, providers, models = _compile_catalogue(root)
         except Exception as error:
             why = f"the catalogue did not compile ({type(error).__name__}: {error})"
