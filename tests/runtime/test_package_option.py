@@ -80,6 +80,39 @@ def test_chat_streams_from_the_package_named(
     assert sent.headers[key_header] == key
 
 
+@pytest.mark.parametrize(
+    ("scenario", "kind", "phrase"),
+    [
+        ("401", "auth", "WIRE_ANTHROPIC_API_KEY"),
+        ("401-upper", "auth", "WIRE_ANTHROPIC_API_KEY"),
+        ("overflow", "context_limit", "wire-anthropic::budget-model"),
+    ],
+)
+def test_failures_name_the_apps_provider_and_never_its_key(
+    compiled_registry: CompiledRegistry,
+    llm_server: LoopbackLLMServer,
+    scenario: str,
+    kind: str,
+    phrase: str,
+) -> None:
+    # The server echoes the key in its error body; _run checks it never reaches the output.
+    result = _run(
+        compiled_registry,
+        "chat",
+        "wire-anthropic::budget-model",
+        "hello",
+        "--package",
+        compiled_registry.package,
+        "--base-url",
+        llm_server.base_url(scenario, "anthropic"),
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {kind}: "), result.stderr
+    assert phrase in lines[0]
+
+
 def test_without_package_the_apps_providers_are_unknown(
     compiled_registry: CompiledRegistry,
 ) -> None:
