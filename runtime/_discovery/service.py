@@ -62,7 +62,7 @@ from llm_registry.runtime._urls import checked_base_url
 if TYPE_CHECKING:
     import httpx
 
-    from llm_registry.curated.descriptor import Model, ProviderDescriptor
+    from llm_registry.runtime._descriptor import Model, ProviderDescriptor
 
 __all__ = [
     "DEFAULT_CACHE_TTL",

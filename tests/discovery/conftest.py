@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 
 import pytest
 
+from llm_registry.curated import REGISTRY as CURATED
 from llm_registry.curated.descriptor import ProviderDescriptor
-from llm_registry.runtime._registry import get_provider, providers
+from llm_registry.runtime._registry import providers
 from llm_registry.runtime._store.store import ModelStore
 from tests.discovery.listing_server import ListingServer
 
@@ -41,7 +42,7 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 def at(provider_id: str, base_url: str) -> ProviderDescriptor:
     """The registry's provider with ``base_url`` as its own: its listings there are the
     provider's, so they update its rows (a ``base_url=`` override is only cached)."""
-    return dataclasses.replace(get_provider(provider_id), base_url=base_url)
+    return dataclasses.replace(CURATED.providers[provider_id], base_url=base_url)
 
 
 def registry_key_variables() -> list[str]:
