@@ -391,9 +391,10 @@ def test_refresh_all_reports_an_unusable_key_rather_than_skipping_the_provider(
     (result,) = run(
         refresh_all(providers=[at("kimi", f"{server.origin}/v1")], store=store, timeout=2)
     )
-    assert (result.source, result.error and result.error.kind) == ("fallback", "config")
-    assert "MOONSHOT_API_KEY" in result.error.message  # type: ignore[union-attr]
-    assert "sk-part" not in result.error.message  # type: ignore[union-attr]
+    assert result.source == "fallback"
+    assert result.error is not None and result.error.kind == "config"
+    assert "MOONSHOT_API_KEY" in result.error.message
+    assert "sk-part" not in result.error.message
     assert server.requests == []
 
 

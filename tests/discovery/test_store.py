@@ -208,12 +208,12 @@ def test_cache_is_keyed_by_a_hash_of_the_base_url(store: ModelStore, server: Lis
 def test_a_database_path_that_cannot_be_used_is_a_clear_error(tmp_path: Path) -> None:
     directory = tmp_path / "a-directory.db"
     directory.mkdir()
-    with pytest.raises(ModelStoreError, match="a-directory.db"):
+    with pytest.raises(ModelStoreError, match=r"a-directory\.db"):
         ModelStore(directory).summary()
 
     corrupt = tmp_path / "corrupt.db"
     corrupt.write_bytes(b"this is not an sqlite database at all " * 200)
-    with pytest.raises(ModelStoreError, match="corrupt.db"):
+    with pytest.raises(ModelStoreError, match=r"corrupt\.db"):
         ModelStore(corrupt).models()
 
 
