@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from llm_registry.runtime import MissingApiKeyError, get_provider
-from llm_registry.runtime._discovery.service import discover_models, registry_models
+from llm_registry.runtime._discovery.merge import registry_models
+from llm_registry.runtime._discovery.service import discover_models
 from llm_registry.runtime._store.store import ModelInfo, ModelStore
 from tests.discovery.conftest import KEY, at, run
 from tests.discovery.listing_server import ListingServer, json_body, paged, sequence

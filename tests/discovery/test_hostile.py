@@ -9,11 +9,11 @@ from collections.abc import Callable
 import pytest
 
 from llm_registry.runtime import ProviderError, RateLimitError, get_provider
+from llm_registry.runtime._discovery.merge import registry_models
 from llm_registry.runtime._discovery.service import (
     DEFAULT_MAX_BYTES,
     DiscoveryResult,
     discover_models,
-    registry_models,
 )
 from llm_registry.runtime._store.store import ModelStore
 from tests.discovery.conftest import KEY, OTHER_HOST, SHORT_TIMEOUT, database_bytes, run
