@@ -6,7 +6,8 @@ A figure whose subject is missing (no catalogue, a module not written yet) reads
 with the reason; nothing here fails for being slow.
 
     python -m bench                       # everything (a few minutes on 2 cores)
-    python -m bench curated runtime       # some sections: curated catalogue runtime discovery streaming
+    python -m bench curated runtime       # some sections: curated catalogue runtime registry discovery
+                                          # streaming
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from bench._measure import Row, Section, format_table, secs
 from bench.compile_bench import catalogue_section, curated_section
 from bench.discovery_bench import discovery_section
+from bench.registry_bench import registry_section
 from bench.runtime_bench import runtime_section
 from bench.stream_bench import stream_section
 
@@ -28,6 +30,7 @@ SECTIONS: dict[str, Callable[[], Section]] = {
     "curated": curated_section,
     "catalogue": catalogue_section,
     "runtime": runtime_section,
+    "registry": registry_section,
     "discovery": discovery_section,
     "streaming": stream_section,
 }

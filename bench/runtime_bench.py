@@ -25,7 +25,7 @@ BARE_GOAL = 3.0
 LITELLM_GOAL = 1 / 30
 
 RUNTIME_CODE = (
-    "import runtime\n"
+    "from llm_registry import runtime\n"
     "runtime.get_provider('openai')\n"
     "assert runtime.detect_context_limit_error("
     "\"This model's maximum context length is 128000 tokens.\", 'openai::gpt-4o')\n"
@@ -37,7 +37,7 @@ CASES = {
     "`import openai`": "import openai",
     # The registry alone, which the runtime loads on the first lookup: the share of the
     # runtime's figure that belongs to the generated code.
-    "`import generated` (the registry alone)": "import generated",
+    "`import llm_registry.curated` (the registry alone)": "import llm_registry.curated",
     "`import litellm`": "import litellm",
     # What typed frozen dataclasses cost before any of our code runs: the floor under the
     # generated descriptor types, measured so that a missed goal shows its cause.
@@ -55,7 +55,7 @@ def runtime_section() -> Section:
     bare, ours, openai, registry, litellm, stdlib_floor = names
     time_goal = f"≤ {BARE_GOAL:g}× bare"
     litellm_goal = "≤ 1/30 of import litellm"
-    if not _installed("runtime"):
+    if not _installed("llm_registry.runtime"):
         section.rows.append(Row.not_measured(ours, time_goal, "the runtime package is missing"))
         return section
     present = {

@@ -1,4 +1,8 @@
-"""A small runtime over the generated provider registry.
+"""A small runtime over a generated provider registry.
+
+Any package ``llm-registry generate`` wrote is a registry: pass its ``REGISTRY`` (or
+:func:`load_registry` of its name) as ``registry=`` to any entry point; without one, the
+curated registry shipped with the runtime is used (:func:`default_registry`).
 
 Look providers up (:func:`get_provider`, :func:`parse_model_id`), resolve their keys
 (:func:`resolve_api_key`, :func:`can_proceed`), build one (:func:`create_provider`) and stream a
@@ -28,7 +32,10 @@ from llm_registry.runtime._errors import (
 from llm_registry.runtime._keys import KeyCheck, can_proceed, resolve_api_key
 from llm_registry.runtime._registry import (
     ModelRef,
+    Registry,
+    default_registry,
     get_provider,
+    load_registry,
     parse_model_id,
     provider_label,
     providers,
@@ -171,6 +178,7 @@ __all__ = [
     "RateLimitError",
     "ReasoningDelta",
     "ReasoningRequest",
+    "Registry",
     "StreamEvent",
     "TextAttachment",
     "TextDelta",
@@ -186,9 +194,11 @@ __all__ = [
     "collect",
     "create_provider",
     "default_database_path",
+    "default_registry",
     "detect_context_limit_error",
     "discover_models",
     "get_provider",
+    "load_registry",
     "parse_model_id",
     "provider_label",
     "providers",

@@ -15,7 +15,8 @@ from llm_registry.runtime._errors import ProviderError
 from llm_registry.runtime._registry import MODEL_ID_SEPARATOR, get_provider
 
 if TYPE_CHECKING:
-    from llm_registry.curated.descriptor import ProviderDescriptor
+    from llm_registry.runtime._descriptor import ProviderDescriptor
+    from llm_registry.runtime._registry import Registry
 
 __all__ = ["BUILTIN_CONTEXT_LIMIT_PATTERNS", "detect_context_limit_error", "matches_context_limit"]
 
@@ -49,23 +50,26 @@ def matches_context_limit(message: str, patterns: Iterable[str] = ()) -> bool:
     return any(pattern.lower() in lowered for pattern in patterns if pattern)
 
 
-def _descriptor_for(model_id: str) -> ProviderDescriptor | None:
+def _descriptor_for(model_id: str, registry: Registry | None) -> ProviderDescriptor | None:
     provider_id = model_id.partition(MODEL_ID_SEPARATOR)[0]
     try:
-        return get_provider(provider_id)
+        return get_provider(provider_id, registry=registry)
     except ProviderError:
         return None
 
 
-def detect_context_limit_error(message: str, model_id: str) -> bool:
+def detect_context_limit_error(
+    message: str, model_id: str, *, registry: Registry | None = None
+) -> bool:
     """Whether ``message``, an error from the provider of ``model_id``, means the prompt overflowed.
 
     ``model_id`` is ``"<provider>::<model>"`` (a bare provider id works too). It picks the
-    registry's patterns for that provider; for an id the registry does not know, only the
-    built-in phrasings are used — this is a predicate for error paths, so it never raises.
+    patterns of that provider in ``registry`` (default: the curated one); for an id the
+    registry does not know, only the built-in phrasings are used — this is a predicate for
+    error paths, so it never raises.
     """
     if not message:
         return False
-    descriptor = _descriptor_for(model_id) if isinstance(model_id, str) else None
+    descriptor = _descriptor_for(model_id, registry) if isinstance(model_id, str) else None
     patterns = descriptor.context_limit_patterns if descriptor is not None else ()
     return matches_context_limit(message, patterns)

@@ -31,7 +31,7 @@ from llm_registry.runtime._errors import (
 )
 
 if TYPE_CHECKING:
-    from llm_registry.curated.descriptor import ProviderDescriptor
+    from llm_registry.runtime._descriptor import ProviderDescriptor
 
 __all__ = [
     "MAX_ERROR_BODY_BYTES",

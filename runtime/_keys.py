@@ -17,7 +17,8 @@ from llm_registry.runtime._errors import ConfigError
 from llm_registry.runtime._registry import get_provider
 
 if TYPE_CHECKING:
-    from llm_registry.curated.descriptor import ProviderDescriptor
+    from llm_registry.runtime._descriptor import ProviderDescriptor
+    from llm_registry.runtime._registry import Registry
 
 __all__ = ["KeyCheck", "can_proceed", "checked_api_key", "resolve_api_key"]
 
@@ -30,22 +31,27 @@ class KeyCheck:
     message: str | None = None
 
 
-def _descriptor(provider: ProviderDescriptor | str) -> ProviderDescriptor:
-    return get_provider(provider) if isinstance(provider, str) else provider
+def _descriptor(
+    provider: ProviderDescriptor | str, registry: Registry | None
+) -> ProviderDescriptor:
+    return get_provider(provider, registry=registry) if isinstance(provider, str) else provider
 
 
 def resolve_api_key(
     provider: ProviderDescriptor | str,
     api_keys: Mapping[str, str] | None = None,
+    *,
+    registry: Registry | None = None,
 ) -> str | None:
     """The key to use for ``provider``, or None for a keyless provider or a missing key.
 
     ``api_keys`` (provider id → key, e.g. from the app's settings) wins over the environment
     variable the descriptor names. Blank values count as missing; surrounding whitespace
     (a pasted newline) is dropped. Raises :class:`ConfigError`, naming the variable (never the
-    value), for a key with a character no HTTP header can carry.
+    value), for a key with a character no HTTP header can carry. A provider id is looked up
+    in ``registry`` (default: the curated one).
     """
-    descriptor = _descriptor(provider)
+    descriptor = _descriptor(provider, registry)
     if descriptor.api_key is None:
         return None
     if api_keys is not None:
@@ -76,13 +82,16 @@ def checked_api_key(key: str, descriptor: ProviderDescriptor, *, source: str) ->
 def can_proceed(
     provider: ProviderDescriptor | str,
     api_keys: Mapping[str, str] | None = None,
+    *,
+    registry: Registry | None = None,
 ) -> KeyCheck:
     """Whether a request to ``provider`` can go out with the keys at hand.
 
     Keyless providers (local servers) always can. Otherwise the answer carries a sentence for
-    the user naming the provider and where to put the key.
+    the user naming the provider and where to put the key. A provider id is looked up in
+    ``registry`` (default: the curated one).
     """
-    descriptor = _descriptor(provider)
+    descriptor = _descriptor(provider, registry)
     if descriptor.api_key is None:
         return KeyCheck(ok=True)
     try:

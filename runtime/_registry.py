@@ -1,32 +1,44 @@
-"""Access to the generated provider registry, and the model-id grammar.
+"""Access to a generated provider registry, and the model-id grammar.
 
 A model id is ``"<provider>::<model>"``: the provider's registry id, then the provider's own
 model id, which may itself hold ``/`` and ``:`` (``openrouter::meta-llama/llama-4-scout``,
 ``ollama::llama3.2:3b``) but never ``::``.
 
-The generated package is imported on first use, not when ``runtime`` is imported, so that
-``import runtime`` stays cheap for code that never looks a provider up.
+A registry is any package ``llm-registry generate`` wrote: its ``__init__`` holds one
+``REGISTRY`` object that satisfies :class:`Registry`. Every lookup takes it as a keyword-only
+``registry=``; None means the curated registry shipped with the runtime
+(``llm_registry.curated``), imported on first use, not when the runtime is imported, so that
+``import llm_registry.runtime`` stays cheap for code that never looks a provider up.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, cast
 
-from llm_registry.runtime._errors import InvalidModelIdError, UnknownProviderError
+from llm_registry.runtime._errors import ConfigError, InvalidModelIdError, UnknownProviderError
 
 if TYPE_CHECKING:
-    from llm_registry.curated.descriptor import Model, ProviderDescriptor
+    from importlib.resources.abc import Traversable
+
+    from llm_registry.runtime._descriptor import Model, ProviderDescriptor
 
 __all__ = [
+    "CURATED_PACKAGE",
     "MODEL_ID_SEPARATOR",
     "ModelRef",
+    "Registry",
+    "default_registry",
     "discovery_dialect",
     "find_model",
     "get_provider",
+    "load_registry",
     "parse_model_id",
     "provider_label",
     "providers",
+    "resolve_registry",
 ]
 
 MODEL_ID_SEPARATOR = "::"
@@ -35,10 +47,108 @@ MODEL_ID_SEPARATOR = "::"
 _MAX_ECHOED_CHARS = 120
 
 
-def _registry() -> dict[str, ProviderDescriptor]:
-    from llm_registry.curated import PROVIDERS
+# The registry compiled from this project's registry/ folder, shipped with the runtime.
+CURATED_PACKAGE = "llm_registry.curated"
 
-    return PROVIDERS
+# What load_registry checks a package's REGISTRY for before handing it out.
+_REGISTRY_ATTRIBUTES = (
+    "package",
+    "ids",
+    "providers",
+    "seed_sql",
+    "key_forms_json",
+    "logos_json",
+    "logos",
+)
+
+
+class Registry(Protocol):
+    """A generated provider registry: the ``REGISTRY`` object of a generated package.
+
+    Structural: the class ``llm-registry generate`` writes into every package matches it
+    without importing the runtime.
+    """
+
+    @property
+    def package(self) -> str:
+        """Import name of the generated package."""
+        ...
+
+    @property
+    def ids(self) -> Sequence[str]:
+        """Provider ids in display order; reading them loads no provider module."""
+        ...
+
+    @property
+    def providers(self) -> Mapping[str, ProviderDescriptor]:
+        """Descriptors by id, read-only; looking one up imports that provider's module only."""
+        ...
+
+    @property
+    def seed_sql(self) -> Traversable:
+        """The package's ``seed.sql``."""
+        ...
+
+    @property
+    def key_forms_json(self) -> Traversable:
+        """The package's ``key_forms.json``."""
+        ...
+
+    @property
+    def logos_json(self) -> Traversable:
+        """The package's ``logos.json``."""
+        ...
+
+    @property
+    def logos(self) -> Traversable:
+        """The package's folder of logos, ``<id>.svg``."""
+        ...
+
+
+def load_registry(package: str) -> Registry:
+    """Import the generated package ``package`` and return its ``REGISTRY``.
+
+    Raises :class:`ConfigError` saying what is wrong when the package cannot be imported or is
+    not one ``llm-registry generate`` wrote.
+    """
+    if not isinstance(package, str) or not package.strip():
+        raise ConfigError(f"invalid registry package name {_echo(str(package))}")
+    try:
+        module = importlib.import_module(package)
+    except ImportError as error:
+        raise ConfigError(
+            f"cannot import the registry package {_echo(package)}: {error}; "
+            "is it on the import path (installed, or its parent folder on sys.path)?"
+        ) from None
+    found: object = getattr(module, "REGISTRY", None)
+    missing = [name for name in _REGISTRY_ATTRIBUTES if not hasattr(found, name)]
+    if found is None or missing:
+        raise ConfigError(
+            f"{_echo(package)} is not a generated registry package: "
+            + (
+                "it has no REGISTRY"
+                if found is None
+                else f"its REGISTRY lacks {', '.join(missing)}"
+            )
+            + "; generate one with `llm-registry generate --out <folder>`"
+        )
+    return cast(Registry, found)  # checked attribute by attribute above
+
+
+_default: Registry | None = None
+
+
+def default_registry() -> Registry:
+    """The curated registry shipped with the runtime, imported on first use."""
+    global _default
+    if _default is None:
+        _default = load_registry(CURATED_PACKAGE)
+    return _default
+
+
+def resolve_registry(registry: Registry | None) -> Registry:
+    """``registry``, or the curated default when it is None."""
+    return default_registry() if registry is None else registry
 
 
 def _echo(text: str) -> str:
@@ -47,25 +157,27 @@ def _echo(text: str) -> str:
     return repr(text)
 
 
-def get_provider(provider_id: str) -> ProviderDescriptor:
-    """Return the registry's descriptor for ``provider_id``.
+def get_provider(provider_id: str, *, registry: Registry | None = None) -> ProviderDescriptor:
+    """Return the registry's descriptor for ``provider_id`` (default registry: the curated one).
 
     Raises :class:`UnknownProviderError` naming the id when the registry has no such provider.
     """
+    found = resolve_registry(registry)
     try:
-        return _registry()[provider_id]
+        return found.providers[provider_id]
     except (KeyError, TypeError):
         pass
-    known = ", ".join(_registry())
+    known = ", ".join(found.ids)
     raise UnknownProviderError(
         f"unknown provider {_echo(str(provider_id))}; known providers: {known}",
         provider_id=None,
     )
 
 
-def providers() -> list[ProviderDescriptor]:
-    """Every provider in the registry, in its display order."""
-    return list(_registry().values())
+def providers(*, registry: Registry | None = None) -> list[ProviderDescriptor]:
+    """Every provider in the registry, in its display order (this loads every descriptor)."""
+    found = resolve_registry(registry)
+    return [found.providers[provider_id] for provider_id in found.ids]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,24 +223,25 @@ def _split_model_id(model_id: str) -> tuple[str, str]:
     return provider_id, model
 
 
-def parse_model_id(model_id: str) -> ModelRef:
-    """Parse ``"<provider>::<model>"`` against the registry.
+def parse_model_id(model_id: str, *, registry: Registry | None = None) -> ModelRef:
+    """Parse ``"<provider>::<model>"`` against the registry (default: the curated one).
 
     Raises :class:`InvalidModelIdError` (naming the input) for a malformed id and
     :class:`UnknownProviderError` when the provider part names no registry provider.
     """
     provider_id, model = _split_model_id(model_id)
-    return ModelRef(provider_id=provider_id, model=model, descriptor=get_provider(provider_id))
+    descriptor = get_provider(provider_id, registry=registry)
+    return ModelRef(provider_id=provider_id, model=model, descriptor=descriptor)
 
 
-def provider_label(model_id: str) -> str:
+def provider_label(model_id: str, *, registry: Registry | None = None) -> str:
     """The label to show (or pick a logo by) for a model.
 
     For an aggregator listing other vendors' models (a provider whose discovery dialect is
     ``openrouter``) it is the vendor before the ``/`` (``openrouter::meta-llama/llama-4-scout``
     → ``meta-llama``); otherwise it is the provider id.
     """
-    ref = parse_model_id(model_id)
+    ref = parse_model_id(model_id, registry=registry)
     if discovery_dialect(ref.descriptor) == "openrouter" and "/" in ref.model:
         vendor = ref.model.split("/", 1)[0]
         if vendor:

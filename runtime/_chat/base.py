@@ -29,7 +29,7 @@ from llm_registry.runtime._registry import MODEL_ID_SEPARATOR, find_model
 from llm_registry.runtime._urls import checked_base_url
 
 if TYPE_CHECKING:
-    from llm_registry.curated.descriptor import Model, ProviderDescriptor
+    from llm_registry.runtime._descriptor import Model, ProviderDescriptor
 
 __all__ = ["ChatOptions", "ChatProvider", "ReasoningRequest"]
 

@@ -12,7 +12,8 @@ from llm_registry.runtime._keys import missing_key_message, resolve_api_key
 from llm_registry.runtime._registry import get_provider
 
 if TYPE_CHECKING:
-    from llm_registry.curated.descriptor import ProviderDescriptor
+    from llm_registry.runtime._descriptor import ProviderDescriptor
+    from llm_registry.runtime._registry import Registry
 
 __all__ = ["create_provider", "provider_class_for"]
 
@@ -71,6 +72,7 @@ def create_provider(
     base_url: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    registry: Registry | None = None,
 ) -> ChatProvider:
     """A ready provider for a registry id or a descriptor.
 
@@ -78,10 +80,15 @@ def create_provider(
     (:func:`runtime.resolve_api_key`). Raises :class:`MissingApiKeyError` when the provider
     needs a key and none is found, :class:`ConfigError` for a key no HTTP header can carry,
     :class:`UnknownProviderError` for an unknown id.
-    ``base_url`` replaces the registry's (a proxy, a local test server).
+    ``base_url`` replaces the registry's (a proxy, a local test server). A provider id is
+    looked up in ``registry`` (default: the curated one).
     """
-    descriptor = get_provider(provider) if isinstance(provider, str) else provider
-    key = api_key.strip() if api_key and api_key.strip() else resolve_api_key(descriptor, api_keys)
+    if isinstance(provider, str):
+        descriptor = get_provider(provider, registry=registry)
+    else:
+        descriptor = provider
+    explicit = api_key.strip() if api_key else ""
+    key = explicit or resolve_api_key(descriptor, api_keys)
     if descriptor.api_key is not None and key is None:
         raise MissingApiKeyError(missing_key_message(descriptor), provider_id=descriptor.id)
     cls = provider_class_for(descriptor)

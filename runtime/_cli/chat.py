@@ -1,4 +1,5 @@
-"""``python -m runtime chat MODEL_ID PROMPT``: stream one reply to stdout."""
+"""``llm-registry chat MODEL_ID PROMPT``: stream one reply to stdout, from a model of the
+registry named by ``--package`` (default: the curated one)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 
 from llm_registry.runtime._chat.events import TextDelta
 from llm_registry.runtime._chat.messages import UserMessage
+from llm_registry.runtime._cli.package_option import _registry_from_args, add_package_option
 from llm_registry.runtime._registry import parse_model_id
 from llm_registry.runtime._urls import checked_base_url
 
@@ -35,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="URL",
         help="send the request here instead of the registry's base URL (same wire format)",
     )
+    add_package_option(parser)
     parser.add_argument("--system", metavar="TEXT", help="system prompt")
     parser.add_argument(
         "--max-tokens", metavar="N", type=_positive_int, help="largest reply, in tokens"
@@ -99,7 +102,7 @@ def run_chat(args: argparse.Namespace) -> int:
 
     from llm_registry.runtime._chat.factory import create_provider
 
-    ref = parse_model_id(args.model_id)
+    ref = parse_model_id(args.model_id, registry=_registry_from_args(args))
     base_url = checked_base_url(args.base_url) if args.base_url else None
     prompt: str = sys.stdin.read() if args.prompt == "-" else args.prompt
     provider = create_provider(ref.descriptor, base_url=base_url, timeout=args.timeout)

@@ -1,7 +1,8 @@
-"""CLI commands for the model database: ``seed``, ``models`` (with ``models hide|show``), ``refresh``.
+"""CLI commands for the model database: ``seed``, ``models`` (``models hide|show``), ``refresh``.
 
 The runtime's CLI (`_cli`) mounts these through :func:`register`; a ProviderError raised by a
-handler becomes its one ``error: <kind>: <message>`` line.
+handler becomes its one ``error: <kind>: <message>`` line. Each serves the registry named by
+``--package`` (default: the curated one).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from llm_registry.runtime._cli.package_option import _registry_from_args, add_package_option
 from llm_registry.runtime._discovery.service import (
     DEFAULT_TIMEOUT,
     DiscoveryResult,
@@ -22,10 +24,19 @@ from llm_registry.runtime._discovery.service import (
     refreshable_providers,
 )
 from llm_registry.runtime._errors import ConfigError
-from llm_registry.runtime._registry import get_provider, parse_model_id
+from llm_registry.runtime._keys import resolve_api_key
+from llm_registry.runtime._registry import (
+    Registry,
+    discovery_dialect,
+    get_provider,
+    parse_model_id,
+    providers,
+)
 from llm_registry.runtime._store.store import ModelInfo, ModelStore, default_database_path
 
 if TYPE_CHECKING:
+    from llm_registry.runtime._descriptor import ProviderDescriptor
+
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 __all__ = ["register", "result_json"]
@@ -39,10 +50,11 @@ def register(subparsers: Subparsers) -> None:
         "seed",
         help="create or upgrade the model database from the registry",
         description="Create the model database, or bring it up to date with the registry's "
-        "generated/seed.sql. Safe to repeat: it never deletes a model and never touches "
-        "your hidden/shown choices.",
+        "seed.sql. Safe to repeat: it never deletes a model and never touches your "
+        "hidden/shown choices.",
     )
     _add_db_option(seed)
+    add_package_option(seed)
     seed.set_defaults(handler=_seed_command)
 
     models = subparsers.add_parser(
@@ -67,6 +79,7 @@ def register(subparsers: Subparsers) -> None:
         "provider are left as they are)",
     )
     _add_db_option(models)
+    add_package_option(models)
     _add_timeout_option(models)
     models.add_argument("--json", action="store_true", help="print one JSON object")
     models.set_defaults(handler=_models_command, parser=models)
@@ -78,6 +91,7 @@ def register(subparsers: Subparsers) -> None:
         "all at once, and store them; one line per provider as each finishes.",
     )
     _add_db_option(refresh)
+    add_package_option(refresh)
     _add_timeout_option(refresh)
     refresh.set_defaults(handler=_refresh_command)
 
@@ -112,16 +126,21 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
-def _store(args: argparse.Namespace) -> ModelStore:
+def _store(args: argparse.Namespace, registry: Registry | None) -> ModelStore:
     path: Path | None = args.db
-    return ModelStore(path if path is not None else default_database_path())
+    database = path if path is not None else default_database_path()
+    if registry is None:
+        return ModelStore(database)
+    # The seed of the package served (a package installed as files; a zipped one would need
+    # importlib.resources.as_file).
+    return ModelStore(database, seed_path=Path(str(registry.seed_sql)))
 
 
 # --- seed -----------------------------------------------------------------------------------------
 
 
 def _seed_command(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = _store(args, _registry_from_args(args))
     summary = store.apply_seed()
     print(
         f"seeded {store.path}: {_count(summary.providers, 'provider')}, "
@@ -145,13 +164,14 @@ def _models_command(args: argparse.Namespace) -> int:
         parser.error(
             f"unexpected argument {args.model_id!r}; did you mean `models hide|show MODEL_ID`?"
         )
-    descriptor = get_provider(args.target)
+    registry = _registry_from_args(args)
+    descriptor = get_provider(args.target, registry=registry)
     result = asyncio.run(
         discover_models(
             descriptor,
             refresh=args.refresh,
             base_url=args.base_url,
-            store=_store(args),
+            store=_store(args, registry),
             timeout=args.timeout,
         )
     )
@@ -180,12 +200,13 @@ def _model_json(model: ModelInfo) -> dict[str, object]:
 
 
 def _set_visibility(args: argparse.Namespace, *, hidden: bool) -> int:
-    ref = parse_model_id(args.model_id)
-    store = _store(args)
+    registry = _registry_from_args(args)
+    ref = parse_model_id(args.model_id, registry=registry)
+    store = _store(args, registry)
     if not store.set_hidden(ref.id, hidden):
         raise ConfigError(
             f"the model database {store.path} has no model {ref.id!r}; list the provider's "
-            f"models first (python -m runtime models {ref.provider_id} --db {store.path})"
+            f"models first (llm-registry models {ref.provider_id} --db {store.path})"
         )
     print(f"{'hidden' if hidden else 'shown'}: {ref.id}")
     return 0
@@ -234,9 +255,31 @@ def _flags(model: ModelInfo) -> str:
 # --- refresh --------------------------------------------------------------------------------------
 
 
+def _refreshable(
+    registry: Registry | None,
+) -> tuple[list[ProviderDescriptor], list[ProviderDescriptor]]:
+    """(providers to refresh, providers skipped for a missing key) of ``registry``."""
+    if registry is None:
+        return refreshable_providers()
+    # As refreshable_providers does for the curated registry: providers without live discovery
+    # are in neither list, and an unusable key is refreshed so that the refresh reports why.
+    ready: list[ProviderDescriptor] = []
+    missing_key: list[ProviderDescriptor] = []
+    for descriptor in providers(registry=registry):
+        if discovery_dialect(descriptor) == "none":
+            continue
+        try:
+            has_key = descriptor.api_key is None or resolve_api_key(descriptor) is not None
+        except ConfigError:
+            has_key = True
+        (ready if has_key else missing_key).append(descriptor)
+    return ready, missing_key
+
+
 def _refresh_command(args: argparse.Namespace) -> int:
-    ready, missing_key = refreshable_providers()
-    store = _store(args)
+    registry = _registry_from_args(args)
+    ready, missing_key = _refreshable(registry)
+    store = _store(args, registry)
 
     def progress(result: DiscoveryResult) -> None:
         line = (

@@ -44,7 +44,7 @@ from llm_registry.runtime._tls import shared_ssl_context
 if TYPE_CHECKING:
     import httpx
 
-    from llm_registry.curated.descriptor import ProviderDescriptor
+    from llm_registry.runtime._descriptor import ProviderDescriptor
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT", "fetch_listing"]
 

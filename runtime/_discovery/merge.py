@@ -15,7 +15,7 @@ from llm_registry.runtime._discovery.dialects import TEXT_ATTACHMENTS, ListedMod
 from llm_registry.runtime._store.store import ModelInfo, ModelStore
 
 if TYPE_CHECKING:
-    from llm_registry.curated.descriptor import Model, ProviderDescriptor
+    from llm_registry.runtime._descriptor import Model, ProviderDescriptor
 
 __all__ = ["candidates_in_store", "merge_with_registry", "registry_models"]
 

@@ -47,7 +47,7 @@ from llm_registry.runtime._store.store import (
 from llm_registry.runtime._urls import checked_base_url
 
 if TYPE_CHECKING:
-    from llm_registry.curated.descriptor import ProviderDescriptor
+    from llm_registry.runtime._descriptor import ProviderDescriptor
 
 __all__ = [
     "DEFAULT_CACHE_TTL",

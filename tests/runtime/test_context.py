@@ -1,15 +1,25 @@
-"""Context-limit detection over every provider in the registry."""
+"""Context-limit detection: every provider's own patterns (the registry compiled from
+tests/runtime/registry/, and the curated one) and the built-in phrasings."""
 
 from __future__ import annotations
 
 import pytest
 
 from llm_registry import runtime
-from llm_registry.curated.descriptor import ProviderDescriptor
+from llm_registry.runtime import Registry
 from llm_registry.runtime._context import BUILTIN_CONTEXT_LIMIT_PATTERNS
 
-# Real messages servers send when a prompt overflows, with the provider whose model id the
-# check runs under.
+TEST_IDS = [
+    "wire-openai",
+    "wire-anthropic",
+    "wire-gemini",
+    "wire-aggregator",
+    "wire-local",
+    "wire-custom",
+]
+
+# Real messages servers send when a prompt overflows, with the curated provider whose model id
+# the check runs under.
 REAL_OVERFLOW_MESSAGES = [
     (
         "openai::gpt-4.1",
@@ -63,31 +73,40 @@ def test_real_overflow_messages_are_detected(model_id: str, message: str) -> Non
 
 
 @pytest.mark.parametrize("message", NOT_OVERFLOW_MESSAGES)
-@pytest.mark.parametrize("provider_id", [d.id for d in runtime.providers()])
-def test_other_errors_are_not_overflow(provider_id: str, message: str) -> None:
-    assert not runtime.detect_context_limit_error(message, f"{provider_id}::some-model")
-
-
-@pytest.mark.parametrize("descriptor", runtime.providers(), ids=lambda d: d.id)
-def test_every_registry_pattern_is_detected_for_its_provider(
-    descriptor: ProviderDescriptor,
+@pytest.mark.parametrize("provider_id", TEST_IDS)
+def test_other_errors_are_not_overflow(
+    test_registry: Registry, provider_id: str, message: str
 ) -> None:
-    patterns = descriptor.context_limit_patterns
-    provider_id = descriptor.id
-    assert patterns, "the schema requires at least one pattern"
-    for pattern in patterns:
-        message = f"Error 400: {pattern.upper()} (request id abc)"
-        assert runtime.detect_context_limit_error(message, f"{provider_id}::any-model")
-        assert runtime.detect_context_limit_error(message, provider_id)
+    model_id = f"{provider_id}::some-model"
+    assert not runtime.detect_context_limit_error(message, model_id, registry=test_registry)
 
 
-def test_a_registry_pattern_only_applies_to_its_own_provider() -> None:
-    # Kimi's own phrasing is not a built-in; a descriptor built for a test has its own.
-    from tests.runtime.conftest import make_descriptor
+def _assert_own_patterns_detected(registry: Registry | None) -> None:
+    for descriptor in runtime.providers(registry=registry):
+        patterns = descriptor.context_limit_patterns
+        assert patterns, "the schema requires at least one pattern"
+        for pattern in patterns:
+            message = f"Error 400: {pattern.upper()} (request id abc)"
+            for model_id in (f"{descriptor.id}::any-model", descriptor.id):
+                assert runtime.detect_context_limit_error(message, model_id, registry=registry)
 
-    own = make_descriptor().context_limit_patterns[0]
+
+def test_every_registry_pattern_is_detected_for_its_provider(test_registry: Registry) -> None:
+    _assert_own_patterns_detected(test_registry)
+
+
+def test_every_curated_pattern_is_detected_for_its_provider() -> None:
+    _assert_own_patterns_detected(None)
+
+
+def test_a_registry_pattern_only_applies_to_its_own_provider(test_registry: Registry) -> None:
+    own = "the wire-openai context is full"
+    assert own in runtime.get_provider("wire-openai", registry=test_registry).context_limit_patterns
     assert not any(own in p for p in BUILTIN_CONTEXT_LIMIT_PATTERNS)
-    assert not runtime.detect_context_limit_error(own, "kimi::kimi-k2.5")
+    assert runtime.detect_context_limit_error(own, "wire-openai::m", registry=test_registry)
+    assert not runtime.detect_context_limit_error(own, "wire-anthropic::m", registry=test_registry)
+    # The same id looked up in another registry (the curated default) knows no such provider.
+    assert not runtime.detect_context_limit_error(own, "wire-openai::m")
 
 
 def test_built_in_phrasings_apply_to_ids_the_registry_does_not_know() -> None:

@@ -1,66 +1,81 @@
-"""Key resolution: the explicit mapping, then the descriptor's environment variable."""
+"""Key resolution: the explicit mapping, then the descriptor's environment variable.
+
+Run against the registry compiled from tests/runtime/registry/, passed as ``registry=``.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 
 from llm_registry import runtime
-from llm_registry.curated.descriptor import ProviderDescriptor
+from llm_registry.runtime import Registry
 from tests.runtime.conftest import make_descriptor
 
-KEYED = [d for d in runtime.providers() if d.api_key is not None]
-KEYLESS = [d for d in runtime.providers() if d.api_key is None]
+KEYED = ["wire-openai", "wire-anthropic", "wire-gemini", "wire-aggregator", "wire-custom"]
+KEYLESS = ["wire-local"]
 
 
-def test_the_registry_has_keyed_and_keyless_providers() -> None:
-    assert {"ollama", "lmstudio"} <= {d.id for d in KEYLESS}
-    assert {"openai", "anthropic", "google", "kimi"} <= {d.id for d in KEYED}
+def test_the_registry_has_keyed_and_keyless_providers(test_registry: Registry) -> None:
+    descriptors = runtime.providers(registry=test_registry)
+    assert [d.id for d in descriptors if d.api_key is not None] == KEYED
+    assert [d.id for d in descriptors if d.api_key is None] == KEYLESS
 
 
 @pytest.fixture(autouse=True)
-def _no_keys_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for descriptor in KEYED:
-        assert descriptor.api_key is not None
-        monkeypatch.delenv(descriptor.api_key.env, raising=False)
+def _no_keys_in_env(test_registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    for descriptor in runtime.providers(registry=test_registry) + runtime.providers():
+        if descriptor.api_key is not None:
+            monkeypatch.delenv(descriptor.api_key.env, raising=False)
 
 
-@pytest.mark.parametrize("descriptor", KEYED, ids=lambda d: d.id)
+@pytest.mark.parametrize("provider_id", KEYED)
 def test_explicit_mapping_wins_over_the_environment(
-    descriptor: ProviderDescriptor, monkeypatch: pytest.MonkeyPatch
+    test_registry: Registry, provider_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    descriptor = runtime.get_provider(provider_id, registry=test_registry)
     assert descriptor.api_key is not None
     env = descriptor.api_key.env
-    assert runtime.resolve_api_key(descriptor.id) is None
+    assert runtime.resolve_api_key(provider_id, registry=test_registry) is None
     monkeypatch.setenv(env, "from-env")
-    assert runtime.resolve_api_key(descriptor.id) == "from-env"
-    assert runtime.resolve_api_key(descriptor, {descriptor.id: "explicit"}) == "explicit"
+    assert runtime.resolve_api_key(provider_id, registry=test_registry) == "from-env"
+    assert runtime.resolve_api_key(descriptor, {provider_id: "explicit"}) == "explicit"
     # A mapping entry for another provider does not count.
     assert runtime.resolve_api_key(descriptor, {"someone-else": "x"}) == "from-env"
 
 
-@pytest.mark.parametrize("descriptor", KEYED, ids=lambda d: d.id)
-def test_can_proceed_names_the_provider_and_its_variable(descriptor: ProviderDescriptor) -> None:
+@pytest.mark.parametrize("provider_id", KEYED)
+def test_can_proceed_names_the_provider_and_its_variable(
+    test_registry: Registry, provider_id: str
+) -> None:
+    descriptor = runtime.get_provider(provider_id, registry=test_registry)
     assert descriptor.api_key is not None
-    check = runtime.can_proceed(descriptor)
+    check = runtime.can_proceed(provider_id, registry=test_registry)
     assert not check.ok
     assert check.message is not None
     assert check.message.startswith(
         f"Please add your {descriptor.display_name} API key in Settings"
     )
     assert descriptor.api_key.env in check.message
-    assert runtime.can_proceed(descriptor, {descriptor.id: "k"}).ok
+    assert runtime.can_proceed(descriptor, {provider_id: "k"}).ok
+    assert runtime.can_proceed(provider_id, {provider_id: "k"}, registry=test_registry).ok
 
 
-def test_kimi_message_reads_as_the_original_design_says() -> None:
+def test_the_curated_kimi_message_reads_as_the_original_design_says() -> None:
     check = runtime.can_proceed("kimi")
     assert check.message is not None
     assert check.message.startswith("Please add your Moonshot AI (Kimi) API key in Settings")
 
 
-@pytest.mark.parametrize("descriptor", KEYLESS, ids=lambda d: d.id)
-def test_keyless_providers_always_proceed_and_have_no_key(descriptor: ProviderDescriptor) -> None:
+@pytest.mark.parametrize("provider_id", KEYLESS)
+def test_keyless_providers_always_proceed_and_have_no_key(
+    test_registry: Registry, provider_id: str
+) -> None:
+    descriptor = runtime.get_provider(provider_id, registry=test_registry)
     assert runtime.can_proceed(descriptor) == runtime.KeyCheck(ok=True)
-    assert runtime.resolve_api_key(descriptor, {descriptor.id: "ignored"}) is None
+    assert runtime.can_proceed(provider_id, registry=test_registry) == runtime.KeyCheck(ok=True)
+    assert runtime.resolve_api_key(descriptor, {provider_id: "ignored"}) is None
 
 
 def test_blank_values_count_as_missing_and_whitespace_is_trimmed(
@@ -75,24 +90,32 @@ def test_blank_values_count_as_missing_and_whitespace_is_trimmed(
     assert runtime.resolve_api_key(descriptor, {descriptor.id: " sk-x "}) == "sk-x"
 
 
-def test_a_provider_id_string_is_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MOONSHOT_API_KEY", "sk-moon")
-    assert runtime.resolve_api_key("kimi") == "sk-moon"
+def test_a_provider_id_string_is_looked_up_in_the_registry_given(
+    test_registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WIRE_GEMINI_API_KEY", "sk-gem")
+    assert runtime.resolve_api_key("wire-gemini", registry=test_registry) == "sk-gem"
     with pytest.raises(runtime.UnknownProviderError):
-        runtime.resolve_api_key("nope")
+        runtime.resolve_api_key("nope", registry=test_registry)
+    # Not in the default (curated) registry.
+    with pytest.raises(runtime.UnknownProviderError):
+        runtime.resolve_api_key("wire-gemini")
 
 
-def test_create_provider_without_a_key_is_a_config_error() -> None:
+def test_create_provider_without_a_key_is_a_config_error(test_registry: Registry) -> None:
     with pytest.raises(runtime.MissingApiKeyError) as caught:
-        runtime.create_provider("kimi")
+        runtime.create_provider("wire-openai", registry=test_registry)
     assert caught.value.kind == "config"
-    assert "MOONSHOT_API_KEY" in str(caught.value)
+    assert "WIRE_OPENAI_API_KEY" in str(caught.value)
     # Keyless providers need none.
-    assert runtime.create_provider("ollama").provider_id == "ollama"
+    keyless = runtime.create_provider("wire-local", registry=test_registry)
+    assert keyless.provider_id == "wire-local"
 
 
-def test_a_provider_object_never_shows_its_key() -> None:
-    provider = runtime.create_provider("kimi", api_key="sk-very-secret-key")
+def test_a_provider_object_never_shows_its_key(test_registry: Registry) -> None:
+    provider = runtime.create_provider(
+        "wire-anthropic", api_key="sk-very-secret-key", registry=test_registry
+    )
     assert "sk-very-secret-key" not in repr(provider)
     assert "sk-very-secret-key" not in str(provider)
 
@@ -140,13 +163,14 @@ def test_a_key_no_header_can_carry_is_refused_without_showing_it(
     with pytest.raises(runtime.ConfigError) as from_mapping:
         runtime.resolve_api_key(descriptor, {descriptor.id: key})
     _assert_hides(str(from_mapping.value), key)
-    for build in (
+    builds: list[Callable[[], object]] = [
         lambda: runtime.create_provider(descriptor, api_key=key),
         lambda: runtime.create_provider(descriptor, api_keys={descriptor.id: key}),
         lambda: runtime.BaseOpenAICompatibleProvider(descriptor, api_key=key),
         lambda: runtime.AnthropicProvider(descriptor, api_key=key),
         lambda: runtime.GeminiProvider(descriptor, api_key=key),
-    ):
+    ]
+    for build in builds:
         with pytest.raises(runtime.ConfigError) as built:
             build()
         _assert_hides(str(built.value), key)

@@ -7,19 +7,21 @@ import asyncio
 import pytest
 
 from llm_registry import runtime
+from llm_registry.runtime import Registry
 from tests.runtime.conftest import TEST_KEY, make_descriptor
 from tests.runtime.custom_provider import BudgetAwareProvider
 from tests.runtime.loopback import LoopbackLLMServer
 
 
 def test_the_named_subclass_is_used_and_its_differences_reach_the_wire(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackLLMServer, test_registry: Registry
 ) -> None:
-    descriptor = make_descriptor(
-        "openai", provider_class="tests.runtime.custom_provider:BudgetAwareProvider"
-    )
+    # wire-custom's descriptor (tests/runtime/registry/) names the subclass.
     provider = runtime.create_provider(
-        descriptor, api_key=TEST_KEY, base_url=llm_server.base_url("ok", "openai")
+        "wire-custom",
+        api_key=TEST_KEY,
+        base_url=llm_server.base_url("ok", "openai"),
+        registry=test_registry,
     )
     assert type(provider) is BudgetAwareProvider
     result = asyncio.run(

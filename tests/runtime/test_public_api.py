@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from llm_registry import runtime
+from tests.runtime.conftest import CompiledRegistry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HEAVY_MODULES = ["openai", "httpx", "httpx2", "httpx_sse", "yaml", "jsonschema", "pydantic"]
@@ -37,11 +38,11 @@ def test_providers_is_the_function_even_after_every_module_is_loaded() -> None:
     assert runtime.providers()[0].id == runtime.get_provider(runtime.providers()[0].id).id
 
 
-def _fresh(code: str) -> list[str]:
+def _fresh(code: str, *, path: Path = PROJECT_ROOT) -> list[str]:
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=PROJECT_ROOT,
-        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=60,
@@ -53,7 +54,8 @@ def _fresh(code: str) -> list[str]:
 
 def test_import_and_lookup_load_no_sdk_http_client_or_schema_library() -> None:
     code = (
-        "import sys, json, runtime\n"
+        "import sys, json\n"
+        "from llm_registry import runtime\n"
         "runtime.get_provider('openai')\n"
         "runtime.parse_model_id('openrouter::meta-llama/llama-4-scout')\n"
         "runtime.detect_context_limit_error('prompt is too long', 'anthropic::claude-sonnet-4-5')\n"
@@ -64,10 +66,32 @@ def test_import_and_lookup_load_no_sdk_http_client_or_schema_library() -> None:
     assert _fresh(code) == []
 
 
+def test_the_registry_contract_is_exported() -> None:
+    assert runtime.default_registry().package == "llm_registry.curated"
+    assert runtime.load_registry("llm_registry.curated") is runtime.default_registry()
+    assert {"Registry", "default_registry", "load_registry"} <= set(runtime.__all__)
+
+
+def test_an_app_registry_loads_no_sdk_http_client_or_schema_library(
+    compiled_registry: CompiledRegistry,
+) -> None:
+    code = (
+        "import sys, json\n"
+        "from llm_registry import runtime\n"
+        f"registry = runtime.load_registry({compiled_registry.package!r})\n"
+        "runtime.parse_model_id('wire-openai::plain-model', registry=registry)\n"
+        "runtime.can_proceed('wire-anthropic', registry=registry)\n"
+        "runtime.create_provider('wire-local', registry=registry)\n"
+        f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))\n"
+    )
+    assert _fresh(code, path=compiled_registry.import_root) == []
+
+
 def test_streaming_loads_the_sdk_it_needs() -> None:
     # The check above is meaningful: these modules are what a stream brings in.
     code = (
-        "import sys, json, asyncio, runtime\n"
+        "import sys, json, asyncio\n"
+        "from llm_registry import runtime\n"
         "p = runtime.create_provider('ollama', base_url='http://127.0.0.1:9/v1', timeout=2)\n"
         "try:\n"
         "    asyncio.run(runtime.collect(p.stream('m', [runtime.UserMessage('hi')])))\n"
