@@ -12,6 +12,11 @@ proxy, a local server) lists what that server serves, so its listing is cached u
 and shown, but adds no rows and disables none. To make another URL the provider's own, pass a
 descriptor carrying it (``dataclasses.replace(descriptor, base_url=…)``).
 
+Every entry point serves one registry, its keyword-only ``registry=`` (None: the registry of a
+``store`` passed as a :class:`ModelStore`, else the curated one): provider ids are looked up
+in it, ``refresh_all`` lists its providers, and the database is its own (see `_store.meta`; a
+store of another registry is refused). Nothing here names a registry package.
+
 This module is the cache policy and the public entry points; fetching (deadlines, caps,
 redirects, paging) is `_discovery.fetch`, merging a listing with the registry is
 `_discovery.merge`, and the database is `_store`. A server that misbehaves ends in step 3 or 4
@@ -36,13 +41,13 @@ from llm_registry.runtime._discovery.merge import (
 )
 from llm_registry.runtime._errors import ConfigError, MissingApiKeyError, ProviderError
 from llm_registry.runtime._keys import missing_key_message, resolve_api_key
-from llm_registry.runtime._registry import discovery_dialect, get_provider
+from llm_registry.runtime._registry import Registry, discovery_dialect, get_provider
 from llm_registry.runtime._registry import providers as registry_providers
 from llm_registry.runtime._store.store import (
     CachedListing,
     ModelInfo,
     ModelStore,
-    default_database_path,
+    ModelStoreError,
 )
 from llm_registry.runtime._urls import checked_base_url
 
@@ -85,6 +90,7 @@ class DiscoveryResult:
 async def discover_models(
     provider: ProviderDescriptor | str,
     *,
+    registry: Registry | None = None,
     refresh: bool = False,
     api_keys: Mapping[str, str] | None = None,
     base_url: str | None = None,
@@ -98,15 +104,18 @@ async def discover_models(
 
     ``base_url`` replaces the registry's (a proxy, a local server) for this call: its listing is
     cached under that URL but leaves the provider's model rows alone. ``store`` is the model
-    database (a path, or by default :func:`default_database_path`). Raises only for what the
-    caller must fix: :class:`UnknownProviderError`, :class:`ConfigError` for a base URL that
-    cannot be used (see `runtime._urls`), :class:`ModelStoreError` for a database that cannot be
-    opened.
+    database (a path, or by default :func:`default_database_path` of the registry). Raises only
+    for what the caller must fix: :class:`UnknownProviderError`, :class:`ConfigError` for a base
+    URL that cannot be used (see `runtime._urls`), :class:`ModelStoreError` for a database that
+    cannot be opened or belongs to another registry.
     """
-    descriptor = get_provider(provider) if isinstance(provider, str) else provider
-    job = _Discovery(
-        descriptor, checked_base_url(base_url or descriptor.base_url), _as_store(store)
+    model_store = _as_store(store, registry)
+    descriptor = (
+        get_provider(provider, registry=model_store.registry)
+        if isinstance(provider, str)
+        else provider
     )
+    job = _Discovery(descriptor, checked_base_url(base_url or descriptor.base_url), model_store)
     if discovery_dialect(descriptor) == "none":
         return await asyncio.to_thread(job.fallback, None)
 
@@ -208,12 +217,14 @@ def _usable_key(descriptor: ProviderDescriptor, api_keys: Mapping[str, str] | No
 
 def refreshable_providers(
     api_keys: Mapping[str, str] | None = None,
+    *,
+    registry: Registry | None = None,
 ) -> tuple[list[ProviderDescriptor], list[ProviderDescriptor]]:
-    """(providers `refresh_all` would list, providers skipped because their key is missing);
-    providers without live discovery are in neither."""
+    """(providers of ``registry`` `refresh_all` would list, providers skipped because their key
+    is missing); providers without live discovery are in neither."""
     ready: list[ProviderDescriptor] = []
     missing_key: list[ProviderDescriptor] = []
-    for descriptor in registry_providers():
+    for descriptor in registry_providers(registry=registry):
         if discovery_dialect(descriptor) == "none":
             continue
         try:
@@ -228,6 +239,7 @@ def refreshable_providers(
 
 async def refresh_all(
     *,
+    registry: Registry | None = None,
     providers: Iterable[ProviderDescriptor | str] | None = None,
     api_keys: Mapping[str, str] | None = None,
     store: StoreArg = None,
@@ -235,17 +247,21 @@ async def refresh_all(
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_result: Callable[[DiscoveryResult], None] | None = None,
 ) -> list[DiscoveryResult]:
-    """Refresh every provider that has a key (or needs none) at once, each under its own
-    ``timeout``, so the whole refresh takes about as long as the slowest provider.
+    """Refresh every provider of the registry that has a key (or needs none) at once, each under
+    its own ``timeout``, so the whole refresh takes about as long as the slowest provider.
 
-    ``providers`` narrows the set (ids or descriptors, e.g. with another base_url); ``on_result``
-    is called with each result as it finishes. Returns the results in provider order.
+    ``providers`` narrows the set (ids of the registry, or descriptors, e.g. with another
+    base_url); ``on_result`` is called with each result as it finishes. Returns the results in
+    provider order.
     """
+    model_store = _as_store(store, registry)
     if providers is None:
-        descriptors, _ = refreshable_providers(api_keys)
+        descriptors, _ = refreshable_providers(api_keys, registry=model_store.registry)
     else:
-        descriptors = [get_provider(p) if isinstance(p, str) else p for p in providers]
-    model_store = _as_store(store)
+        descriptors = [
+            get_provider(p, registry=model_store.registry) if isinstance(p, str) else p
+            for p in providers
+        ]
     # Open (and if needed create and seed) the database once, before the providers race for it.
     await asyncio.to_thread(model_store.summary)
 
@@ -285,6 +301,7 @@ async def refresh_all(
 async def refresh_periodically(
     interval: float,
     *,
+    registry: Registry | None = None,
     providers: Iterable[ProviderDescriptor | str] | None = None,
     api_keys: Mapping[str, str] | None = None,
     store: StoreArg = None,
@@ -302,7 +319,7 @@ async def refresh_periodically(
     """
     if interval <= 0:
         raise ValueError("interval must be positive")
-    model_store = _as_store(store)
+    model_store = _as_store(store, registry)
     fixed = None if providers is None else list(providers)
     while True:
         try:
@@ -318,7 +335,14 @@ async def refresh_periodically(
         await asyncio.sleep(interval)
 
 
-def _as_store(store: StoreArg) -> ModelStore:
-    if isinstance(store, ModelStore):
-        return store
-    return ModelStore(default_database_path() if store is None else store)
+def _as_store(store: StoreArg, registry: Registry | None) -> ModelStore:
+    """The store to use: ``store`` itself, or a store of ``registry`` at the path given (or at
+    the registry's default path). A store given with a registry must be that registry's."""
+    if not isinstance(store, ModelStore):
+        return ModelStore(store, registry=registry)
+    if registry is not None and registry.package != store.registry.package:
+        raise ModelStoreError(
+            f"the model store {store.path} serves the registry {store.registry.package!r}, "
+            f"not {registry.package!r}; pass a ModelStore of that registry, or its path"
+        )
+    return store

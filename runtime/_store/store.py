@@ -20,14 +20,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from llm_registry.runtime._discovery.dialects import ListedModel
+from llm_registry.runtime._registry import CURATED_PACKAGE, Registry, resolve_registry
 from llm_registry.runtime._store.cache_codec import base_url_hash, cache_entry, listing_from_json
 from llm_registry.runtime._store.connection import Database, ModelStoreError
+from llm_registry.runtime._store.meta import SEED_KEY, claim_for_registry, meta_value, set_meta
 from llm_registry.runtime._store.records import (
     MODEL_COLUMNS,
     CachedListing,
@@ -43,6 +46,9 @@ from llm_registry.runtime._store.schema import (
 )
 from llm_registry.runtime._store.upgrade import upgrade_layout
 
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
 __all__ = [
     "CachedListing",
     "ModelInfo",
@@ -51,7 +57,6 @@ __all__ = [
     "SeedSummary",
     "base_url_hash",
     "default_database_path",
-    "default_seed_path",
 ]
 
 _T = TypeVar("_T")
@@ -99,22 +104,28 @@ VALUES (?, ?, ?, ?) ON CONFLICT (provider_id, base_url_hash) DO UPDATE SET
 """
 
 
-def default_database_path() -> Path:
-    """The user's model database: ``models.db`` in the platform's per-user data directory."""
+def default_database_path(*, registry: Registry | None = None) -> Path:
+    """The user's model database for ``registry``, in the platform's per-user data directory:
+    ``models.db`` for the curated registry, ``models-<package>.db`` for any other, so that two
+    registries never share a file unless told to."""
     import platformdirs
 
-    return platformdirs.user_data_path(APP_NAME, appauthor=False) / DATABASE_FILE
-
-
-def default_seed_path() -> Path:
-    """``seed.sql`` of the curated registry."""
-    from importlib.resources import files
-
-    return Path(str(files("llm_registry.curated") / "seed.sql"))
+    package = CURATED_PACKAGE if registry is None else registry.package
+    name = (
+        DATABASE_FILE
+        if package == CURATED_PACKAGE
+        else f"models-{re.sub(r'[^A-Za-z0-9_.-]', '_', package)}.db"
+    )
+    return platformdirs.user_data_path(APP_NAME, appauthor=False) / name
 
 
 class ModelStore:
-    """The SQLite model database at ``path``.
+    """The SQLite model database of one registry, at ``path``.
+
+    ``registry`` is the registry the database belongs to (default: the curated one); ``path``
+    defaults to :func:`default_database_path` for it. The store seeds from that registry's
+    ``seed_sql`` (or ``seed_path``), and refuses, with a :class:`ModelStoreError` naming both,
+    a database that belongs to another registry (see `_store.meta`).
 
     Opening is lazy: the first operation creates the file and its tables (or upgrades an older
     file's layout in place, see `_store.schema`) and, unless ``auto_seed`` is False, applies the
@@ -132,22 +143,30 @@ class ModelStore:
 
     def __init__(
         self,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | None = None,
         *,
+        registry: Registry | None = None,
         seed_path: str | os.PathLike[str] | None = None,
         auto_seed: bool = True,
         busy_timeout: float = 5.0,
         lock_patience: float = 60.0,
     ) -> None:
-        self.path = Path(path).expanduser()
-        self._seed_path = Path(seed_path) if seed_path is not None else default_seed_path()
+        self.registry = resolve_registry(registry)
+        self.path = (
+            default_database_path(registry=self.registry)
+            if path is None
+            else Path(path).expanduser()
+        )
+        self._seed: Traversable = (
+            Path(seed_path) if seed_path is not None else self.registry.seed_sql
+        )
         self._auto_seed = auto_seed
         # lock_patience: total time a write keeps retrying on a locked database.
         self._db = Database(self.path, busy_timeout=busy_timeout, lock_patience=lock_patience)
         self._ready = False
 
     def __repr__(self) -> str:
-        return f"ModelStore({str(self.path)!r})"
+        return f"ModelStore({str(self.path)!r}, registry={self.registry.package!r})"
 
     def close(self) -> None:
         """Close the calling thread's connection (other threads' close when those threads end)."""
@@ -160,7 +179,7 @@ class ModelStore:
         script = self._read_seed() if sql is None else sql
         if script is None:
             raise ModelStoreError(
-                f"the registry seed {self._seed_path} does not exist; run `make generate` "
+                f"the registry seed {self._seed} does not exist; run `make generate` "
                 "(or `llm-registry generate` for an app's registry) first"
             )
         self._prepare(explicit_seed=script)
@@ -268,10 +287,17 @@ class ModelStore:
             return
         self._db.use_wal()
         upgrade_layout(self._db)
+        claim_for_registry(
+            self._db,
+            self.registry.package,
+            self.registry.ids,
+            elsewhere=str(default_database_path(registry=self.registry)),
+        )
         seed = explicit_seed
         if seed is None and self._auto_seed:
             seed = self._read_seed()
-            if seed is not None and self._db.read(_applied_seed) == _sha256(seed):
+            applied = self._db.read(lambda conn: meta_value(conn, SEED_KEY))
+            if seed is not None and applied == _sha256(seed):
                 seed = None
         if seed is not None:
             self._run_seed(seed)
@@ -289,30 +315,15 @@ class ModelStore:
         # statements do nothing, and its version is not allowed to set the file's back.
         self._db.write_script(without_declared_version(seed))
         digest = _sha256(seed)
-        self._db.write(lambda conn: _set_meta(conn, "seed_sha256", digest))
+        self._db.write(lambda conn: set_meta(conn, SEED_KEY, digest))
 
     def _read_seed(self) -> str | None:
         try:
-            return self._seed_path.read_text(encoding="utf-8")
+            return self._seed.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise ModelStoreError(
-                f"cannot read the registry seed {self._seed_path}: {exc}"
-            ) from None
-
-
-def _applied_seed(conn: sqlite3.Connection) -> str | None:
-    row = conn.execute("SELECT value FROM store_meta WHERE key = 'seed_sha256'").fetchone()
-    return None if row is None else str(row[0])
-
-
-def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
-    conn.execute(
-        "INSERT INTO store_meta (key, value) VALUES (?, ?)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
+            raise ModelStoreError(f"cannot read the registry seed {self._seed}: {exc}") from None
 
 
 def _sha256(text: str) -> str:

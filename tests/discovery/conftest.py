@@ -5,16 +5,17 @@ import dataclasses
 import os
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 
-from llm_registry.curated.descriptor import ProviderDescriptor
-from llm_registry.runtime._registry import get_provider, providers
+from llm_registry.runtime._descriptor import ProviderDescriptor
+from llm_registry.runtime._registry import Registry, get_provider, providers
 from llm_registry.runtime._store.store import ModelStore
 from tests.discovery.listing_server import ListingServer
 
 T = TypeVar("T")
+D = TypeVar("D", bound=ProviderDescriptor)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,10 +39,15 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(guarded())
 
 
-def at(provider_id: str, base_url: str) -> ProviderDescriptor:
+def with_base_url(descriptor: D, base_url: str) -> D:
+    """The descriptor with another base URL (generated descriptors are frozen dataclasses)."""
+    return cast(D, dataclasses.replace(cast(Any, descriptor), base_url=base_url))
+
+
+def at(provider_id: str, base_url: str, *, registry: Registry | None = None) -> ProviderDescriptor:
     """The registry's provider with ``base_url`` as its own: its listings there are the
     provider's, so they update its rows (a ``base_url=`` override is only cached)."""
-    return dataclasses.replace(get_provider(provider_id), base_url=base_url)
+    return with_base_url(get_provider(provider_id, registry=registry), base_url)
 
 
 def registry_key_variables() -> list[str]:
