@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import sqlite3
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -18,6 +19,9 @@ T = TypeVar("T")
 D = TypeVar("D", bound=ProviderDescriptor)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# A model database as the store wrote it before layout versions (see the file's header).
+BEFORE_VERSIONS = Path(__file__).parent / "fixtures" / "store_before_versioning.sql"
 
 # A key shaped like a real one; every test that sends it checks it never comes back out.
 KEY = "sk-discovery-test-7f3a9c2e5b8d41f0a6c3"
@@ -97,3 +101,10 @@ def scrubbed_environment(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in set(registry_key_variables())}
     env.update(extra)
     return env
+
+
+def database_from_before_versions(db_path: Path) -> Path:
+    """A real file with what the store wrote before it recorded its layout version."""
+    with sqlite3.connect(db_path) as conn:
+        conn.executescript(BEFORE_VERSIONS.read_text(encoding="utf-8"))
+    return db_path

@@ -22,10 +22,9 @@ from llm_registry.runtime._store.schema import (
 )
 from llm_registry.runtime._store.store import ModelStore, ModelStoreError
 from llm_registry.runtime._store.upgrade import upgrade_layout
-from tests.discovery.conftest import PROJECT_ROOT
+from tests.discovery.conftest import PROJECT_ROOT, database_from_before_versions
 
 SEED = PROJECT_ROOT / "generated" / "seed.sql"
-BEFORE_VERSIONS = Path(__file__).parent / "fixtures" / "store_before_versioning.sql"
 
 # What the fixture's user and discovery left in it (see the fixture's header).
 HIDDEN = {"openai::gpt-5.5", "anthropic::claude-sonnet-5", "openai::gpt-live-only"}
@@ -60,18 +59,11 @@ def dump(db_path: Path) -> list[str]:
         return list(conn.iterdump())
 
 
-def database_from_before_versions(db_path: Path) -> Path:
-    """A real file with what the store wrote before it recorded its layout version."""
-    with sqlite3.connect(db_path) as conn:
-        conn.executescript(BEFORE_VERSIONS.read_text(encoding="utf-8"))
-    assert user_version(db_path) == 0
-    return db_path
-
-
 def test_a_database_from_before_versions_is_upgraded_in_place_and_loses_nothing(
     tmp_path: Path,
 ) -> None:
     db_path = database_from_before_versions(tmp_path / "models.db")
+    assert user_version(db_path) == 0
     models_before = table_rows(db_path, "models")
     cache_before = table_rows(db_path, "discovery_cache")
 
