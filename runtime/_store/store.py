@@ -9,6 +9,12 @@ Ownership of the ``models`` columns:
     them.
 Nothing here deletes a model row: conversations refer to models by id.
 
+A store serves one registry (``registry=``; None is the curated one) and seeds from that
+registry's ``seed_sql``; no registry package is named here. A database belongs to the registry
+that first opened it: its package name is recorded in the file, and a store of another registry
+refuses the file with a :class:`ModelStoreError` naming both (`_store.meta`). Registries are
+also kept apart by design: :func:`default_database_path` gives each its own file.
+
 The table layout and its upgrades are `_store.schema` (applied by `_store.upgrade`); connections,
 transactions and retries are `_store.connection`; the cache's encoding is `_store.cache_codec`.
 The discovery cache is keyed by provider id and a SHA-256 of the base URL (a base URL may carry
