@@ -263,3 +263,37 @@ def test_every_curated_default_model_round_trips_through_the_grammar() -> None:
 def test_curated_aggregator_labels() -> None:
     assert runtime.provider_label("openrouter::meta-llama/llama-4-scout") == "meta-llama"
     assert runtime.provider_label("together::meta-llama/Llama-3.3-70B-Instruct-Turbo") == "together"
+
+
+def test_a_zipped_package_is_served_too(
+    compiled_registry: CompiledRegistry, tmp_path: Path
+) -> None:
+    import zipfile
+
+    archive = tmp_path / "app.zip"
+    package_dir = compiled_registry.import_root / TEST_REGISTRY_PACKAGE
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(package_dir.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zipped.write(path, path.relative_to(compiled_registry.import_root).as_posix())
+    code = (
+        "import json\n"
+        "from llm_registry import runtime\n"
+        f"registry = runtime.load_registry({TEST_REGISTRY_PACKAGE!r})\n"
+        "assert registry.providers['wire-gemini'].display_name == 'Wire Gemini'\n"
+        "assert 'INSERT INTO providers' in registry.seed_sql.read_text(encoding='utf-8')\n"
+        "forms = json.loads(registry.key_forms_json.read_text(encoding='utf-8'))['forms']\n"
+        "logos = sorted(p.name for p in registry.logos.iterdir())\n"
+        "print(json.dumps([len(forms), logos[0], "
+        "type(registry.seed_sql).__module__.partition('.')[0]]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        env={"PYTHONPATH": str(archive), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [5, "wire-aggregator.svg", "zipfile"]
