@@ -276,3 +276,31 @@ def test_the_app_registrys_default_database_is_its_own(app_registry: Registry) -
     path = ModelStore(registry=app_registry).path
     assert path.name == f"models-{APP_PACKAGE}.db"
     assert path.parent == default_database_path().parent
+
+
+def test_a_zipped_app_registry_seeds_its_store(app_registry: Registry, tmp_path: Path) -> None:
+    """The seed is read through importlib.resources, so a registry served from a zip archive
+    seeds a store as one on disk does (in a fresh process, with only the archive to import)."""
+    import zipfile
+
+    package_dir = Path(str(app_registry.seed_sql)).parent
+    archive = tmp_path / "app.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(package_dir.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zipped.write(path, path.relative_to(package_dir.parent).as_posix())
+    script = (
+        "import json, sys\n"
+        f"sys.path.insert(0, {str(archive)!r})\n"
+        "from llm_registry.runtime import ModelStore, load_registry\n"
+        f"registry = load_registry({APP_PACKAGE!r})\n"
+        f"store = ModelStore({str(tmp_path / 'app.db')!r}, registry=registry)\n"
+        "summary = store.summary()\n"
+        "where = type(registry.seed_sql).__module__\n"
+        "print(json.dumps([summary.providers, summary.models, where]))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == f'[{len(APP_IDS)}, 4, "zipfile"]'
