@@ -29,7 +29,8 @@ TIMEOUT = 20.0
 def _descriptors(base: str) -> list[Any]:
     from llm_registry import runtime
 
-    template = runtime.get_provider("openai")
+    # The curated descriptors are frozen dataclasses; the runtime types them structurally.
+    template: Any = runtime.get_provider("openai")
     return [
         dataclasses.replace(template, id=f"bench-{i:02d}", base_url=f"{base}/p{i:02d}/v1")
         for i in range(PROVIDERS)

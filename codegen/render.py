@@ -11,6 +11,7 @@ import jinja2
 from llm_registry.codegen.ir import ProviderIR, PyDict, PyList, RegistryIR, python_literal
 from llm_registry.codegen.pysource import expression, import_statement, subscript
 from llm_registry.codegen.typesgen import descriptor_types_module
+from llm_registry.runtime._store.schema import seed_ddl
 from llm_registry.templates import TEMPLATES_DIR
 
 # Every generated file says what wrote it and the command that regenerates it: the user's own
@@ -95,7 +96,10 @@ def render_outputs(registry: RegistryIR) -> dict[str, bytes]:
         )
 
     outputs["py.typed"] = b""
-    outputs["seed.sql"] = _render("seed.sql.jinja", registry=registry).encode("utf-8")
+    # The tables come from the runtime's layout, so a seeded database is one the store can open.
+    outputs["seed.sql"] = _render(
+        "seed.sql.jinja", registry=registry, schema_ddl=seed_ddl()
+    ).encode("utf-8")
     outputs["key_forms.json"] = _json(
         {
             "$comment": JSON_HEADER,

@@ -3,21 +3,25 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import sqlite3
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 
-from llm_registry.curated import REGISTRY as CURATED
-from llm_registry.curated.descriptor import ProviderDescriptor
-from llm_registry.runtime._registry import providers
+from llm_registry.runtime._descriptor import ProviderDescriptor
+from llm_registry.runtime._registry import Registry, get_provider, providers
 from llm_registry.runtime._store.store import ModelStore
 from tests.discovery.listing_server import ListingServer
 
 T = TypeVar("T")
+D = TypeVar("D", bound=ProviderDescriptor)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# A model database as the store wrote it before layout versions (see the file's header).
+BEFORE_VERSIONS = Path(__file__).parent / "fixtures" / "store_before_versioning.sql"
 
 # A key shaped like a real one; every test that sends it checks it never comes back out.
 KEY = "sk-discovery-test-7f3a9c2e5b8d41f0a6c3"
@@ -39,10 +43,15 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(guarded())
 
 
-def at(provider_id: str, base_url: str) -> ProviderDescriptor:
+def with_base_url(descriptor: D, base_url: str) -> D:
+    """The descriptor with another base URL (generated descriptors are frozen dataclasses)."""
+    return cast(D, dataclasses.replace(cast(Any, descriptor), base_url=base_url))
+
+
+def at(provider_id: str, base_url: str, *, registry: Registry | None = None) -> ProviderDescriptor:
     """The registry's provider with ``base_url`` as its own: its listings there are the
     provider's, so they update its rows (a ``base_url=`` override is only cached)."""
-    return dataclasses.replace(CURATED.providers[provider_id], base_url=base_url)
+    return with_base_url(get_provider(provider_id, registry=registry), base_url)
 
 
 def registry_key_variables() -> list[str]:
@@ -92,3 +101,10 @@ def scrubbed_environment(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in set(registry_key_variables())}
     env.update(extra)
     return env
+
+
+def database_from_before_versions(db_path: Path) -> Path:
+    """A real file with what the store wrote before it recorded its layout version."""
+    with sqlite3.connect(db_path) as conn:
+        conn.executescript(BEFORE_VERSIONS.read_text(encoding="utf-8"))
+    return db_path

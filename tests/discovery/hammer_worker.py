@@ -7,20 +7,20 @@ Prints one JSON object: the source of every discovery and the models this worker
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import sys
 
-from llm_registry.curated import PROVIDERS
 from llm_registry.runtime._discovery.service import discover_models
+from llm_registry.runtime._registry import get_provider
 from llm_registry.runtime._store.store import ModelStore
+from tests.discovery.conftest import with_base_url
 
 
 def main() -> int:
     db, base_url, iterations, key = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     store = ModelStore(db)
     # The server is OpenAI's own base URL here, so that each listing updates the rows.
-    openai = dataclasses.replace(PROVIDERS["openai"], base_url=base_url)
+    openai = with_base_url(get_provider("openai"), base_url)
     sources: list[str] = []
     hidden: list[str] = []
     for iteration in range(iterations):

@@ -58,7 +58,7 @@ def test_processes_refreshing_one_database_all_succeed_and_lose_nothing(
     ]
     outputs = [worker.communicate(timeout=120) for worker in workers]
 
-    for worker, (stdout, stderr) in zip(workers, outputs):
+    for worker, (stdout, stderr) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, stderr
         assert "locked" not in stderr and "Traceback" not in stderr
         report = json.loads(stdout)
@@ -79,7 +79,7 @@ def test_processes_refreshing_one_database_all_succeed_and_lose_nothing(
     assert set(unique_rows) == {f"openai::unique-{n}" for n in range(served)}
     hidden_by_workers = {
         model_id
-        for _, (stdout, _) in zip(workers, outputs)
+        for _, (stdout, _) in zip(workers, outputs, strict=True)
         for model_id in json.loads(stdout)["hidden"]
     }
     assert hidden_by_workers == set(unique_rows)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from llm_registry.runtime import MissingApiKeyError, get_provider
-from llm_registry.runtime._discovery.service import discover_models, registry_models
+from llm_registry.runtime._discovery.merge import registry_models
+from llm_registry.runtime._discovery.service import discover_models
 from llm_registry.runtime._store.store import ModelInfo, ModelStore
 from tests.discovery.conftest import KEY, at, run
 from tests.discovery.listing_server import ListingServer, json_body, paged, sequence
@@ -391,9 +392,10 @@ def test_refresh_all_reports_an_unusable_key_rather_than_skipping_the_provider(
     (result,) = run(
         refresh_all(providers=[at("kimi", f"{server.origin}/v1")], store=store, timeout=2)
     )
-    assert (result.source, result.error and result.error.kind) == ("fallback", "config")
-    assert "MOONSHOT_API_KEY" in result.error.message  # type: ignore[union-attr]
-    assert "sk-part" not in result.error.message  # type: ignore[union-attr]
+    assert result.source == "fallback"
+    assert result.error is not None and result.error.kind == "config"
+    assert "MOONSHOT_API_KEY" in result.error.message
+    assert "sk-part" not in result.error.message
     assert server.requests == []
 
 

@@ -4,14 +4,16 @@ never a hang, and the key never reaches another host or comes back out."""
 from __future__ import annotations
 
 import tracemalloc
+from collections.abc import Callable
 
 import pytest
 
-from llm_registry.runtime import get_provider
+from llm_registry.runtime import ProviderError, RateLimitError, get_provider
+from llm_registry.runtime._discovery.merge import registry_models
 from llm_registry.runtime._discovery.service import (
+    DEFAULT_MAX_BYTES,
     DiscoveryResult,
     discover_models,
-    registry_models,
 )
 from llm_registry.runtime._store.store import ModelStore
 from tests.discovery.conftest import KEY, OTHER_HOST, SHORT_TIMEOUT, database_bytes, run
@@ -49,7 +51,8 @@ def discover_from(
     provider: str = "openai",
     root: str = "/v1",
     timeout: float = SHORT_TIMEOUT,
-    **kwargs: object,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    refresh: bool = False,
 ) -> DiscoveryResult:
     return run(
         discover_models(
@@ -58,25 +61,34 @@ def discover_from(
             api_keys={provider: KEY},
             store=store,
             timeout=timeout,
-            **kwargs,  # type: ignore[arg-type]
+            max_bytes=max_bytes,
+            refresh=refresh,
         )
     )
 
 
-def assert_clean_fallback(result: DiscoveryResult, provider: str, kind: str) -> None:
+def assert_clean_fallback(result: DiscoveryResult, provider: str, kind: str) -> ProviderError:
+    """Check the fallback is clean and return the error that forced it."""
     assert result.source == "fallback"
     assert result.error is not None, "a fallback forced by a failure names it"
     assert result.error.kind == kind, result.error
     assert KEY not in result.error.message
     assert "\n" not in result.error.message
     assert [m.id for m in result.models] == [m.id for m in registry_models(get_provider(provider))]
+    return result.error
+
+
+def rate_limit_error(result: DiscoveryResult) -> RateLimitError:
+    assert isinstance(result.error, RateLimitError), result.error
+    assert result.error.kind == "rate_limit"
+    return result.error
 
 
 def test_slow_drip_is_cut_off_by_the_deadline(server: ListingServer, store: ModelStore) -> None:
     server.route("/v1/models", slow_drip(interval=0.05))
     result = discover_from(server, store)
-    assert_clean_fallback(result, "openai", "unavailable")
-    assert f"within {SHORT_TIMEOUT:g} s" in result.error.message  # type: ignore[union-attr]
+    error = assert_clean_fallback(result, "openai", "unavailable")
+    assert f"within {SHORT_TIMEOUT:g} s" in error.message
 
 
 def test_silent_server_is_cut_off_by_the_deadline(server: ListingServer, store: ModelStore) -> None:
@@ -97,8 +109,8 @@ def test_huge_streamed_body_is_refused_with_bounded_memory(
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert_clean_fallback(result, "openai", "unavailable")
-    assert "larger than 4 MiB" in result.error.message  # type: ignore[union-attr]
+    error = assert_clean_fallback(result, "openai", "unavailable")
+    assert "larger than 4 MiB" in error.message
     assert peak < 8 * cap, f"peak {peak} bytes while refusing a listing over {cap}"
 
 
@@ -107,8 +119,8 @@ def test_declared_huge_body_is_refused_before_reading(
 ) -> None:
     server.route("/v1/models", huge_body(700 * 1024 * 1024, declare_length=True))
     result = discover_from(server, store, timeout=10)
-    assert_clean_fallback(result, "openai", "unavailable")
-    assert "larger than 32 MiB" in result.error.message  # type: ignore[union-attr]
+    error = assert_clean_fallback(result, "openai", "unavailable")
+    assert "larger than 32 MiB" in error.message
 
 
 @pytest.mark.parametrize(("provider", "root", "path", "key_header"), DIALECT_ENDPOINTS)
@@ -128,9 +140,9 @@ def test_cross_host_redirect_never_carries_the_key(
     result = discover_from(server, store, provider=provider, root=root)
 
     # A redirect is a matter of the base URL, as it is when a stream meets one.
-    assert_clean_fallback(result, provider, "config")
-    assert "redirected to another host" in result.error.message  # type: ignore[union-attr]
-    assert OTHER_HOST in result.error.message  # type: ignore[union-attr]
+    error = assert_clean_fallback(result, provider, "config")
+    assert "redirected to another host" in error.message
+    assert OTHER_HOST in error.message
     assert server.requests[0].headers[key_header].endswith(KEY)
     for request in other_host.requests:
         assert all(KEY not in value for value in request.headers.values())
@@ -178,8 +190,8 @@ def test_keyless_cross_host_redirect_is_followed_without_credentials(
 def test_redirect_loop_ends(server: ListingServer, store: ModelStore) -> None:
     server.route("/v1/models", redirect("/v1/models"))
     result = discover_from(server, store)
-    assert_clean_fallback(result, "openai", "config")
-    assert "redirected more than" in result.error.message  # type: ignore[union-attr]
+    error = assert_clean_fallback(result, "openai", "config")
+    assert "redirected more than" in error.message
 
 
 @pytest.mark.parametrize(
@@ -229,15 +241,14 @@ def test_error_statuses_and_bad_bodies_fall_back_with_a_reason(
         # A bare list is an accepted OpenAI-compatible shape; its entries are unusable: no models.
         assert result.source == "api" and result.models == ()
         return
-    assert_clean_fallback(result, "openai", kind)
-    assert phrase in result.error.message  # type: ignore[union-attr]
+    error = assert_clean_fallback(result, "openai", kind)
+    assert phrase in error.message
 
 
 def test_rate_limit_carries_retry_after(server: ListingServer, store: ModelStore) -> None:
     server.route("/v1/models", json_body({}, status=429, headers={"retry-after": "12"}))
     result = discover_from(server, store)
-    assert result.error is not None and result.error.kind == "rate_limit"
-    assert result.error.retry_after == 12
+    assert rate_limit_error(result).retry_after == 12
 
 
 @pytest.mark.parametrize(
@@ -274,11 +285,11 @@ def test_retry_after_as_an_http_date_is_seconds_from_now(
     when = formatdate(time.time() + 90, usegmt=True)  # "Wed, 21 Oct 2026 07:28:00 GMT"
     server.route("/v1/models", json_body({}, status=429, headers={"retry-after": when}))
     result = discover_from(server, store)
-    assert result.error is not None and result.error.kind == "rate_limit"
-    retry_after = result.error.retry_after
-    assert 0 < retry_after <= 90  # the date has whole seconds; a slow machine has used some
-    shown = re.search(r"retry after (\S+)s\b", result.error.message)
-    assert shown is not None and shown.group(1).isdigit(), result.error.message
+    error = rate_limit_error(result)
+    # The date has whole seconds; a slow machine has used some.
+    assert error.retry_after is not None and 0 < error.retry_after <= 90
+    shown = re.search(r"retry after (\S+)s\b", error.message)
+    assert shown is not None and shown.group(1).isdigit(), error.message
     assert 0 < int(shown.group(1)) <= 90
 
 
@@ -286,8 +297,8 @@ def test_pagination_that_loops_ends(server: ListingServer, store: ModelStore) ->
     looping = anthropic_page([("claude-a", "A")], has_more=True)
     server.route("/v1/models", paged({None: looping, "claude-a": looping}, "after_id"))
     result = discover_from(server, store, provider="anthropic")
-    assert_clean_fallback(result, "anthropic", "unavailable")
-    assert "loop" in result.error.message  # type: ignore[union-attr]
+    error = assert_clean_fallback(result, "anthropic", "unavailable")
+    assert "loop" in error.message
     assert len(server.requests) == 2
 
 
@@ -299,8 +310,8 @@ def test_connection_refused(store: ModelStore) -> None:
             "openai", base_url=f"{origin}/v1", api_keys={"openai": KEY}, store=store, timeout=2
         )
     )
-    assert_clean_fallback(result, "openai", "unavailable")
-    assert "could not connect" in result.error.message  # type: ignore[union-attr]
+    error = assert_clean_fallback(result, "openai", "unavailable")
+    assert "could not connect" in error.message
 
 
 def test_listing_that_echoes_the_key_keeps_it_out_of_results_and_database(
@@ -349,9 +360,9 @@ def test_a_listing_echoing_the_key_upper_cased_or_cut_keeps_it_out_too(
     "echo", [str.upper, lambda key: key[1:], lambda key: key[:12]], ids=["upper", "cut", "piece"]
 )
 def test_an_error_echoing_the_key_in_another_form_is_scrubbed(
-    server: ListingServer, store: ModelStore, echo: object
+    server: ListingServer, store: ModelStore, echo: Callable[[str], str]
 ) -> None:
-    echoed = echo(KEY)  # type: ignore[operator]
+    echoed = echo(KEY)
     server.route("/v1/models", json_body({"error": {"message": f"bad key {echoed}"}}, status=401))
     result = discover_from(server, store)
     assert result.error is not None and result.error.kind == "auth"
@@ -400,8 +411,8 @@ def test_geminis_real_bad_key_reply_is_an_auth_error(
 ) -> None:
     server.route("/v1beta/models", json_body(GEMINI_BAD_KEY, status=400))
     result = discover_from(server, store, provider="google", root="/v1beta")
-    assert_clean_fallback(result, "google", "auth")
-    assert "GEMINI_API_KEY" in result.error.message  # type: ignore[union-attr]
+    error = assert_clean_fallback(result, "google", "auth")
+    assert "GEMINI_API_KEY" in error.message
 
 
 @pytest.mark.parametrize(
@@ -417,8 +428,7 @@ def test_retry_after_is_read_as_a_stream_reads_it(
 ) -> None:
     server.route("/v1/models", responder)
     result = discover_from(server, store)
-    assert result.error is not None and result.error.kind == "rate_limit"
-    assert result.error.retry_after == retry_after
+    assert rate_limit_error(result).retry_after == retry_after
 
 
 @pytest.mark.parametrize(
@@ -442,6 +452,6 @@ def test_a_status_and_body_map_to_the_class_a_stream_would_raise(
     server.route("/v1/models", json_body(body, status=status))
     result = discover_from(server, store)
     expected = error_from_response(get_provider("openai"), None, status=status, body=body)
-    assert type(result.error) is type(expected)
-    assert f"HTTP {status}" in result.error.message  # type: ignore[union-attr]
-    assert f"127.0.0.1:{server.port}" in result.error.message  # type: ignore[union-attr]
+    assert result.error is not None and type(result.error) is type(expected)
+    assert f"HTTP {status}" in result.error.message
+    assert f"127.0.0.1:{server.port}" in result.error.message

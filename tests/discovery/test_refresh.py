@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from pathlib import Path
 
@@ -131,10 +132,8 @@ def test_periodic_refresh_repeats_until_cancelled(server: ListingServer, store: 
         while len(rounds) < 3:
             await asyncio.sleep(0.01)
         task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await task
-        except asyncio.CancelledError:
-            pass
 
     run(scenario())
     assert len(rounds) >= 3
@@ -158,10 +157,8 @@ def test_periodic_refresh_survives_a_failing_round(tmp_path: Path) -> None:
         while len(errors) < 2:
             await asyncio.sleep(0.01)
         task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await task
-        except asyncio.CancelledError:
-            pass
 
     run(scenario())
     assert len(errors) >= 2

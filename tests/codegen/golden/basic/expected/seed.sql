@@ -41,7 +41,22 @@ CREATE TABLE IF NOT EXISTS models (
     is_selected INTEGER NOT NULL DEFAULT 0
 );
 
+CREATE TABLE IF NOT EXISTS discovery_cache (
+    provider_id TEXT NOT NULL,
+    base_url_hash TEXT NOT NULL,
+    fetched_at REAL NOT NULL,
+    models_json TEXT NOT NULL,
+    PRIMARY KEY (provider_id, base_url_hash)
+);
+
+CREATE TABLE IF NOT EXISTS store_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
 CREATE INDEX IF NOT EXISTS models_by_provider ON models (provider_id);
+
+PRAGMA user_version = 1;
 
 UPDATE providers SET in_registry = 0;
 

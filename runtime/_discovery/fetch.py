@@ -1,0 +1,293 @@
+"""Fetching a provider's model listing over HTTP: every page, under one deadline, within caps.
+
+A server that misbehaves (never answers, trickles bytes, sends hundreds of megabytes, redirects
+elsewhere, refuses the key, throttles, fails, pages in a loop, or answers with something that is
+not a listing) ends in a :class:`ProviderError` with a one-line, key-free reason, never in
+another exception. The whole listing, every page and redirect included, runs under one deadline;
+bodies are read in chunks up to a size cap; a redirect to another origin is not followed while
+the request carries a key (httpx drops ``Authorization`` on such a redirect but keeps
+``x-api-key`` and ``x-goog-api-key``). An error status becomes the error a chat stream would
+raise for it (`runtime._error_mapping`).
+
+httpx is imported inside the functions that fetch, so that ``import llm_registry.runtime``
+does not load it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
+
+from llm_registry.runtime._discovery.dialects import (
+    ListedModel,
+    ListingPage,
+    ListingRequest,
+    ListingShapeError,
+    build_request,
+    listing_url,
+    parse_page,
+)
+from llm_registry.runtime._error_mapping import error_from_response, read_error_body
+from llm_registry.runtime._errors import (
+    ConfigError,
+    ProviderError,
+    ProviderUnavailableError,
+    key_detector,
+    redact,
+)
+from llm_registry.runtime._registry import discovery_dialect
+from llm_registry.runtime._tls import shared_ssl_context
+
+if TYPE_CHECKING:
+    import httpx
+
+    from llm_registry.runtime._descriptor import ProviderDescriptor
+
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT", "fetch_listing"]
+
+DEFAULT_TIMEOUT: Final = 5.0  # seconds for the whole listing: connect, every page, every byte
+# The largest listings (OpenRouter's, a few hundred models with descriptions) are a few MB.
+DEFAULT_MAX_BYTES: Final = 32 * 1024 * 1024
+MAX_PAGES: Final = 100
+MAX_REDIRECTS: Final = 5
+USER_AGENT: Final = "llm-provider-registry (model discovery)"
+
+
+async def fetch_listing(
+    descriptor: ProviderDescriptor,
+    base_url: str,
+    api_key: str | None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> tuple[ListedModel, ...]:
+    """Every page of the provider's listing, or a :class:`ProviderError` saying why not.
+
+    Every failure is turned into a ProviderError with a one-line, key-free message; the
+    transport's own exceptions are never chained (their request objects hold the key).
+    """
+    import httpx
+
+    dialect = discovery_dialect(descriptor)
+    endpoint = where(listing_url(dialect, base_url, descriptor.discovery.path))
+    try:
+        return await _fetch_pages(descriptor, base_url, api_key, timeout, max_bytes)
+    except ProviderError as exc:
+        raise _redacted(exc, api_key) from None
+    except (TimeoutError, httpx.TimeoutException):
+        raise ProviderUnavailableError(
+            f"{endpoint} gave no complete listing within {timeout:g} s",
+            provider_id=descriptor.id,
+        ) from None
+    except httpx.ConnectError:
+        raise ProviderUnavailableError(
+            f"could not connect to {endpoint}", provider_id=descriptor.id
+        ) from None
+    except Exception as exc:
+        raise ProviderUnavailableError(
+            redact(f"could not list models at {endpoint}: {_describe(exc)}", api_key),
+            provider_id=descriptor.id,
+        ) from None
+
+
+class _Pages:
+    """What the pages of one listing add up to: the models by id, and the cursors seen."""
+
+    def __init__(self, descriptor: ProviderDescriptor, api_key: str | None) -> None:
+        self.descriptor = descriptor
+        self.by_id: dict[str, ListedModel] = {}
+        self._cursors_seen: set[str] = set()
+        self._holds_key = key_detector(api_key) if api_key else None
+
+    def add(self, page: ListingPage, url: str) -> str | None:
+        """Take a page's models; return the cursor of the next page, None after the last."""
+        for item in page.models:
+            # A listing that echoes the key back (as an id or name) must not carry it into
+            # the database or onto the screen.
+            if self._holds_key is not None and _mentions(item, self._holds_key):
+                continue
+            self.by_id.setdefault(item.model_id, item)
+        cursor = page.next_cursor
+        if cursor is not None and cursor in self._cursors_seen:
+            raise ProviderUnavailableError(
+                f"{where(url)} pages in a loop", provider_id=self.descriptor.id
+            )
+        if cursor is not None:
+            self._cursors_seen.add(cursor)
+        return cursor
+
+
+async def _fetch_pages(
+    descriptor: ProviderDescriptor,
+    base_url: str,
+    api_key: str | None,
+    timeout: float,
+    max_bytes: int,
+) -> tuple[ListedModel, ...]:
+    import httpx
+
+    dialect = discovery_dialect(descriptor)
+    pages = _Pages(descriptor, api_key)
+    cursor: str | None = None
+    # One deadline over everything: a server that drips a byte a second, or pages forever,
+    # cannot hold discovery longer than `timeout`.
+    async with (
+        asyncio.timeout(timeout),
+        httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            headers={"user-agent": USER_AGENT},
+            verify=shared_ssl_context(),
+        ) as client,
+    ):
+        for _ in range(MAX_PAGES):
+            request = build_request(
+                dialect,
+                base_url,
+                api_key=api_key,
+                path=descriptor.discovery.path,
+                cursor=cursor,
+                extra_headers=descriptor.headers,
+            )
+            payload = await _get_json(client, request, descriptor, api_key, max_bytes)
+            try:
+                page = parse_page(dialect, payload)
+            except ListingShapeError as exc:
+                raise ProviderUnavailableError(
+                    f"{where(request.url)} answered with something that is not a model"
+                    f" listing ({exc})",
+                    provider_id=descriptor.id,
+                ) from None
+            cursor = pages.add(page, request.url)
+            if cursor is None:
+                return tuple(pages.by_id.values())
+    raise ProviderUnavailableError(
+        f"{where(base_url)} has more than {MAX_PAGES} pages of models", provider_id=descriptor.id
+    )
+
+
+async def _get_json(
+    client: httpx.AsyncClient,
+    request: ListingRequest,
+    descriptor: ProviderDescriptor,
+    api_key: str | None,
+    max_bytes: int,
+) -> object:
+    """One page: follow same-origin redirects, map an error status, read the body capped."""
+    import httpx
+
+    url = httpx.URL(request.url, params=dict(request.params))
+    headers = dict(request.headers)
+    for _ in range(MAX_REDIRECTS + 1):
+        async with client.stream("GET", url, headers=headers) as response:
+            if response.is_redirect:
+                url = _redirect_target(url, response, request, descriptor)
+                continue
+            if not response.is_success:
+                raise error_from_response(
+                    descriptor,
+                    None,
+                    status=response.status_code,
+                    body=await read_error_body(response),
+                    headers=response.headers,
+                    api_key=api_key,
+                    endpoint=where(str(url)),
+                )
+            body = await _read_capped(response, descriptor, str(url), max_bytes)
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError):
+            raise ProviderUnavailableError(
+                f"{where(str(url))} answered with something that is not JSON",
+                provider_id=descriptor.id,
+                status_code=response.status_code,
+            ) from None
+    raise ConfigError(
+        f"{where(request.url)} redirected more than {MAX_REDIRECTS} times; check the base URL",
+        provider_id=descriptor.id,
+    )
+
+
+def _redirect_target(
+    url: httpx.URL,
+    response: httpx.Response,
+    request: ListingRequest,
+    descriptor: ProviderDescriptor,
+) -> httpx.URL:
+    """Where a redirect leads, unless it would take the key to another origin."""
+    target = url.join(response.headers["location"])
+    if _origin(target) != _origin(url) and request.credential_headers:
+        # A redirect is the base URL's problem, as it is for a chat stream.
+        raise ConfigError(
+            f"{where(str(url))} redirected to another host ({where(str(target))});"
+            " not followed, so that the API key is not sent there; check the base URL",
+            provider_id=descriptor.id,
+            status_code=response.status_code,
+        )
+    return target
+
+
+async def _read_capped(
+    response: httpx.Response, descriptor: ProviderDescriptor, url: str, max_bytes: int
+) -> bytes:
+    too_large = ProviderUnavailableError(
+        f"{where(url)} sent a listing larger than {_size(max_bytes)}; refused",
+        provider_id=descriptor.id,
+        status_code=response.status_code,
+    )
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in response.aiter_bytes():
+        received += len(chunk)
+        if received > max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def where(url: str) -> str:
+    """A URL as messages show it: without user-info, query or fragment."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "the server"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    return (url.scheme, url.host, url.port or default_port)
+
+
+def _mentions(item: ListedModel, holds_key: Callable[[str], bool]) -> bool:
+    return holds_key(item.model_id) or (
+        item.display_name is not None and holds_key(item.display_name)
+    )
+
+
+def _redacted(exc: ProviderError, api_key: str | None) -> ProviderError:
+    cleaned = redact(exc.message, api_key)
+    if cleaned != exc.message:
+        exc.message = cleaned
+        exc.args = (cleaned,)
+    return exc
+
+
+def _describe(exc: BaseException) -> str:
+    # The class name only: a transport's message may quote what it refused to send, and a
+    # refused header is the one holding the key.
+    return type(exc).__name__
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):g} MiB" if n >= 1024 * 1024 else f"{n} bytes"
