@@ -20,7 +20,7 @@ from llm_registry.runtime._chat.events import (
     ToolCallDelta,
     Usage,
 )
-from llm_registry.runtime._chat.translator import (
+from llm_registry.runtime._chat.wire_format import (
     SHAPE_ERRORS,
     IncompleteStream,
     MalformedPayload,

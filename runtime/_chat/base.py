@@ -15,7 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 from llm_registry.runtime._chat.event_cap import MAX_EVENT_BYTES
 from llm_registry.runtime._chat.events import (
@@ -28,9 +28,10 @@ from llm_registry.runtime._chat.events import (
 )
 from llm_registry.runtime._chat.idle import IdleDeadline
 from llm_registry.runtime._chat.messages import Message, ToolSpec
-from llm_registry.runtime._chat.translator import (
+from llm_registry.runtime._chat.wire_format import (
     IncompleteStream,
     MalformedPayload,
+    PayloadStream,
     ServerReportedError,
     StreamTranslator,
 )
@@ -48,7 +49,7 @@ from llm_registry.runtime._urls import checked_base_url
 if TYPE_CHECKING:
     from llm_registry.curated.descriptor import Model, ProviderDescriptor
 
-__all__ = ["ChatOptionArgs", "ChatOptions", "ChatProvider", "PayloadStream", "ReasoningRequest"]
+__all__ = ["ChatOptionArgs", "ChatOptions", "ChatProvider", "ReasoningRequest"]
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds to wait for each read, write or pool slot, and between two chunks of the reply
@@ -86,18 +87,6 @@ class ChatOptions:
         given: dict[str, Any] = dict(options)
         given["tools"] = tuple(given.get("tools", ()))
         return cls(**given)
-
-
-class PayloadStream(Protocol):
-    """One request's transport: sends it, then reads the reply's payloads."""
-
-    async def start(self) -> AsyncIterator[Any]:
-        """Send the request; the reply's payloads, once the server accepted it."""
-        ...
-
-    async def aclose(self) -> None:
-        """Release the connection (whether or not the reply was read to its end)."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

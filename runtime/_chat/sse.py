@@ -14,7 +14,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from llm_registry.runtime._chat.event_cap import capped_httpx_stream
-from llm_registry.runtime._chat.translator import MalformedPayload, ServerReportedError
+from llm_registry.runtime._chat.wire_format import MalformedPayload, ServerReportedError
 from llm_registry.runtime._error_mapping import (
     error_from_transport,
     malformed_stream_error,

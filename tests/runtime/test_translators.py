@@ -27,7 +27,7 @@ from llm_registry.runtime._chat.anthropic_stream import AnthropicTranslator
 from llm_registry.runtime._chat.events import ReplyAccumulator
 from llm_registry.runtime._chat.gemini_stream import GeminiTranslator
 from llm_registry.runtime._chat.openai_stream import OpenAITranslator
-from llm_registry.runtime._chat.translator import (
+from llm_registry.runtime._chat.wire_format import (
     IncompleteStream,
     MalformedPayload,
     ServerReportedError,

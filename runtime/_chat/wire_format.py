@@ -1,6 +1,9 @@
-"""What a wire format's stream translator is, and the faults it reports.
+"""What a wire format supplies to the streaming loop of :class:`~runtime.ChatProvider`: a
+transport (:class:`PayloadStream`) and a translator (:class:`StreamTranslator`), and the faults
+they report (:class:`StreamFault`).
 
-A translator turns one stream's payloads (decoded JSON, or the SDK's chunk objects) into
+A transport sends one request and reads the reply's payloads; it is the only part that does
+I/O. A translator turns one stream's payloads (decoded JSON, or the SDK's chunk objects) into
 :data:`~runtime.StreamEvent` values. It does no I/O and knows nothing of providers, keys or
 transports: it holds the state of one reply (open tool calls, usage, finish reason) and says
 what is wrong with a payload by raising a :class:`StreamFault`. The streaming loop in
@@ -10,7 +13,8 @@ the facts (an error body, the exception that failed a read), never a descriptor.
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from collections.abc import AsyncIterator
+from typing import Any, Protocol, TypeVar
 
 from llm_registry.runtime._chat.events import StreamEvent
 
@@ -18,6 +22,7 @@ __all__ = [
     "SHAPE_ERRORS",
     "IncompleteStream",
     "MalformedPayload",
+    "PayloadStream",
     "ServerReportedError",
     "StreamFault",
     "StreamTranslator",
@@ -28,6 +33,18 @@ P_contra = TypeVar("P_contra", contravariant=True)
 # What reading JSON of the wrong shape raises ("choices": null, a list for an object, a
 # missing key).
 SHAPE_ERRORS = (KeyError, TypeError, AttributeError)
+
+
+class PayloadStream(Protocol):
+    """One request's transport: sends it, then reads the reply's payloads."""
+
+    async def start(self) -> AsyncIterator[Any]:
+        """Send the request; the reply's payloads, once the server accepted it."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the connection (whether or not the reply was read to its end)."""
+        ...
 
 
 class StreamTranslator(Protocol[P_contra]):
