@@ -50,6 +50,7 @@ Scenarios (the first path segment):
   :data:`STALL_SECONDS` (a proxy that keeps it alive)
 - ``pings``: two chunks, then only keep-alive pings every :data:`PING_INTERVAL` for up to
   :data:`STALL_SECONDS` (SSE comments; Anthropic's own ``event: ping`` in that format)
+- ``replay-<file>``: a recorded stream of ``tests/runtime/streams/`` as it is, in small chunks
 - ``slow-events``: the reply one piece every :data:`SLOW_EVENT_GAP` seconds, pings between,
   then a normal finish: slow overall, never idle for long
 """
@@ -63,6 +64,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -82,6 +84,12 @@ DEEP_NESTING = 200_000
 HUGE_EVENT_BYTES = 9 * 1024 * 1024  # past the runtime's 8 MiB cap on one event
 INPUT_TOKENS = 12
 OUTPUT_TOKENS = 7
+
+# replay-<file>: the recorded stream tests/runtime/streams/<file>, byte for byte, in pieces of
+# REPLAY_PIECE_BYTES (so that events straddle chunks).
+REPLAY_PREFIX = "replay-"
+RECORDED_STREAMS = Path(__file__).resolve().parent / "streams"
+REPLAY_PIECE_BYTES = 97
 
 LONG_ERROR_MESSAGE = "The request is invalid: " + "much too long " * 6000 + "(end)"
 
@@ -217,6 +225,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, scenario: str, wire_format: Format, recorded: Recorded) -> None:
         speaker = _SPEAKERS[wire_format](self, recorded)
+        if scenario.startswith(REPLAY_PREFIX):
+            self._replay(scenario.removeprefix(REPLAY_PREFIX))
+            return
         serve = _SCENARIOS.get(scenario)
         if serve is None or (scenario in _OPENAI_ONLY and wire_format != "openai"):
             self._json(404, {"error": {"message": f"no such scenario: {scenario}"}})
@@ -224,6 +235,17 @@ class _Handler(BaseHTTPRequestHandler):
         serve(self, speaker, scenario)
 
     # The scenarios, one method each (see the module docstring); _SCENARIOS maps the names.
+
+    def _replay(self, name: str) -> None:
+        path = RECORDED_STREAMS / name
+        if path.parent != RECORDED_STREAMS or not path.is_file():
+            self._json(404, {"error": {"message": f"no recorded stream {name}"}})
+            return
+        self._start_stream()
+        data = path.read_bytes()
+        for start in range(0, len(data), REPLAY_PIECE_BYTES):  # events split across chunks
+            self._chunk(data[start : start + REPLAY_PIECE_BYTES])
+        self._end_stream()
 
     def _reply(self, speaker: _Speaker, scenario: str) -> None:
         self._start_stream()

@@ -79,6 +79,15 @@ def translate(translator: StreamTranslator[Any], payloads: list[Any]) -> list[St
     return events + translator.finish()
 
 
+def translate_recording(name: str) -> list[StreamEvent]:
+    """What a fresh translator of the recording's wire format makes of it."""
+    if name.startswith("openai_"):
+        return translate(OpenAITranslator(), sdk_chunks(name))
+    if name.startswith("anthropic_"):
+        return translate(AnthropicTranslator(), json_payloads(name))
+    return translate(GeminiTranslator(), json_payloads(name))
+
+
 # Anthropic Messages.
 
 
