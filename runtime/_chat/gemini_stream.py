@@ -52,10 +52,8 @@ class GeminiTranslator:
         self._usage: Usage | None = None
         self._tool_calls = 0
 
-    @property
-    def done(self) -> bool:
-        # A finishReason may still be followed by a last usage event: read to the end.
-        return False
+    #: Never before the end: a finishReason may still be followed by a last usage event.
+    done = False
 
     def feed(self, payload: object) -> list[StreamEvent]:
         if isinstance(payload, list) and payload:

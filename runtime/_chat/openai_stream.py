@@ -47,10 +47,9 @@ class OpenAITranslator:
         self._usage: Usage | None = None
         self._tool_slots = _ToolCallSlots()
 
-    @property
-    def done(self) -> bool:
-        # The usage chunk comes after the finish: read to the [DONE] sentinel.
-        return False
+    #: Never before the end: the usage chunk comes after the finish, and the SDK reads to the
+    #: [DONE] sentinel.
+    done = False
 
     def feed(self, chunk: ChatCompletionChunk) -> list[StreamEvent]:
         events: list[StreamEvent] = []
