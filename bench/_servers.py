@@ -4,7 +4,7 @@ A server in the benchmark's own process would share its GIL and bill its work to
 being measured; in a child process it costs the client nothing but the bytes it reads.
 
     python -m bench._servers listing --delay 0.2 --models 50
-    python -m bench._servers stream --chunks 5000
+    python -m bench._servers stream --chunks 5000 [--format openai|anthropic|gemini]
 
 print the port on the first stdout line and serve on 127.0.0.1 until stdin closes (the parent
 exits or is done) or MAX_LIFETIME passes.
@@ -78,7 +78,12 @@ def listing_handler(delay: float, models: int) -> type[BaseHTTPRequestHandler]:
     return Listing
 
 
-def stream_body(chunks: int) -> bytes:
+def _sse(data: dict[str, Any], event: str | None = None) -> bytes:
+    prefix = f"event: {event}\n".encode() if event else b""
+    return prefix + b"data: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"
+
+
+def openai_stream_body(chunks: int) -> bytes:
     """A chat-completions SSE reply of exactly ``chunks`` data chunks (role, text pieces, the
     finish, a usage chunk) and the ``[DONE]`` sentinel, as OpenAI sends it."""
 
@@ -93,7 +98,7 @@ def stream_body(chunks: int) -> bytes:
         }
         if usage is not None:
             chunk["usage"] = usage
-        return b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n"
+        return _sse(chunk)
 
     def choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
@@ -112,17 +117,106 @@ def stream_body(chunks: int) -> bytes:
     return b"".join(events)
 
 
-def stream_handler(chunks: int) -> type[BaseHTTPRequestHandler]:
-    """Answers POST …/chat/completions with the same precomputed stream every time, sent with
-    chunked transfer encoding in pieces of a few dozen events, as a real server flushes."""
-    body = stream_body(chunks)
+def anthropic_stream_body(chunks: int) -> bytes:
+    """A Messages SSE reply of exactly ``chunks`` events: message_start, a text block of
+    ``chunks - 5`` text deltas, message_delta and message_stop, as Anthropic sends it."""
+    text_chunks = chunks - 5
+    message: dict[str, Any] = {
+        "id": "msg_bench",
+        "type": "message",
+        "role": "assistant",
+        "content": [],
+        "model": "claude-sonnet-4-5",
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 9, "output_tokens": 1},
+    }
+    events = [
+        _sse({"type": "message_start", "message": message}, "message_start"),
+        _sse(
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+            "content_block_start",
+        ),
+    ]
+    events += [
+        _sse(
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "text_delta", "text": f"word{i} "},
+            },
+            "content_block_delta",
+        )
+        for i in range(text_chunks)
+    ]
+    events += [
+        _sse({"type": "content_block_stop", "index": 0}, "content_block_stop"),
+        _sse(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": text_chunks},
+            },
+            "message_delta",
+        ),
+        _sse({"type": "message_stop"}, "message_stop"),
+    ]
+    return b"".join(events)
+
+
+def gemini_stream_body(chunks: int) -> bytes:
+    """A streamGenerateContent SSE reply of exactly ``chunks`` GenerateContentResponse events,
+    each with one text part and the usage so far, the last with finishReason STOP."""
+
+    def event(i: int) -> bytes:
+        candidate: dict[str, Any] = {
+            "content": {"parts": [{"text": f"word{i} "}], "role": "model"},
+            "index": 0,
+        }
+        usage: dict[str, Any] = {"promptTokenCount": 9, "totalTokenCount": 9}
+        if i == chunks - 1:
+            candidate["finishReason"] = "STOP"
+            usage = {
+                "promptTokenCount": 9,
+                "candidatesTokenCount": chunks,
+                "totalTokenCount": chunks + 9,
+            }
+        return _sse(
+            {
+                "candidates": [candidate],
+                "usageMetadata": usage,
+                "modelVersion": "gemini-2.5-flash",
+                "responseId": "bench",
+            }
+        )
+
+    return b"".join(event(i) for i in range(chunks))
+
+
+# Each wire format: the path suffix it answers, and its reply.
+STREAM_FORMATS = {
+    "openai": ("/chat/completions", openai_stream_body),
+    "anthropic": ("/messages", anthropic_stream_body),
+    "gemini": (":streamGenerateContent", gemini_stream_body),
+}
+
+
+def stream_handler(chunks: int, wire_format: str = "openai") -> type[BaseHTTPRequestHandler]:
+    """Answers POST …<the format's endpoint> with the same precomputed stream every time, sent
+    with chunked transfer encoding in pieces of a few dozen events, as a real server flushes."""
+    suffix, build = STREAM_FORMATS[wire_format]
+    body = build(chunks)
     piece = 4096
 
     class Stream(_Quiet):
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             self.rfile.read(min(length, 1 << 20))
-            if not self.path.endswith("/chat/completions"):
+            if not self.path.split("?")[0].endswith(suffix):
                 self.send_body(404, "application/json", b'{"error": "not found"}')
                 return
             self.send_response(200)
@@ -161,11 +255,12 @@ def main() -> None:
     listing.add_argument("--models", type=int, default=50)
     stream = kinds.add_parser("stream")
     stream.add_argument("--chunks", type=int, default=5000)
+    stream.add_argument("--format", choices=sorted(STREAM_FORMATS), default="openai")
     args = parser.parse_args()
     if args.kind == "listing":
         _serve(listing_handler(args.delay, args.models))
     else:
-        _serve(stream_handler(args.chunks))
+        _serve(stream_handler(args.chunks, args.format))
 
 
 @contextmanager

@@ -113,7 +113,9 @@ def _seconds(text: str) -> float | None:
     return value if value >= 0 and value == value and value != float("inf") else None
 
 
-def _parse_body(body: object) -> _ErrorBody:
+def _decoded(body: object) -> object:
+    """The body as JSON when it is JSON (or JSON cut short: what it still says), its first
+    element when it is a list, else as text."""
     if isinstance(body, bytes | bytearray):
         body = bytes(body).decode("utf-8", errors="replace")
     if isinstance(body, str):
@@ -129,6 +131,11 @@ def _parse_body(body: object) -> _ErrorBody:
                 body = _salvaged(stripped) or body
     if isinstance(body, list) and body:
         body = body[0]
+    return body
+
+
+def _parse_body(body: object) -> _ErrorBody:
+    body = _decoded(body)
     if isinstance(body, str):
         return _ErrorBody(message=_as_text(body), labels=(), status=None, retry_after=None)
     if not isinstance(body, Mapping):
@@ -145,25 +152,40 @@ def _parse_body(body: object) -> _ErrorBody:
         or _as_text(body.get("detail"))
         or _as_text(inner.get("error_description"))
     )
+    labels, status = _labels_and_status(inner)
+    detail_labels, retry_after = _details(inner.get("details"))
+    return _ErrorBody(
+        message=message, labels=labels + detail_labels, status=status, retry_after=retry_after
+    )
+
+
+def _labels_and_status(error: Mapping[str, object]) -> tuple[tuple[str, ...], int | None]:
+    """The type / code / status words of an error object, and an HTTP status it states."""
     labels: list[str] = []
     status: int | None = None
     for field in ("type", "code", "status"):
-        value = inner.get(field)
+        value = error.get(field)
         if isinstance(value, str) and value:
             labels.append(value.lower())
         elif isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
             status = value
+    return tuple(labels), status
+
+
+def _details(details: object) -> tuple[tuple[str, ...], float | None]:
+    """What Gemini's ``error.details`` add: reasons (e.g. API_KEY_INVALID) and RetryInfo."""
+    labels: list[str] = []
     retry_after = None
-    details = inner.get("details")
-    if isinstance(details, list):
-        for detail in details:
-            if not isinstance(detail, Mapping):
-                continue
-            if isinstance(detail.get("retryDelay"), str):
-                retry_after = _seconds(str(detail["retryDelay"]))
-            if isinstance(detail.get("reason"), str):
-                labels.append(str(detail["reason"]).lower())  # e.g. Gemini's API_KEY_INVALID
-    return _ErrorBody(message=message, labels=tuple(labels), status=status, retry_after=retry_after)
+    if not isinstance(details, list):
+        return (), None
+    for detail in details:
+        if not isinstance(detail, Mapping):
+            continue
+        if isinstance(detail.get("retryDelay"), str):
+            retry_after = _seconds(str(detail["retryDelay"]))
+        if isinstance(detail.get("reason"), str):
+            labels.append(str(detail["reason"]).lower())
+    return tuple(labels), retry_after
 
 
 _MESSAGE_START = re.compile(r'(?<!\\)"message"\s*:\s*"')

@@ -2,45 +2,27 @@
 
 Wire facts: the key goes in ``x-api-key`` with an ``anthropic-version`` header; the system
 prompt is a top-level field; ``max_tokens`` is required; images and PDFs are base64 blocks;
-tool results are ``tool_result`` blocks in a user turn. The stream is ``message_start``, then
-per content block ``content_block_start`` / ``content_block_delta``* / ``content_block_stop``,
-then ``message_delta`` (stop reason, output tokens) and ``message_stop``, where reading stops;
-``ping`` keeps the connection alive and ``error`` reports a failure mid-stream.
+tool results are ``tool_result`` blocks in a user turn. The reply is an event
+stream, read by :class:`~runtime._chat.anthropic_stream.AnthropicTranslator`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import aclosing
 from typing import Any
 
+from llm_registry.runtime._chat.anthropic_stream import AnthropicTranslator
 from llm_registry.runtime._chat.base import ChatOptions, ChatProvider
-from llm_registry.runtime._chat.events import (
-    Finish,
-    FinishReason,
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    Usage,
-)
 from llm_registry.runtime._chat.messages import (
     AssistantMessage,
     ImageAttachment,
     Message,
     PdfAttachment,
-    TextAttachment,
     ToolResultMessage,
-    WebpageAttachment,
-    inline_text,
 )
-from llm_registry.runtime._chat.sse import post_sse
+from llm_registry.runtime._chat.sse import SseStream, transport_failure
+from llm_registry.runtime._chat.wire import merged_turns, tool_arguments, user_text
 from llm_registry.runtime._discovery.dialects import ANTHROPIC_VERSION
-from llm_registry.runtime._error_mapping import (
-    error_from_response,
-    malformed_stream_error,
-    truncated_stream_error,
-)
+from llm_registry.runtime._errors import ProviderError
 
 __all__ = ["AnthropicProvider"]
 
@@ -51,29 +33,13 @@ DEFAULT_MAX_TOKENS = 4096
 # hold off the stream's idle deadline.
 _KEEPALIVE_EVENTS = frozenset({"ping"})
 
-_STOP_REASONS: dict[str, FinishReason] = {
-    "end_turn": "stop",
-    "stop_sequence": "stop",
-    "max_tokens": "length",
-    "model_context_window_exceeded": "length",
-    "tool_use": "tool_calls",
-    "refusal": "content_filter",
-}
-
 
 class AnthropicProvider(ChatProvider):
     """Streams replies from Anthropic's Messages API."""
 
     def build_messages(self, messages: list[Message]) -> list[dict[str, Any]]:
         """The conversation as Messages-API turns (consecutive same-role turns merged)."""
-        wire: list[dict[str, Any]] = []
-        for message in messages:
-            role, blocks = self._blocks(message)
-            if wire and wire[-1]["role"] == role:
-                wire[-1]["content"].extend(blocks)
-            else:
-                wire.append({"role": role, "content": blocks})
-        return wire
+        return merged_turns((self._blocks(message) for message in messages), "content")
 
     def _blocks(self, message: Message) -> tuple[str, list[dict[str, Any]]]:
         if isinstance(message, ToolResultMessage):
@@ -89,47 +55,29 @@ class AnthropicProvider(ChatProvider):
             blocks: list[dict[str, Any]] = []
             if message.text:
                 blocks.append({"type": "text", "text": message.text})
-            for call in message.tool_calls:
-                import json
-
-                try:
-                    arguments = json.loads(call.arguments) if call.arguments else {}
-                except (ValueError, RecursionError):  # not JSON, or nested too deep
-                    arguments = {}
-                blocks.append(
-                    {"type": "tool_use", "id": call.id, "name": call.name, "input": arguments}
-                )
+            blocks.extend(
+                {
+                    "type": "tool_use",
+                    "id": call.id,
+                    "name": call.name,
+                    "input": tool_arguments(call),
+                }
+                for call in message.tool_calls
+            )
             return "assistant", blocks
-        blocks = []
-        for attachment in message.attachments:
-            if isinstance(attachment, ImageAttachment):
-                blocks.append(
-                    {
-                        "type": "image",
-                        "source": {
-                            "type": "base64",
-                            "media_type": attachment.mime_type,
-                            "data": attachment.base64,
-                        },
-                    }
-                )
-            elif isinstance(attachment, PdfAttachment):
-                blocks.append(
-                    {
-                        "type": "document",
-                        "source": {
-                            "type": "base64",
-                            "media_type": attachment.mime_type,
-                            "data": attachment.base64,
-                        },
-                    }
-                )
-        inlined = [
-            inline_text(a)
-            for a in message.attachments
-            if isinstance(a, TextAttachment | WebpageAttachment)
+        blocks = [
+            {
+                "type": "image" if isinstance(attachment, ImageAttachment) else "document",
+                "source": {
+                    "type": "base64",
+                    "media_type": attachment.mime_type,
+                    "data": attachment.base64,
+                },
+            }
+            for attachment in message.attachments
+            if isinstance(attachment, ImageAttachment | PdfAttachment)
         ]
-        blocks.append({"type": "text", "text": "\n\n".join([*inlined, message.text])})
+        blocks.append({"type": "text", "text": user_text(message.text, message.attachments)})
         return "user", blocks
 
     def build_request(
@@ -172,93 +120,17 @@ class AnthropicProvider(ChatProvider):
             headers["x-api-key"] = self._api_key
         return headers
 
-    async def _stream(
-        self, model: str, messages: list[Message], options: ChatOptions
-    ) -> AsyncIterator[StreamEvent]:
-        import json
-
-        body = self.build_request(model, messages, options)
-        tool_index_by_block: dict[int, int] = {}
-        input_tokens: int | None = None
-        output_tokens: int | None = None
-        stop_reason: str | None = None
-        stopped = False
-        events = post_sse(
+    def open_stream(self, model: str, request: dict[str, Any]) -> SseStream:
+        return SseStream.for_provider(
             self,
             f"{self.base_url}/messages",
-            model=model,
             headers=self.headers(),
-            body=body,
-            api_key=self._api_key,
+            body=request,
             keepalive_events=_KEEPALIVE_EVENTS,
         )
-        async with aclosing(events):
-            async for name, data in events:
-                if name == "ping" or not data:
-                    continue
-                try:
-                    payload = json.loads(data)
-                    kind = payload.get("type", name) if isinstance(payload, dict) else None
-                except (ValueError, RecursionError) as error:  # not JSON, or nested too deep
-                    raise malformed_stream_error(self.descriptor, error) from None
-                if kind == "error" or name == "error":
-                    raise error_from_response(
-                        self.descriptor, model, status=None, body=payload, api_key=self._api_key
-                    )
-                try:
-                    if kind == "content_block_delta":
-                        delta = payload["delta"]
-                        delta_type = delta.get("type")
-                        if delta_type == "text_delta":
-                            if delta.get("text"):
-                                yield TextDelta(delta["text"])
-                        elif delta_type == "input_json_delta":
-                            index = tool_index_by_block.get(payload.get("index", 0))
-                            if index is not None and delta.get("partial_json"):
-                                yield ToolCallDelta(index=index, arguments=delta["partial_json"])
-                        elif delta_type == "thinking_delta":
-                            if delta.get("thinking"):
-                                yield ReasoningDelta(delta["thinking"])
-                    elif kind == "content_block_start":
-                        block = payload["content_block"]
-                        if block.get("type") == "tool_use":
-                            index = len(tool_index_by_block)
-                            tool_index_by_block[payload.get("index", index)] = index
-                            yield ToolCallDelta(
-                                index=index, id=block.get("id"), name=block.get("name")
-                            )
-                        elif block.get("type") == "text" and block.get("text"):
-                            yield TextDelta(block["text"])
-                    elif kind == "message_start":
-                        usage = payload["message"].get("usage") or {}
-                        input_tokens = _total_input_tokens(usage)
-                        output_tokens = usage.get("output_tokens", output_tokens)
-                    elif kind == "message_delta":
-                        stop_reason = (payload.get("delta") or {}).get("stop_reason") or stop_reason
-                        usage = payload.get("usage") or {}
-                        output_tokens = usage.get("output_tokens", output_tokens)
-                        if usage.get("input_tokens") is not None:
-                            input_tokens = _total_input_tokens(usage)
-                    elif kind == "message_stop":
-                        stopped = True
-                except (KeyError, TypeError, AttributeError) as error:
-                    raise malformed_stream_error(self.descriptor, error) from None
-                if stopped:
-                    # The reply is complete: a proxy may hold the connection open after it,
-                    # and waiting for the end of the body would end in a read timeout.
-                    break
-        if not stopped:
-            raise truncated_stream_error(self.descriptor)
-        if input_tokens is not None or output_tokens is not None:
-            yield Usage(input_tokens=input_tokens, output_tokens=output_tokens)
-        yield Finish(reason=_STOP_REASONS.get(stop_reason or "", "other"), raw_reason=stop_reason)
 
+    def new_translator(self, model: str) -> AnthropicTranslator:
+        return AnthropicTranslator()
 
-def _total_input_tokens(usage: dict[str, Any]) -> int | None:
-    """Prompt tokens, counting those read from or written to the prompt cache."""
-    parts = [
-        usage.get(key)
-        for key in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-    ]
-    counted = [part for part in parts if isinstance(part, int)]
-    return sum(counted) if counted else None
+    def transport_failure(self, error: Exception, model: str) -> ProviderError | None:
+        return transport_failure(self.descriptor, self.base_url, error)

@@ -1,9 +1,13 @@
 """The abstract chat provider every wire format implements.
 
-A provider turns a conversation into one streamed reply. Subclasses implement
-:meth:`ChatProvider._stream` (an async generator of :data:`~runtime.StreamEvent`); this base
-class gives them the descriptor, the key, the request options, the reasoning settings the
-registry declares for the model, and the callback form of a stream (:meth:`ChatProvider.chat`).
+A provider turns a conversation into one streamed reply. A wire format supplies three things:
+how to build its request (:meth:`ChatProvider.build_request`), how to send it and read the
+reply's payloads (:meth:`ChatProvider.open_stream`, a :class:`PayloadStream`), and a pure
+translator from payloads to :data:`~runtime.StreamEvent` (:meth:`ChatProvider.new_translator`).
+This base class runs the one streaming loop over them (transport failures, the idle deadline,
+the runtime's errors), and gives subclasses the descriptor, the key, the request options, the
+reasoning settings the registry declares for the model, and the callback form of a stream
+(:meth:`ChatProvider.chat`).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 from llm_registry.runtime._chat.event_cap import MAX_EVENT_BYTES
 from llm_registry.runtime._chat.events import (
@@ -22,7 +26,21 @@ from llm_registry.runtime._chat.events import (
     ToolCall,
     Usage,
 )
+from llm_registry.runtime._chat.idle import IdleDeadline
 from llm_registry.runtime._chat.messages import Message, ToolSpec
+from llm_registry.runtime._chat.wire_format import (
+    IncompleteStream,
+    MalformedPayload,
+    PayloadStream,
+    ServerReportedError,
+    StreamTranslator,
+)
+from llm_registry.runtime._error_mapping import (
+    error_from_response,
+    idle_stream_error,
+    malformed_stream_error,
+    truncated_stream_error,
+)
 from llm_registry.runtime._errors import BadRequestError, ProviderError
 from llm_registry.runtime._keys import checked_api_key
 from llm_registry.runtime._registry import MODEL_ID_SEPARATOR, find_model
@@ -31,7 +49,7 @@ from llm_registry.runtime._urls import checked_base_url
 if TYPE_CHECKING:
     from llm_registry.runtime._descriptor import Model, ProviderDescriptor
 
-__all__ = ["ChatOptions", "ChatProvider", "ReasoningRequest"]
+__all__ = ["ChatOptionArgs", "ChatOptions", "ChatProvider", "ReasoningRequest"]
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds to wait for each read, write or pool slot, and between two chunks of the reply
@@ -40,9 +58,21 @@ DEFAULT_TIMEOUT = 120.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 
 
+class ChatOptionArgs(TypedDict, total=False):
+    """The options of :meth:`ChatProvider.stream` and :meth:`ChatProvider.chat`, as keywords."""
+
+    system: str | None
+    tools: Sequence[ToolSpec]
+    max_output_tokens: int | None
+    temperature: float | None
+    reasoning_effort: str | None
+    reasoning_budget: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class ChatOptions:
-    """Everything about a request besides the model and the conversation."""
+    """Everything about a request besides the model and the conversation (the fields of
+    :class:`ChatOptionArgs`)."""
 
     system: str | None = None
     tools: tuple[ToolSpec, ...] = ()
@@ -50,6 +80,13 @@ class ChatOptions:
     temperature: float | None = None
     reasoning_effort: str | None = None
     reasoning_budget: int | None = None
+
+    @classmethod
+    def of(cls, options: ChatOptionArgs) -> ChatOptions:
+        """The options given as keywords; an unknown keyword is a TypeError, as in a call."""
+        given: dict[str, Any] = dict(options)
+        given["tools"] = tuple(given.get("tools", ()))
+        return cls(**given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,36 +145,20 @@ class ChatProvider(ABC):
         return f"{self.descriptor.id}{MODEL_ID_SEPARATOR}{model}"
 
     def stream(
-        self,
-        model: str,
-        messages: Sequence[Message],
-        *,
-        system: str | None = None,
-        tools: Sequence[ToolSpec] = (),
-        max_output_tokens: int | None = None,
-        temperature: float | None = None,
-        reasoning_effort: str | None = None,
-        reasoning_budget: int | None = None,
+        self, model: str, messages: Sequence[Message], **options: Unpack[ChatOptionArgs]
     ) -> AsyncIterator[StreamEvent]:
         """Stream the reply to ``messages`` from ``model`` (the provider's own model id).
 
         Yields typed events, :class:`~runtime.Finish` last. Raises a
         :class:`~runtime.ProviderError` subclass when the reply cannot complete — including a
-        stream that stops before the provider said it finished.
+        stream that stops before the provider said it finished. The options are those of
+        :class:`ChatOptions`.
 
         ``reasoning_effort`` / ``reasoning_budget`` are sent where the registry declares the
         model reasons that way (and ignored for a registry model that does not reason); for a
         model the registry does not list they are passed on as given.
         """
-        options = ChatOptions(
-            system=system,
-            tools=tuple(tools),
-            max_output_tokens=max_output_tokens,
-            temperature=temperature,
-            reasoning_effort=reasoning_effort,
-            reasoning_budget=reasoning_budget,
-        )
-        return self._stream(model, list(messages), options)
+        return self._stream(model, list(messages), ChatOptions.of(options))
 
     async def chat(
         self,
@@ -147,14 +168,9 @@ class ChatProvider(ABC):
         on_chunk: Callable[[str], object] | None = None,
         on_complete: Callable[[str, tuple[ToolCall, ...], Usage | None], object] | None = None,
         on_error: Callable[[str], object] | None = None,
-        system: str | None = None,
-        tools: Sequence[ToolSpec] = (),
-        max_output_tokens: int | None = None,
-        temperature: float | None = None,
-        reasoning_effort: str | None = None,
-        reasoning_budget: int | None = None,
+        **options: Unpack[ChatOptionArgs],
     ) -> ChatResult | None:
-        """The callback form of :meth:`stream`.
+        """The callback form of :meth:`stream` (which takes the same options).
 
         ``on_chunk(text)`` gets each piece of text as it arrives; ``on_complete(final_text,
         tool_calls, usage)`` the whole reply. On failure ``on_error(message)`` gets the error's
@@ -162,16 +178,7 @@ class ChatProvider(ABC):
         """
         accumulator = ReplyAccumulator()
         try:
-            async for event in self.stream(
-                model,
-                messages,
-                system=system,
-                tools=tools,
-                max_output_tokens=max_output_tokens,
-                temperature=temperature,
-                reasoning_effort=reasoning_effort,
-                reasoning_budget=reasoning_budget,
-            ):
+            async for event in self.stream(model, messages, **options):
                 accumulator.add(event)
                 if on_chunk is not None and isinstance(event, TextDelta):
                     on_chunk(event.text)
@@ -185,11 +192,114 @@ class ChatProvider(ABC):
             on_complete(result.text, result.tool_calls, result.usage)
         return result
 
+    # What each wire format supplies.
+
     @abstractmethod
-    def _stream(
+    def build_request(self, model: str, messages: list[Message], options: ChatOptions) -> Any:
+        """The request to send, in this provider's wire format."""
+
+    @abstractmethod
+    def open_stream(self, model: str, request: Any) -> PayloadStream:
+        """The transport that sends ``request`` and reads the reply's payloads (not yet
+        started)."""
+
+    @abstractmethod
+    def new_translator(self, model: str) -> StreamTranslator[Any]:
+        """A translator for one reply's payloads."""
+
+    def transport_failure(self, error: Exception, model: str) -> ProviderError | None:
+        """The runtime's error for an exception of this provider's transport; None for any
+        other exception (a local failure, which is raised as it is)."""
+        return None
+
+    # The one streaming loop.
+
+    async def _stream(
         self, model: str, messages: list[Message], options: ChatOptions
     ) -> AsyncIterator[StreamEvent]:
-        """Stream one reply in this provider's wire format (an async generator)."""
+        """Send the request, feed each payload of the reply to a translator, yield its events.
+
+        Every failure becomes the runtime's error here, raised outside any except block so that
+        the transport's exception (whose request holds the key in its headers) is not chained
+        to it. Waiting for the next payload is bounded by an idle deadline (see `_idle`); the
+        transports bound the size of one event (see `_event_cap`).
+        """
+        translator = self.new_translator(model)
+        transport = self.open_stream(model, self.build_request(model, messages, options))
+        failure: ProviderError | None = None
+        try:
+            payloads = await transport.start()
+        except Exception as error:
+            # Only the server's answers are mapped here: a local failure (a value JSON cannot
+            # hold, say) is the caller's to see as it is, not a fault of the server.
+            failure = self._failure(error, model, reading=False)
+            await transport.aclose()
+            if failure is None:
+                raise
+        if failure is not None:
+            raise failure
+        deadline = IdleDeadline(self.timeout, self._idle_error)
+        received = 0
+        try:
+            while not translator.done:
+                try:
+                    payload = await deadline.next(payloads)
+                except StopAsyncIteration:
+                    break
+                deadline.progressed()
+                received += 1
+                for event in translator.feed(payload):
+                    yield event
+        except Exception as error:
+            failure = self._failure(error, model, reading=True)
+            if failure is None:
+                raise
+        finally:
+            deadline.close()
+            await transport.aclose()
+        if failure is not None:
+            raise failure
+        for event in self._closing_events(translator, received):
+            yield event
+
+    def _closing_events(
+        self, translator: StreamTranslator[Any], received: int
+    ) -> list[StreamEvent]:
+        try:
+            return translator.finish()
+        except IncompleteStream:
+            pass
+        if received == 0:
+            # A 2xx with no events at all: an HTML page or the wrong endpoint.
+            raise malformed_stream_error(self.descriptor, None)
+        raise truncated_stream_error(self.descriptor)
+
+    def _failure(self, error: Exception, model: str, *, reading: bool) -> ProviderError | None:
+        """The runtime's error for what ended a stream; None when it is not the server's doing."""
+        if isinstance(error, ProviderError):
+            # The event cap, met while a transport handled an exception of its own: keep that
+            # exception (its request holds the key) out of this one.
+            error.__context__ = None
+            return error.with_traceback(None)
+        if isinstance(error, ServerReportedError):
+            return error_from_response(
+                self.descriptor,
+                model,
+                status=error.status,
+                body=error.body,
+                headers=error.headers,
+                api_key=self._api_key,
+            )
+        if isinstance(error, MalformedPayload):
+            return malformed_stream_error(self.descriptor, error.cause)
+        mapped = self.transport_failure(error, model)
+        if mapped is None and reading and isinstance(error, ValueError | RecursionError):
+            # The stream itself could not be decoded: not UTF-8, not JSON, or nested too deep.
+            mapped = malformed_stream_error(self.descriptor, error)
+        return mapped
+
+    def _idle_error(self) -> ProviderError:
+        return idle_stream_error(self.descriptor, self.timeout)
 
     # Helpers for subclasses.
 

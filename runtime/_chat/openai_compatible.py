@@ -15,16 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from llm_registry.runtime._chat.base import ChatOptions, ChatProvider, ReasoningRequest
 from llm_registry.runtime._chat.event_cap import capped_httpx2_stream
-from llm_registry.runtime._chat.events import (
-    Finish,
-    FinishReason,
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    Usage,
-)
-from llm_registry.runtime._chat.idle import IdleDeadline
 from llm_registry.runtime._chat.messages import (
     AssistantMessage,
     ImageAttachment,
@@ -33,15 +23,13 @@ from llm_registry.runtime._chat.messages import (
     TextAttachment,
     ToolResultMessage,
     WebpageAttachment,
-    inline_text,
 )
+from llm_registry.runtime._chat.openai_stream import OpenAITranslator
+from llm_registry.runtime._chat.wire import user_text
 from llm_registry.runtime._error_mapping import (
     error_from_response,
     error_from_transport,
-    idle_stream_error,
-    malformed_stream_error,
     oversized_event_error,
-    truncated_stream_error,
 )
 from llm_registry.runtime._errors import ProviderError
 
@@ -49,20 +37,12 @@ if TYPE_CHECKING:
     import ssl
 
     import httpx2
-    from openai import APIError, AsyncOpenAI
+    from openai import AsyncOpenAI
 
 __all__ = ["BaseOpenAICompatibleProvider"]
 
 # Sent to servers that need some bearer token even when they check none (local servers).
 _KEYLESS_PLACEHOLDER = "no-key"
-
-_FINISH_REASONS: dict[str, FinishReason] = {
-    "stop": "stop",
-    "length": "length",
-    "tool_calls": "tool_calls",
-    "function_call": "tool_calls",
-    "content_filter": "content_filter",
-}
 
 
 @functools.cache
@@ -124,10 +104,7 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         ],
     ) -> list[dict[str, Any]]:
         """A user turn with attachments: inlined text first, then the message, then media."""
-        inlined = [
-            inline_text(a) for a in attachments if isinstance(a, TextAttachment | WebpageAttachment)
-        ]
-        parts: list[dict[str, Any]] = [{"type": "text", "text": "\n\n".join([*inlined, text])}]
+        parts: list[dict[str, Any]] = [{"type": "text", "text": user_text(text, attachments)}]
         for attachment in attachments:
             if isinstance(attachment, ImageAttachment):
                 parts.append({"type": "image_url", "image_url": {"url": attachment.data_url}})
@@ -221,112 +198,13 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         limit = self.max_event_bytes
         capped_httpx2_stream(response, limit, lambda: oversized_event_error(self.descriptor, limit))
 
-    async def _stream(
-        self, model: str, messages: list[Message], options: ChatOptions
-    ) -> AsyncIterator[StreamEvent]:
-        import openai
+    def open_stream(self, model: str, request: dict[str, Any]) -> _SdkStream:
+        return _SdkStream(self.make_client(), request)
 
-        request = self.build_request(model, messages, options)
-        client = self.make_client()
-        failure: ProviderError | None = None
-        finish_reason: str | None = None
-        usage: Usage | None = None
-        tool_slots = _ToolCallSlots()
-        chunks = 0
-        stream: Any = None
-        try:
-            # Only the server's answers are mapped here: a local failure (a value JSON cannot
-            # hold, say) is the caller's to see as it is, not a fault of the server.
-            stream = await client.chat.completions.create(**request)
-        except openai.APIError as error:
-            failure = self._failure(error, model)
-        except ProviderError as error:
-            # The event cap, met while the SDK read an error body inside its own except block:
-            # keep the SDK's exception (its request holds the key) out of this one.
-            failure = _unchained(error)
-        finally:
-            if stream is None:
-                await client.close()
-        # Raised here, outside the except blocks, so the SDK exception (whose request holds
-        # the key in its headers) is not chained to it.
-        if failure is not None:
-            raise failure
-        deadline = IdleDeadline(
-            self.timeout, lambda: idle_stream_error(self.descriptor, self.timeout)
-        )
-        chunk_iterator = stream.__aiter__()
-        try:
-            while True:
-                # Every chunk the SDK yields is a real event: it drops SSE comments (pings).
-                try:
-                    chunk = await deadline.next(chunk_iterator)
-                except StopAsyncIteration:
-                    break
-                deadline.progressed()
-                chunks += 1
-                try:
-                    reported = chunk.usage
-                    if reported is not None:
-                        details = getattr(reported, "completion_tokens_details", None)
-                        usage = Usage(
-                            input_tokens=reported.prompt_tokens,
-                            output_tokens=reported.completion_tokens,
-                            reasoning_tokens=getattr(details, "reasoning_tokens", None),
-                        )
-                    for choice in chunk.choices:
-                        delta = choice.delta
-                        if delta is not None:
-                            extra = delta.model_extra
-                            if extra:
-                                # DeepSeek, Kimi, vLLM say reasoning_content; OpenRouter and
-                                # Ollama say reasoning.
-                                thought = extra.get("reasoning_content") or extra.get("reasoning")
-                                if isinstance(thought, str) and thought:
-                                    yield ReasoningDelta(thought)
-                            content = delta.content
-                            if content:
-                                yield TextDelta(content)
-                            if delta.tool_calls:
-                                for call in delta.tool_calls:
-                                    function = call.function
-                                    yield ToolCallDelta(
-                                        index=tool_slots.index_of(call.index, call.id),
-                                        id=call.id,
-                                        name=function.name if function is not None else None,
-                                        arguments=(
-                                            (function.arguments or "")
-                                            if function is not None
-                                            else ""
-                                        ),
-                                    )
-                        if choice.finish_reason:
-                            finish_reason = choice.finish_reason
-                except (TypeError, KeyError, AttributeError) as error:
-                    # JSON of the wrong shape ("choices": null, a list for an object).
-                    failure = malformed_stream_error(self.descriptor, error)
-                    break
-        except openai.APIError as error:
-            failure = self._failure(error, model)
-        except ProviderError as error:  # the event cap
-            failure = _unchained(error)
-        except (ValueError, RecursionError) as error:
-            # The stream itself could not be decoded: not UTF-8, not JSON, or nested too deep.
-            failure = malformed_stream_error(self.descriptor, error)
-        finally:
-            deadline.close()
-            await client.close()
-        if failure is not None:
-            raise failure
-        if finish_reason is None:
-            if chunks == 0:
-                # A 200 with no events at all: an HTML page or the wrong endpoint.
-                raise malformed_stream_error(self.descriptor, None)
-            raise truncated_stream_error(self.descriptor)
-        if usage is not None:
-            yield usage
-        yield Finish(reason=_FINISH_REASONS.get(finish_reason, "other"), raw_reason=finish_reason)
+    def new_translator(self, model: str) -> OpenAITranslator:
+        return OpenAITranslator()
 
-    def _failure(self, error: APIError, model: str) -> ProviderError:
+    def transport_failure(self, error: Exception, model: str) -> ProviderError | None:
         """The runtime's error for one of the SDK's (``openai.APIError`` and subclasses)."""
         import openai
 
@@ -341,46 +219,31 @@ class BaseOpenAICompatibleProvider(ChatProvider):
             )
         if isinstance(error, openai.APIConnectionError):
             return error_from_transport(self.descriptor, self.base_url, error)
-        # An error event inside a 200 stream; the SDK keeps the event's error object.
-        return error_from_response(
-            self.descriptor,
-            model,
-            status=None,
-            body={"error": error.body},
-            api_key=self._api_key,
-        )
+        if isinstance(error, openai.APIError):
+            # An error event inside a 200 stream; the SDK keeps the event's error object.
+            return error_from_response(
+                self.descriptor,
+                model,
+                status=None,
+                body={"error": error.body},
+                api_key=self._api_key,
+            )
+        return None
 
 
-def _unchained(error: ProviderError) -> ProviderError:
-    error.__context__ = None
-    return error.with_traceback(None)
+class _SdkStream:
+    """One ``chat.completions.create`` call; its payloads are the SDK's chunk objects (it drops
+    SSE comments, the pings, itself)."""
 
+    __slots__ = ("_client", "_request")
 
-class _ToolCallSlots:
-    """Which call each tool-call delta belongs to.
+    def __init__(self, client: AsyncOpenAI, request: dict[str, Any]) -> None:
+        self._client = client
+        self._request = request
 
-    OpenAI numbers the calls of a reply with ``index``. Some compatible servers send no index;
-    then a delta with an id not seen before starts a new call, and one without an id continues
-    the last call (rather than all of them merging into call 0).
-    """
+    async def start(self) -> AsyncIterator[Any]:
+        stream: Any = await self._client.chat.completions.create(**self._request)
+        return stream.__aiter__()  # type: ignore[no-any-return]
 
-    __slots__ = ("_by_id", "_last", "_next")
-
-    def __init__(self) -> None:
-        self._by_id: dict[str, int] = {}
-        self._last: int | None = None
-        self._next = 0
-
-    def index_of(self, given: object, call_id: object) -> int:
-        known_id = call_id if isinstance(call_id, str) and call_id else None
-        if isinstance(given, int) and not isinstance(given, bool) and given >= 0:
-            index = given
-        elif known_id is not None:
-            index = self._by_id.get(known_id, self._next)
-        else:
-            index = self._next if self._last is None else self._last
-        if known_id is not None:
-            self._by_id.setdefault(known_id, index)
-        self._last = index
-        self._next = max(self._next, index + 1)
-        return index
+    async def aclose(self) -> None:
+        await self._client.close()

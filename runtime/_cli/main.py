@@ -72,13 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _known_keys() -> list[str]:
-    """Every key the registry's environment variables hold, to scrub from messages."""
+def _known_keys(args: argparse.Namespace | None) -> list[str]:
+    """Every key the served registry's (and the curated registry's) environment variables hold,
+    to scrub from messages."""
     keys: list[str] = []
     try:
+        from llm_registry.runtime._cli.package_option import _registry_from_args
         from llm_registry.runtime._registry import providers
 
-        for descriptor in providers():
+        served = providers(registry=_registry_from_args(args)) if args is not None else []
+        for descriptor in [*served, *providers()]:
             if descriptor.api_key is not None:
                 value = os.environ.get(descriptor.api_key.env, "").strip()
                 if value:
@@ -88,20 +91,21 @@ def _known_keys() -> list[str]:
     return keys
 
 
-def _report(kind: str, message: str) -> None:
-    text = " ".join(redact(message, *_known_keys()).split())
+def _report(kind: str, message: str, args: argparse.Namespace | None = None) -> None:
+    text = " ".join(redact(message, *_known_keys(args)).split())
     print(f"error: {kind}: {text}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    args: argparse.Namespace | None = None
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         handler = cast(Callable[[argparse.Namespace], "int | None"], args.handler)
         return handler(args) or 0
     except ProviderError as error:
-        _report(error.kind, str(error))
+        _report(error.kind, str(error), args)
         return EXIT_ERROR
     except ProjectConfigError as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
@@ -119,5 +123,5 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return EXIT_ERROR
     except Exception as error:  # a bug: still one line, still scrubbed
-        _report("internal", f"{type(error).__name__}: {error}")
+        _report("internal", f"{type(error).__name__}: {error}", args)
         return EXIT_ERROR

@@ -24,19 +24,14 @@ from llm_registry.runtime._discovery.service import (
     refreshable_providers,
 )
 from llm_registry.runtime._errors import ConfigError
-from llm_registry.runtime._keys import resolve_api_key
 from llm_registry.runtime._registry import (
     Registry,
-    discovery_dialect,
     get_provider,
     parse_model_id,
-    providers,
 )
 from llm_registry.runtime._store.store import ModelInfo, ModelStore, default_database_path
 
 if TYPE_CHECKING:
-    from llm_registry.runtime._descriptor import ProviderDescriptor
-
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 __all__ = ["register", "result_json"]
@@ -102,7 +97,8 @@ def _add_db_option(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         type=Path,
         default=None,
-        help=f"the model database (default: {default_database_path()})",
+        help="the model database (default: a file per registry package in the user data folder, "
+        f"{default_database_path().parent})",
     )
 
 
@@ -127,13 +123,8 @@ def _positive_seconds(text: str) -> float:
 
 
 def _store(args: argparse.Namespace, registry: Registry | None) -> ModelStore:
-    path: Path | None = args.db
-    database = path if path is not None else default_database_path()
-    if registry is None:
-        return ModelStore(database)
-    # The seed of the package served (a package installed as files; a zipped one would need
-    # importlib.resources.as_file).
-    return ModelStore(database, seed_path=Path(str(registry.seed_sql)))
+    # Seeded from the registry served; without --db, each registry has a database of its own.
+    return ModelStore(args.db, registry=registry)
 
 
 # --- seed -----------------------------------------------------------------------------------------
@@ -173,6 +164,7 @@ def _models_command(args: argparse.Namespace) -> int:
             base_url=args.base_url,
             store=_store(args, registry),
             timeout=args.timeout,
+            registry=registry,
         )
     )
     if args.json:
@@ -255,30 +247,9 @@ def _flags(model: ModelInfo) -> str:
 # --- refresh --------------------------------------------------------------------------------------
 
 
-def _refreshable(
-    registry: Registry | None,
-) -> tuple[list[ProviderDescriptor], list[ProviderDescriptor]]:
-    """(providers to refresh, providers skipped for a missing key) of ``registry``."""
-    if registry is None:
-        return refreshable_providers()
-    # As refreshable_providers does for the curated registry: providers without live discovery
-    # are in neither list, and an unusable key is refreshed so that the refresh reports why.
-    ready: list[ProviderDescriptor] = []
-    missing_key: list[ProviderDescriptor] = []
-    for descriptor in providers(registry=registry):
-        if discovery_dialect(descriptor) == "none":
-            continue
-        try:
-            has_key = descriptor.api_key is None or resolve_api_key(descriptor) is not None
-        except ConfigError:
-            has_key = True
-        (ready if has_key else missing_key).append(descriptor)
-    return ready, missing_key
-
-
 def _refresh_command(args: argparse.Namespace) -> int:
     registry = _registry_from_args(args)
-    ready, missing_key = _refreshable(registry)
+    ready, missing_key = refreshable_providers(registry=registry)
     store = _store(args, registry)
 
     def progress(result: DiscoveryResult) -> None:
@@ -292,7 +263,15 @@ def _refresh_command(args: argparse.Namespace) -> int:
         print(line, flush=True)
 
     print(f"refreshing {_count(len(ready), 'provider')} into {store.path}", flush=True)
-    asyncio.run(refresh_all(providers=ready, store=store, timeout=args.timeout, on_result=progress))
+    asyncio.run(
+        refresh_all(
+            providers=ready,
+            store=store,
+            timeout=args.timeout,
+            on_result=progress,
+            registry=registry,
+        )
+    )
     if missing_key:
         names = ", ".join(descriptor.id for descriptor in missing_key)
         print(f"skipped (no API key): {names}")

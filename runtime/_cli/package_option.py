@@ -7,6 +7,7 @@ the registry the handlers pass on as ``registry=``.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,21 +22,34 @@ def add_package_option(parser: argparse.ArgumentParser) -> None:
         metavar="PKG",
         default=None,
         help="import name of the generated registry package to serve, e.g. myapp.providers_gen "
-        "(it must be importable; default: the curated registry)",
+        "(default: `package` of [tool.llm-registry] in the nearest pyproject.toml, else the "
+        "curated registry); looked for on the import path, then in the project folder and its "
+        "src/",
     )
 
 
 def _registry_from_args(args: argparse.Namespace) -> Registry | None:
-    """The registry named by ``--package``, or None for the curated default.
+    """The registry named by ``--package``, else by the project's ``[tool.llm-registry]
+    package``, else None for the curated default.
+
+    An app's generated package usually lives in its own project rather than in an installed
+    distribution, and the ``llm-registry`` script does not put the working folder on the import
+    path: the project folder (and its ``src/``) are searched after everything installed.
 
     Raises :class:`~llm_registry.runtime.ConfigError` when the package cannot be imported or
-    is not a generated registry. This is where a default read from the project's configuration
-    (``[tool.llm-registry] package`` in the nearest pyproject.toml) belongs, between the option
-    and the curated registry.
+    is not a generated registry, and ``ProjectConfigError`` for an unusable configuration.
     """
+    from llm_registry.runtime._project import find_project, project_root
     from llm_registry.runtime._registry import load_registry
 
     package: str | None = getattr(args, "package", None)
+    root = project_root()
     if package is None:
-        return None
+        project = find_project()
+        if project is None or project.package is None:
+            return None
+        package, root = project.package, project.root
+    for folder in (root, root / "src"):
+        if folder.is_dir() and str(folder) not in sys.path:
+            sys.path.append(str(folder))
     return load_registry(package)

@@ -185,8 +185,7 @@ class ModelStore:
         script = self._read_seed() if sql is None else sql
         if script is None:
             raise ModelStoreError(
-                f"the registry seed {self._seed} does not exist; run `make generate` "
-                "(or `llm-registry generate` for an app's registry) first"
+                f"the registry seed {self._seed} does not exist; run `llm-registry generate` first"
             )
         self._prepare(explicit_seed=script)
         return self.summary()

@@ -50,6 +50,7 @@ Scenarios (the first path segment):
   :data:`STALL_SECONDS` (a proxy that keeps it alive)
 - ``pings``: two chunks, then only keep-alive pings every :data:`PING_INTERVAL` for up to
   :data:`STALL_SECONDS` (SSE comments; Anthropic's own ``event: ping`` in that format)
+- ``replay-<file>``: a recorded stream of ``tests/runtime/streams/`` as it is, in small chunks
 - ``slow-events``: the reply one piece every :data:`SLOW_EVENT_GAP` seconds, pings between,
   then a normal finish: slow overall, never idle for long
 """
@@ -63,6 +64,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -82,6 +84,12 @@ DEEP_NESTING = 200_000
 HUGE_EVENT_BYTES = 9 * 1024 * 1024  # past the runtime's 8 MiB cap on one event
 INPUT_TOKENS = 12
 OUTPUT_TOKENS = 7
+
+# replay-<file>: the recorded stream tests/runtime/streams/<file>, byte for byte, in pieces of
+# REPLAY_PIECE_BYTES (so that events straddle chunks).
+REPLAY_PREFIX = "replay-"
+RECORDED_STREAMS = Path(__file__).resolve().parent / "streams"
+REPLAY_PIECE_BYTES = 97
 
 LONG_ERROR_MESSAGE = "The request is invalid: " + "much too long " * 6000 + "(end)"
 
@@ -216,145 +224,213 @@ class _Handler(BaseHTTPRequestHandler):
             speaker.ping()
 
     def _serve(self, scenario: str, wire_format: Format, recorded: Recorded) -> None:
-        speaker = {"openai": _OpenAI, "anthropic": _Anthropic, "gemini": _Gemini}[wire_format](
-            self, recorded
-        )
-        if scenario in ("ok", "tool", "reasoning"):
-            self._start_stream()
-            speaker.reply(scenario)
-            self._end_stream()
-        elif scenario == "done-then-stall":
-            self._start_stream()
-            speaker.reply("ok")
-            self.server.state.stopping.wait(STALL_SECONDS)
-            self._cut_connection()
-        elif scenario == "pings":
-            self._start_stream()
-            speaker.start()
-            speaker.text(REPLY_PIECES[0])
-            speaker.text(REPLY_PIECES[1])
-            stopping = self.server.state.stopping
-            for _ in range(int(STALL_SECONDS / PING_INTERVAL)):
-                if stopping.wait(PING_INTERVAL):
-                    break
-                speaker.ping()  # a client that gave up makes this raise BrokenPipeError
-            self._cut_connection()
-        elif scenario == "slow-events":
-            self._start_stream()
-            speaker.start()
-            for piece in REPLY_PIECES:
-                self._pings_for(SLOW_EVENT_GAP, speaker)
-                speaker.text(piece)
-            self._pings_for(SLOW_EVENT_GAP, speaker)
-            speaker.finish()
-            self._end_stream()
-        elif scenario in ("midstream-error", "midstream-overflow", "drop", "truncated", "stall"):
-            self._start_stream()
-            speaker.start()
-            speaker.text(REPLY_PIECES[0])
-            speaker.text(REPLY_PIECES[1])
-            if scenario == "midstream-error":
-                speaker.stream_error(overflow=False)
-                self._end_stream()
-            elif scenario == "midstream-overflow":
-                speaker.stream_error(overflow=True)
-                self._end_stream()
-            elif scenario == "drop":
-                self._cut_connection()
-            elif scenario == "stall":
-                self.server.state.stopping.wait(STALL_SECONDS)
-                self._cut_connection()
-            else:
-                self._end_stream()
-        elif scenario == "tool-noindex" and isinstance(speaker, _OpenAI):
-            self._start_stream()
-            speaker.tool_calls_without_index()
-            self._end_stream()
-        elif scenario == "long" and isinstance(speaker, _OpenAI):
-            self._start_stream()
-            speaker.start()
-            for _ in range(LONG_REPLY_CHUNKS):
-                speaker.text("word ")
-            speaker.finish()
-            self._end_stream()
-        elif scenario == "garbage":
-            self._start_stream()
-            self._event("this is not json {")
-            self._end_stream()
-        elif scenario in ("huge-line", "huge-event"):
-            self._start_stream()
-            if scenario == "huge-line":
-                self._chunk(b"data: ")
-                piece = b"x" * 65536
-            else:
-                piece = b"data: x\n" * 8192
-            sent = 0
-            while sent < HUGE_EVENT_BYTES and not self.server.state.stopping.is_set():
-                self._chunk(piece)
-                sent += len(piece)
-            self._end_stream()
-        elif scenario == "deep":
-            self._start_stream()
-            self._event("[" * DEEP_NESTING + "]" * DEEP_NESTING)
-            self._end_stream()
-        elif scenario == "deep-error":
-            data = b"[" * 60_000
-            self.send_response(400)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        elif scenario == "not-sse":
-            data = b"<html><body>Welcome to nginx!</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        elif scenario == "redirect":
-            self.send_response(307)
-            self.send_header("Location", "http://127.0.0.2:9/elsewhere")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-        elif scenario == "429":
-            status, body = speaker.error_body("rate_limit")
-            self._json(status, body, {"Retry-After": str(RETRY_AFTER_SECONDS)})
-        elif scenario in KEY_ECHOES or scenario in ("bad-key-400", "500", "overflow"):
-            speaker.echo = KEY_ECHOES.get(scenario, KEY_ECHOES["401"])
-            kind = {
-                **dict.fromkeys(KEY_ECHOES, "auth"),
-                "bad-key-400": "bad_key",
-                "500": "server",
-                "overflow": "overflow",
-            }
-            status, body = speaker.error_body(kind[scenario])
-            self._json(status, body)
-        elif scenario == "long-error":
-            error = {"message": LONG_ERROR_MESSAGE}
-            long_bodies: dict[Format, object] = {
-                "openai": {"error": {**error, "type": "invalid_request_error"}},
-                "anthropic": {
-                    "type": "error",
-                    "error": {"type": "invalid_request_error", **error},
-                },
-                "gemini": {"error": {"code": 400, **error, "status": "INVALID_ARGUMENT"}},
-            }
-            self._json(400, long_bodies[wire_format])
-        elif scenario == "overflow-500":
-            self._json(
-                500, {"error": {"code": 500, "message": LLAMA_CPP_OVERFLOW, "type": "server_error"}}
-            )
-        elif scenario == "overflow-moonshot":
-            self._json(
-                400,
-                {"error": {"message": MOONSHOT_OVERFLOW, "type": "invalid_request_error"}},
-            )
-        else:
+        speaker = _SPEAKERS[wire_format](self, recorded)
+        if scenario.startswith(REPLAY_PREFIX):
+            self._replay(scenario.removeprefix(REPLAY_PREFIX))
+            return
+        serve = _SCENARIOS.get(scenario)
+        if serve is None or (scenario in _OPENAI_ONLY and wire_format != "openai"):
             self._json(404, {"error": {"message": f"no such scenario: {scenario}"}})
+            return
+        serve(self, speaker, scenario)
+
+    # The scenarios, one method each (see the module docstring); _SCENARIOS maps the names.
+
+    def _replay(self, name: str) -> None:
+        path = RECORDED_STREAMS / name
+        if path.parent != RECORDED_STREAMS or not path.is_file():
+            self._json(404, {"error": {"message": f"no recorded stream {name}"}})
+            return
+        self._start_stream()
+        data = path.read_bytes()
+        for start in range(0, len(data), REPLAY_PIECE_BYTES):  # events split across chunks
+            self._chunk(data[start : start + REPLAY_PIECE_BYTES])
+        self._end_stream()
+
+    def _reply(self, speaker: _Speaker, scenario: str) -> None:
+        self._start_stream()
+        speaker.reply(scenario)
+        self._end_stream()
+
+    def _done_then_stall(self, speaker: _Speaker, scenario: str) -> None:
+        self._start_stream()
+        speaker.reply("ok")
+        self.server.state.stopping.wait(STALL_SECONDS)
+        self._cut_connection()
+
+    def _two_pieces(self, speaker: _Speaker) -> None:
+        self._start_stream()
+        speaker.start()
+        speaker.text(REPLY_PIECES[0])
+        speaker.text(REPLY_PIECES[1])
+
+    def _pings(self, speaker: _Speaker, scenario: str) -> None:
+        self._two_pieces(speaker)
+        stopping = self.server.state.stopping
+        for _ in range(int(STALL_SECONDS / PING_INTERVAL)):
+            if stopping.wait(PING_INTERVAL):
+                break
+            speaker.ping()  # a client that gave up makes this raise BrokenPipeError
+        self._cut_connection()
+
+    def _slow_events(self, speaker: _Speaker, scenario: str) -> None:
+        self._start_stream()
+        speaker.start()
+        for piece in REPLY_PIECES:
+            self._pings_for(SLOW_EVENT_GAP, speaker)
+            speaker.text(piece)
+        self._pings_for(SLOW_EVENT_GAP, speaker)
+        speaker.finish()
+        self._end_stream()
+
+    def _stream_error(self, speaker: _Speaker, scenario: str) -> None:
+        self._two_pieces(speaker)
+        speaker.stream_error(overflow=scenario == "midstream-overflow")
+        self._end_stream()
+
+    def _drop(self, speaker: _Speaker, scenario: str) -> None:
+        self._two_pieces(speaker)
+        self._cut_connection()
+
+    def _stall(self, speaker: _Speaker, scenario: str) -> None:
+        self._two_pieces(speaker)
+        self.server.state.stopping.wait(STALL_SECONDS)
+        self._cut_connection()
+
+    def _truncated(self, speaker: _Speaker, scenario: str) -> None:
+        self._two_pieces(speaker)
+        self._end_stream()
+
+    def _tool_noindex(self, speaker: _Speaker, scenario: str) -> None:
+        assert isinstance(speaker, _OpenAI)
+        self._start_stream()
+        speaker.tool_calls_without_index()
+        self._end_stream()
+
+    def _long(self, speaker: _Speaker, scenario: str) -> None:
+        self._start_stream()
+        speaker.start()
+        for _ in range(LONG_REPLY_CHUNKS):
+            speaker.text("word ")
+        speaker.finish()
+        self._end_stream()
+
+    def _garbage(self, speaker: _Speaker, scenario: str) -> None:
+        self._start_stream()
+        self._event("this is not json {")
+        self._end_stream()
+
+    def _huge(self, speaker: _Speaker, scenario: str) -> None:
+        self._start_stream()
+        if scenario == "huge-line":
+            self._chunk(b"data: ")
+            piece = b"x" * 65536
+        else:
+            piece = b"data: x\n" * 8192
+        sent = 0
+        while sent < HUGE_EVENT_BYTES and not self.server.state.stopping.is_set():
+            self._chunk(piece)
+            sent += len(piece)
+        self._end_stream()
+
+    def _deep(self, speaker: _Speaker, scenario: str) -> None:
+        self._start_stream()
+        self._event("[" * DEEP_NESTING + "]" * DEEP_NESTING)
+        self._end_stream()
+
+    def _raw(self, status: int, content_type: str, data: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _deep_error(self, speaker: _Speaker, scenario: str) -> None:
+        self._raw(400, "application/json", b"[" * 60_000)
+
+    def _not_sse(self, speaker: _Speaker, scenario: str) -> None:
+        self._raw(200, "text/html", b"<html><body>Welcome to nginx!</body></html>")
+
+    def _redirect(self, speaker: _Speaker, scenario: str) -> None:
+        self.send_response(307)
+        self.send_header("Location", "http://127.0.0.2:9/elsewhere")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _rate_limited(self, speaker: _Speaker, scenario: str) -> None:
+        status, body = speaker.error_body("rate_limit")
+        self._json(status, body, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    def _error_body(self, speaker: _Speaker, scenario: str) -> None:
+        speaker.echo = KEY_ECHOES.get(scenario, KEY_ECHOES["401"])
+        status, body = speaker.error_body(_ERROR_KINDS[scenario])
+        self._json(status, body)
+
+    def _long_error(self, speaker: _Speaker, scenario: str) -> None:
+        self._json(400, _long_error_bodies()[speaker.wire_format])
+
+    def _overflow_500(self, speaker: _Speaker, scenario: str) -> None:
+        self._json(
+            500, {"error": {"code": 500, "message": LLAMA_CPP_OVERFLOW, "type": "server_error"}}
+        )
+
+    def _overflow_moonshot(self, speaker: _Speaker, scenario: str) -> None:
+        self._json(400, {"error": {"message": MOONSHOT_OVERFLOW, "type": "invalid_request_error"}})
+
+
+def _long_error_bodies() -> dict[Format, object]:
+    error = {"message": LONG_ERROR_MESSAGE}
+    return {
+        "openai": {"error": {**error, "type": "invalid_request_error"}},
+        "anthropic": {"type": "error", "error": {"type": "invalid_request_error", **error}},
+        "gemini": {"error": {"code": 400, **error, "status": "INVALID_ARGUMENT"}},
+    }
+
+
+# Which error body each error scenario answers with.
+_ERROR_KINDS: dict[str, str] = {
+    **dict.fromkeys(KEY_ECHOES, "auth"),
+    "bad-key-400": "bad_key",
+    "500": "server",
+    "overflow": "overflow",
+}
+
+_Scenario = Callable[[_Handler, "_Speaker", str], None]
+
+_SCENARIOS: dict[str, _Scenario] = {
+    **dict.fromkeys(("ok", "tool", "reasoning"), _Handler._reply),
+    "done-then-stall": _Handler._done_then_stall,
+    "pings": _Handler._pings,
+    "slow-events": _Handler._slow_events,
+    "midstream-error": _Handler._stream_error,
+    "midstream-overflow": _Handler._stream_error,
+    "drop": _Handler._drop,
+    "stall": _Handler._stall,
+    "truncated": _Handler._truncated,
+    "tool-noindex": _Handler._tool_noindex,
+    "long": _Handler._long,
+    "garbage": _Handler._garbage,
+    "huge-line": _Handler._huge,
+    "huge-event": _Handler._huge,
+    "deep": _Handler._deep,
+    "deep-error": _Handler._deep_error,
+    "not-sse": _Handler._not_sse,
+    "redirect": _Handler._redirect,
+    "429": _Handler._rate_limited,
+    **dict.fromkeys(_ERROR_KINDS, _Handler._error_body),
+    "long-error": _Handler._long_error,
+    "overflow-500": _Handler._overflow_500,
+    "overflow-moonshot": _Handler._overflow_moonshot,
+}
+
+# Scenarios only the OpenAI format has; other formats answer 404 to them.
+_OPENAI_ONLY = frozenset({"tool-noindex", "long"})
 
 
 class _Speaker:
     """Writes one wire format's events and error bodies."""
+
+    wire_format: Format
 
     def __init__(self, handler: _Handler, recorded: Recorded) -> None:
         self.handler = handler
@@ -395,6 +471,8 @@ class _Speaker:
 
 
 class _OpenAI(_Speaker):
+    wire_format: Format = "openai"
+
     @property
     def key(self) -> str:
         return self.recorded.headers.get("authorization", "").removeprefix("Bearer ")
@@ -537,6 +615,8 @@ class _OpenAI(_Speaker):
 
 
 class _Anthropic(_Speaker):
+    wire_format: Format = "anthropic"
+
     @property
     def key(self) -> str:
         return self.recorded.headers.get("x-api-key", "")
@@ -733,6 +813,8 @@ class _Anthropic(_Speaker):
 
 
 class _Gemini(_Speaker):
+    wire_format: Format = "gemini"
+
     @property
     def key(self) -> str:
         return self.recorded.headers.get("x-goog-api-key", "")
@@ -844,6 +926,13 @@ class _Gemini(_Speaker):
                 "status": "INVALID_ARGUMENT",
             }
         }
+
+
+_SPEAKERS: dict[Format, type[_Speaker]] = {
+    "openai": _OpenAI,
+    "anthropic": _Anthropic,
+    "gemini": _Gemini,
+}
 
 
 class _Server(ThreadingHTTPServer):

@@ -321,7 +321,7 @@ def test_a_missing_key_says_where_to_put_it(
 def test_usage_errors_exit_2(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
 ) -> None:
-    status, out, err = _main(capsys, monkeypatch, *args)
+    status, _out, err = _main(capsys, monkeypatch, *args)
     assert status == 2
     assert "usage:" in err
 

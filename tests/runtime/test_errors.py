@@ -65,7 +65,10 @@ def test_rate_limit_error_carries_retry_after() -> None:
 
 
 def test_redact_removes_the_key_and_masked_echoes() -> None:
-    text = f"bad key {KEY}; header Bearer {KEY}. Incorrect API key provided: sk-proj-********************efgh."
+    text = (
+        f"bad key {KEY}; header Bearer {KEY}. "
+        "Incorrect API key provided: sk-proj-********************efgh."
+    )
     cleaned = redact(text, KEY)
     assert KEY not in cleaned
     assert "efgh" not in cleaned
@@ -79,16 +82,18 @@ def _map(status: int | None, body: object, headers: dict[str, str] | None = None
     )
 
 
-OPENAI = lambda message, type_="invalid_request_error", code=None: {
-    "error": {"message": message, "type": type_, "param": None, "code": code}
-}
-ANTHROPIC = lambda type_, message: {
-    "type": "error",
-    "error": {"type": type_, "message": message},
-}
-GEMINI = lambda code, status, message: {
-    "error": {"code": code, "status": status, "message": message}
-}
+def OPENAI(
+    message: str, type_: str = "invalid_request_error", code: str | None = None
+) -> dict[str, object]:
+    return {"error": {"message": message, "type": type_, "param": None, "code": code}}
+
+
+def ANTHROPIC(type_: str, message: str) -> dict[str, object]:
+    return {"type": "error", "error": {"type": type_, "message": message}}
+
+
+def GEMINI(code: int, status: str, message: str) -> dict[str, object]:
+    return {"error": {"code": code, "status": status, "message": message}}
 
 
 @pytest.mark.parametrize(
@@ -144,7 +149,8 @@ GEMINI = lambda code, status, message: {
             GEMINI(
                 400,
                 "INVALID_ARGUMENT",
-                "The input token count (2000000) exceeds the maximum number of tokens allowed (1048576).",
+                "The input token count (2000000) exceeds the maximum number of tokens allowed "
+                "(1048576).",
             ),
             ContextLimitError,
         ),

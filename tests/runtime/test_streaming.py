@@ -26,6 +26,7 @@ from llm_registry.runtime import (
     Usage,
     UserMessage,
 )
+from llm_registry.runtime._chat.wire_format import ServerReportedError
 from tests.runtime import loopback
 from tests.runtime.conftest import TEST_KEY, make_descriptor
 from tests.runtime.loopback import LoopbackLLMServer
@@ -559,3 +560,36 @@ def test_cancelling_a_stream_that_waits_among_pings_is_a_plain_cancellation(
             await task
 
     asyncio.run(main())
+
+
+RECORDED = sorted(path.name for path in loopback.RECORDED_STREAMS.glob("*.sse"))
+_RECORDED_FORMATS: dict[str, loopback.Format] = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+}
+
+
+@pytest.mark.parametrize("name", RECORDED)
+def test_a_recorded_stream_reads_through_the_provider_as_through_its_translator(
+    llm_server: LoopbackLLMServer, name: str
+) -> None:
+    """The whole path (socket, SSE decoding, the loop) adds nothing to and loses nothing of
+    what the translator makes of the recording (tests/runtime/test_translators.py)."""
+    from tests.runtime import test_translators as recorded
+
+    wire_format = _RECORDED_FORMATS[name.split("_", 1)[0]]
+    provider = runtime.create_provider(
+        make_descriptor(wire_format),
+        api_key=TEST_KEY,
+        base_url=llm_server.base_url(loopback.REPLAY_PREFIX + name, wire_format),
+        timeout=10,
+    )
+    try:
+        expected = recorded.translate_recording(name)
+    except ServerReportedError:
+        # Both recorded error events say the model is overloaded.
+        with pytest.raises(ProviderUnavailableError, match=r"(?i)overloaded"):
+            _events(provider)
+        return
+    assert _events(provider) == expected

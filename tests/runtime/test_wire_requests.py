@@ -22,7 +22,7 @@ from llm_registry.runtime import (
     WebpageAttachment,
 )
 from tests.runtime.conftest import TEST_KEY, make_descriptor
-from tests.runtime.loopback import LoopbackLLMServer, Recorded
+from tests.runtime.loopback import Format, LoopbackLLMServer, Recorded
 
 PNG = b"\x89PNG\r\n\x1a\n fake image bytes"
 PDF = b"%PDF-1.7 fake document"
@@ -352,9 +352,12 @@ def test_gemini_model_path_accepts_the_models_prefix(llm_server: LoopbackLLMServ
 def test_every_registry_provider_streams_through_its_class(
     llm_server: LoopbackLLMServer, descriptor: Any
 ) -> None:
-    wire_format = {"openai_compatible": "openai", "anthropic": "anthropic", "google": "gemini"}[
-        descriptor.implementation
-    ]
+    formats: dict[str, Format] = {
+        "openai_compatible": "openai",
+        "anthropic": "anthropic",
+        "google": "gemini",
+    }
+    wire_format = formats[descriptor.implementation]
     model = descriptor.default_models[0].id if descriptor.default_models else "some-model"
     provider = runtime.create_provider(
         descriptor,

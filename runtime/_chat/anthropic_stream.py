@@ -1,0 +1,131 @@
+"""Anthropic Messages stream events → typed events (pure: no I/O).
+
+The stream is ``message_start`` (input tokens), then per content block ``content_block_start`` /
+``content_block_delta``* / ``content_block_stop``, then ``message_delta`` (stop reason, output
+tokens) and ``message_stop``, after which nothing more is read. ``ping`` keeps the connection
+alive; ``error`` reports a failure mid-stream. Each payload is one event's decoded ``data``,
+whose ``type`` repeats the event's name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llm_registry.runtime._chat.events import (
+    Finish,
+    FinishReason,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+)
+from llm_registry.runtime._chat.wire_format import (
+    SHAPE_ERRORS,
+    IncompleteStream,
+    MalformedPayload,
+    ServerReportedError,
+)
+
+__all__ = ["AnthropicTranslator"]
+
+_STOP_REASONS: dict[str, FinishReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+
+# content_block_delta: the delta type → the field holding its text.
+_DELTA_TEXT = {"text_delta": "text", "thinking_delta": "thinking"}
+
+
+class AnthropicTranslator:
+    """The state of one Messages reply: which content blocks are tool calls, the token counts
+    and the stop reason."""
+
+    __slots__ = ("_input_tokens", "_output_tokens", "_stop_reason", "_tool_by_block", "done")
+
+    def __init__(self) -> None:
+        self._tool_by_block: dict[int, int] = {}  # content block index → tool call index
+        self._input_tokens: int | None = None
+        self._output_tokens: int | None = None
+        self._stop_reason: str | None = None
+        self.done = False
+
+    def feed(self, payload: object) -> list[StreamEvent]:
+        if not isinstance(payload, dict):
+            return []
+        kind = payload.get("type")
+        if kind == "error":
+            raise ServerReportedError(payload)
+        try:
+            if kind == "content_block_delta":
+                return self._delta(payload)
+            if kind == "content_block_start":
+                return self._block_start(payload)
+            if kind == "message_start":
+                self._count(payload["message"].get("usage") or {})
+            elif kind == "message_delta":
+                delta = payload.get("delta") or {}
+                self._stop_reason = delta.get("stop_reason") or self._stop_reason
+                self._count(payload.get("usage") or {})
+            elif kind == "message_stop":
+                self.done = True
+        except SHAPE_ERRORS as error:
+            raise MalformedPayload(error) from None
+        return []
+
+    def finish(self) -> list[StreamEvent]:
+        if not self.done:
+            raise IncompleteStream
+        events: list[StreamEvent] = []
+        if self._input_tokens is not None or self._output_tokens is not None:
+            events.append(Usage(input_tokens=self._input_tokens, output_tokens=self._output_tokens))
+        reason = self._stop_reason
+        events.append(Finish(reason=_STOP_REASONS.get(reason or "", "other"), raw_reason=reason))
+        return events
+
+    def _delta(self, payload: dict[str, Any]) -> list[StreamEvent]:
+        delta = payload["delta"]
+        delta_type = delta.get("type")
+        if delta_type == "input_json_delta":
+            index = self._tool_by_block.get(payload.get("index", 0))
+            partial = delta.get("partial_json")
+            if index is None or not partial:
+                return []
+            return [ToolCallDelta(index=index, arguments=partial)]
+        field = _DELTA_TEXT.get(delta_type)
+        text = delta.get(field) if field is not None else None
+        if not text:
+            return []
+        return [TextDelta(text) if field == "text" else ReasoningDelta(text)]
+
+    def _block_start(self, payload: dict[str, Any]) -> list[StreamEvent]:
+        block = payload["content_block"]
+        block_type = block.get("type")
+        if block_type == "tool_use":
+            index = len(self._tool_by_block)
+            self._tool_by_block[payload.get("index", index)] = index
+            return [ToolCallDelta(index=index, id=block.get("id"), name=block.get("name"))]
+        if block_type == "text" and block.get("text"):
+            return [TextDelta(block["text"])]
+        return []
+
+    def _count(self, usage: dict[str, Any]) -> None:
+        self._output_tokens = usage.get("output_tokens", self._output_tokens)
+        total = _total_input_tokens(usage)
+        if total is not None:
+            self._input_tokens = total
+
+
+def _total_input_tokens(usage: dict[str, Any]) -> int | None:
+    """Prompt tokens, counting those read from or written to the prompt cache."""
+    parts = [
+        usage.get(key)
+        for key in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    ]
+    counted = [part for part in parts if isinstance(part, int)]
+    return sum(counted) if counted else None
