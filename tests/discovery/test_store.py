@@ -76,7 +76,7 @@ def test_without_a_seed_the_store_still_has_its_layout(
     ModelStore(db_path).apply_seed(SEED.read_text())
     assert model_row(db_path, "openai::gpt-5.5")["in_registry"] == 1
     assert model_row(db_path, "openai::other")["source"] == "api"
-    with pytest.raises(ModelStoreError, match="run `make generate`"):
+    with pytest.raises(ModelStoreError, match="run `llm-registry generate`"):
         store.apply_seed()
 
 
