@@ -21,7 +21,9 @@ whatever status it came with.
 
 Messages are one line and never contain an API key: every message that may hold text from a
 server goes through :func:`redact` first, and errors raised by the runtime never chain the
-SDK or transport exception (whose request object holds the key in its headers).
+SDK or transport exception (whose request object holds the key in its headers). A reply's
+own text is the model's output and reaches the app unchanged; :class:`StreamRedactor` is what
+``llm-registry chat`` passes it through before printing it, since a server may echo a key.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ __all__ = [
     "ProviderError",
     "ProviderUnavailableError",
     "RateLimitError",
+    "StreamRedactor",
     "UnknownProviderError",
     "key_detector",
     "redact",
@@ -56,6 +59,11 @@ _MASKED_KEY_PATTERN = r"[^\s\"',;]*\*{4,}[^\s\"',;.]*"
 # characters of a key (or of its encoded forms) is removed, whatever its case. Shorter runs
 # are left: they could be ordinary words, and say too little of a key to matter.
 MIN_KEY_FRAGMENT = 12
+# A "key" shorter than this is a placeholder for a local server that takes none (``x``,
+# ``mock``, ``ollama``), not a secret: it is neither removed from text nor used to judge it,
+# since removing every "x" from a message (or every model whose id holds "mock") would mangle
+# far more than it protects.
+MIN_SECRET_LENGTH = 8
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -76,7 +84,7 @@ def _key_pieces(keys: tuple[str | None, ...]) -> dict[int, frozenset[str]]:
     whole), lower-cased and grouped by length."""
     by_width: dict[int, set[str]] = {}
     for key in keys:
-        if key:
+        if key and len(key) >= MIN_SECRET_LENGTH:
             for form in _key_forms(key):
                 width = min(len(form), MIN_KEY_FRAGMENT)
                 group = by_width.setdefault(width, set())
@@ -113,6 +121,48 @@ def key_detector(*keys: str | None) -> Callable[[str], bool]:
     return lambda text: bool(_key_spans(text, pieces))
 
 
+class StreamRedactor:
+    """:func:`redact` for text that arrives in pieces, such as a streamed reply: a key split
+    across two pieces is still removed. ``feed`` returns what is safe to show now, holding back
+    only an ending that could be the start of a key (a few characters at most) until the next
+    piece tells; ``finish`` returns the rest. With no key to remove, text passes through."""
+
+    def __init__(self, *keys: str | None) -> None:
+        self._pieces = _key_pieces(keys)
+        # Every shorter run of a key's characters: the endings that must wait for more text.
+        self._starts = frozenset(
+            piece[:length]
+            for group in self._pieces.values()
+            for piece in group
+            for length in range(1, len(piece))
+        )
+        self._pending = ""
+
+    def feed(self, text: str) -> str:
+        if not self._pieces:
+            return text
+        pending = self._pending + text
+        cut = len(pending) - self._unsettled_ending(pending)
+        for start, end in _key_spans(pending, self._pieces):
+            if start < cut < end:  # never cut through a key: hold all of it back
+                cut = start
+                break
+        self._pending = pending[cut:]
+        return _redacted(pending[:cut], self._pieces) if cut > 0 else ""
+
+    def finish(self) -> str:
+        rest, self._pending = self._pending, ""
+        return _redacted(rest, self._pieces) if rest else ""
+
+    def _unsettled_ending(self, text: str) -> int:
+        """Length of the longest ending of ``text`` that could begin a run of a key."""
+        lowered = text[-MIN_KEY_FRAGMENT:].translate(_ASCII_LOWER)
+        for length in range(len(lowered), 0, -1):
+            if lowered[-length:] in self._starts:
+                return length
+        return 0
+
+
 def _replace(text: str, spans: list[tuple[int, int]], marker: str) -> str:
     parts: list[str] = []
     done = 0
@@ -127,7 +177,10 @@ def redact(text: str, *keys: str | None) -> str:
     """Return ``text`` with each key removed, in any case, and in the forms a server or Python
     may echo it: cut short (any :data:`MIN_KEY_FRAGMENT` characters in a row), percent-encoded,
     escaped by a ``repr`` (``sk-a\\nb``, ``sk-caf\\xc3\\xa9``), or masked with ``****``."""
-    pieces = _key_pieces(keys)
+    return _redacted(text, _key_pieces(keys))
+
+
+def _redacted(text: str, pieces: dict[int, frozenset[str]]) -> str:
     spans = _key_spans(text, pieces)
     while spans:
         marked = _replace(text, spans, REDACTED)

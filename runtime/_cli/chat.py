@@ -9,7 +9,12 @@ import sys
 
 from llm_registry.runtime._chat.events import TextDelta
 from llm_registry.runtime._chat.messages import UserMessage
-from llm_registry.runtime._cli.package_option import _registry_from_args, add_package_option
+from llm_registry.runtime._cli.package_option import (
+    _registry_from_args,
+    add_package_option,
+    known_keys,
+)
+from llm_registry.runtime._errors import StreamRedactor
 from llm_registry.runtime._registry import parse_model_id
 from llm_registry.runtime._urls import checked_base_url
 
@@ -110,11 +115,21 @@ def run_chat(args: argparse.Namespace) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
     out = sys.stdout
+    # A server may echo the key in the reply itself: what is printed goes through the same
+    # redaction as error messages, piece by piece.
+    redactor = StreamRedactor(*known_keys(args))
     wrote_text = False
     ends_with_newline = True
 
-    async def stream() -> None:
+    def show(text: str) -> None:
         nonlocal wrote_text, ends_with_newline
+        if text:
+            out.write(text)
+            out.flush()
+            wrote_text = True
+            ends_with_newline = text.endswith("\n")
+
+    async def stream() -> None:
         async for event in provider.stream(
             ref.model,
             [UserMessage(prompt)],
@@ -125,14 +140,12 @@ def run_chat(args: argparse.Namespace) -> int:
             reasoning_budget=args.reasoning_budget,
         ):
             if isinstance(event, TextDelta):
-                out.write(event.text)
-                out.flush()
-                wrote_text = True
-                ends_with_newline = event.text.endswith("\n")
+                show(redactor.feed(event.text))
 
     try:
         asyncio.run(stream())
     finally:
+        show(redactor.finish())
         # End the partial or whole reply with a newline, so the error line or the shell
         # prompt starts on a line of its own.
         if wrote_text and not ends_with_newline:

@@ -26,6 +26,7 @@ from typing import cast
 from llm_registry.codegen import cli as _compiler_cli
 from llm_registry.runtime._cli import chat as _chat_cli
 from llm_registry.runtime._cli import models as _models_cli
+from llm_registry.runtime._cli.package_option import known_keys
 from llm_registry.runtime._errors import ProviderError, redact
 from llm_registry.runtime._project import ProjectConfigError
 
@@ -72,27 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _known_keys(args: argparse.Namespace | None) -> list[str]:
-    """Every key the served registry's (and the curated registry's) environment variables hold,
-    to scrub from messages."""
-    keys: list[str] = []
-    try:
-        from llm_registry.runtime._cli.package_option import _registry_from_args
-        from llm_registry.runtime._registry import providers
-
-        served = providers(registry=_registry_from_args(args)) if args is not None else []
-        for descriptor in [*served, *providers()]:
-            if descriptor.api_key is not None:
-                value = os.environ.get(descriptor.api_key.env, "").strip()
-                if value:
-                    keys.append(value)
-    except Exception:  # the scrubbing must not fail the error report
-        pass
-    return keys
-
-
 def _report(kind: str, message: str, args: argparse.Namespace | None = None) -> None:
-    text = " ".join(redact(message, *_known_keys(args)).split())
+    text = " ".join(redact(message, *known_keys(args)).split())
     print(f"error: {kind}: {text}", file=sys.stderr, flush=True)
 
 

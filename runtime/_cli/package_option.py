@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from llm_registry.runtime._registry import Registry
 
-__all__ = ["_registry_from_args", "add_package_option"]
+__all__ = ["_registry_from_args", "add_package_option", "known_keys"]
 
 
 def add_package_option(parser: argparse.ArgumentParser) -> None:
@@ -53,3 +53,23 @@ def _registry_from_args(args: argparse.Namespace) -> Registry | None:
         if folder.is_dir() and str(folder) not in sys.path:
             sys.path.append(str(folder))
     return load_registry(package)
+
+
+def known_keys(args: argparse.Namespace | None) -> list[str]:
+    """Every key the environment holds for the served registry (and the curated one), to keep
+    out of everything the command prints. Never fails: finding keys must not stop a report."""
+    import os
+
+    from llm_registry.runtime._registry import providers
+
+    keys: list[str] = []
+    try:
+        served = providers(registry=_registry_from_args(args)) if args is not None else []
+        for descriptor in [*served, *providers()]:
+            if descriptor.api_key is not None:
+                value = os.environ.get(descriptor.api_key.env, "").strip()
+                if value:
+                    keys.append(value)
+    except Exception:  # an unusable registry is reported by the command itself
+        pass
+    return keys

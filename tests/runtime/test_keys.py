@@ -193,7 +193,7 @@ def test_redact_also_removes_a_keys_escaped_forms() -> None:
         f"raw {key}",
     ):
         assert "sk-part" not in redact(text, key)
-    accented = "sk-caf\u00e9"
+    accented = "sk-caf\u00e9-latte"
     assert "sk-caf" not in redact(f"value {accented.encode()!r}", accented)
 
 
@@ -214,7 +214,33 @@ def test_redact_removes_a_key_in_any_case_cut_short_or_percent_encoded() -> None
     short = key[: MIN_KEY_FRAGMENT - 1]
     assert redact(f"keys start {short}", key) == f"keys start {short}"
     # A key shorter than that goes only whole (in any case).
-    assert redact("Bad KEY: ABC-123 (abc-12)", "abc-123") == "Bad KEY: [REDACTED] (abc-12)"
+    assert redact("Bad KEY: ABC-12345 (abc-1234)", "abc-12345") == "Bad KEY: [REDACTED] (abc-1234)"
+
+
+def test_a_placeholder_key_is_neither_removed_nor_used_to_judge_text() -> None:
+    from llm_registry.runtime._errors import MIN_SECRET_LENGTH, key_detector, redact
+
+    # Local servers take any key; "x" or "mock" is no secret, and removing every "x" from a
+    # message, or dropping every model whose id holds "mock", would mangle what it protects.
+    for placeholder in ("x", "mock", "ollama", "a" * (MIN_SECRET_LENGTH - 1)):
+        text = f"model mock-x-large: {placeholder} rejected"
+        assert redact(text, placeholder) == text
+        assert not key_detector(placeholder)(text)
+    assert redact("key sk-12345678 rejected", "sk-12345678") == "key [REDACTED] rejected"
+
+
+def test_a_key_split_across_streamed_pieces_is_still_removed() -> None:
+    from llm_registry.runtime._errors import StreamRedactor
+
+    key = "sk-live-0123456789abcdef"
+    reply = f"Your key is {key}, and again {key.upper()} - done."
+    for size in (1, 2, 5, 11, 12, 13, 40):
+        redactor = StreamRedactor(key)
+        pieces = [reply[i : i + size] for i in range(0, len(reply), size)]
+        shown = "".join(redactor.feed(piece) for piece in pieces) + redactor.finish()
+        assert shown == "Your key is [REDACTED], and again [REDACTED] - done.", size
+    # Without a key, text passes straight through, piece by piece.
+    assert StreamRedactor(None).feed("hello") == "hello"
 
 
 def test_key_detector_finds_what_redact_removes() -> None:
