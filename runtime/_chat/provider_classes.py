@@ -69,6 +69,15 @@ def registered_provider_class(
 ) -> type[ChatProvider]:
     """The class registered under ``descriptor.provider_class``, checked to subclass ``base``."""
     name = str(descriptor.provider_class)
+    if not PROVIDER_CLASS_NAME.fullmatch(name):
+        # A descriptor the compiler accepted never gets here; one built by hand may.
+        raise ConfigError(
+            f"provider {descriptor.id!r} names provider class {name!r}, which is not a "
+            "registration name: a provider_class is the name an application registers its "
+            "class under (lower-case words joined by single hyphens, optionally dotted, e.g. "
+            "'acme-fast'), never an import path",
+            provider_id=descriptor.id,
+        )
     if provider_classes is not None and name in provider_classes:
         found: object = provider_classes[name]
         source = "create_provider(provider_classes=...)"

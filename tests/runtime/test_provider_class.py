@@ -214,26 +214,41 @@ print(json.dumps(outcomes))
 """
 
 
-def test_a_name_is_never_imported(tmp_path: Path) -> None:
-    # A module with a side effect, importable from sys.path, and a distribution declaring it
-    # under another name: no descriptor value reaches an import, only a registration does.
-    (tmp_path / "planted_payload.py").write_text(PAYLOAD)
-    install_distribution(tmp_path, "acme_plugin", {"other": "planted_payload:Provider"})
-    names = ["planted_payload:Provider", "planted_payload", "planted-payload", "os:system"]
-    code = f"import sys; sys.path[:0] = {[str(tmp_path)]!r}\n{PROBE}"
+def run_probe(site: Path, names: list[str]) -> dict[str, object]:
+    """create_provider in a fresh interpreter with ``site`` on sys.path, once per name."""
+    code = f"import sys; sys.path[:0] = {[str(site)]!r}\n{PROBE}"
     result = subprocess.run(
         [sys.executable, "-I", "-c", code, *names],
-        cwd=tmp_path,
+        cwd=site,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    outcomes = json.loads(result.stdout)
-    for name in names:
-        assert f"{name!r}, which is not registered (registered: other)" in outcomes[name]
+    outcomes: dict[str, object] = json.loads(result.stdout)
+    return outcomes
+
+
+def test_a_name_is_never_imported(tmp_path: Path) -> None:
+    # A module with a side effect, importable from sys.path, and a distribution declaring it
+    # under another name: no descriptor value reaches an import, only a registration does.
+    (tmp_path / "planted_payload.py").write_text(PAYLOAD)
+    install_distribution(tmp_path, "acme_plugin", {"other": "planted_payload:Provider"})
+    names = ["planted_payload:Provider", "planted_payload", "os:system", "os", "planted-payload"]
+    outcomes = run_probe(tmp_path, names)
+    for name in ("planted_payload:Provider", "planted_payload", "os:system"):
+        assert f"{name!r}, which is not a registration name" in str(outcomes[name])
+        assert "never an import path" in str(outcomes[name])
+    for name in ("os", "planted-payload"):
+        assert f"{name!r}, which is not registered (registered: other)" in str(outcomes[name])
     assert outcomes["loaded"] is False
     assert not (tmp_path / "payload-ran").exists()
+
+    # The control: the probe does see an import, when the name is the registered one.
+    outcomes = run_probe(tmp_path, ["other"])
+    assert "not a subclass of BaseOpenAICompatibleProvider" in str(outcomes["other"])
+    assert outcomes["loaded"] is True
+    assert (tmp_path / "payload-ran").exists()
 
 
 def test_the_schema_and_the_runtime_agree_on_what_a_name_is() -> None:
