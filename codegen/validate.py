@@ -176,10 +176,13 @@ def _describe(document: LoadedDocument, error: ValidationError) -> Iterator[Diag
             f"{where} must be one of {', '.join(options)}; got {error.instance!r}{hint}",
         )
     elif kind == "pattern":
+        # The schema's description says in words what the regular expression means.
+        meaning = error.schema.get("description") if isinstance(error.schema, dict) else None
         yield at(
             path,
             "E204",
-            f"{where} {error.instance!r} does not match {error.validator_value}",
+            f"{where} {error.instance!r} does not match {error.validator_value}"
+            + (f": {meaning}" if meaning else ""),
         )
     elif kind == "uniqueItems":
         yield at(path, "E204", f"{where} lists the same item more than once")

@@ -190,7 +190,7 @@ class ProviderDescriptor:
     """
     provider_class: str | None = None
     """
-    Optional 'package.module:ClassName' of a runtime provider subclass, for providers whose wire format really differs from their implementation's base class.
+    The name an application registered a provider class under with the runtime (an entry point in group llm_registry.provider_classes, register_provider_class() or create_provider(provider_classes=...)), never an import path: the runtime imports nothing a descriptor names. Lower-case words joined by single hyphens, optionally in dotted parts, e.g. acme-fast or acme.fast-chat. Optional; for providers whose wire format really differs from their implementation's base class, which the registered class must subclass.
     """
     display_order: int | None = None
     """

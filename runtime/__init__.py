@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         WebpageAttachment,
     )
     from llm_registry.runtime._chat.openai_compatible import BaseOpenAICompatibleProvider
+    from llm_registry.runtime._chat.provider_classes import register_provider_class
     from llm_registry.runtime._discovery.service import (
         DiscoveryResult,
         discover_models,
@@ -125,6 +126,7 @@ _LAZY_EXPORTS = {
     ),
     "GeminiProvider": "llm_registry.runtime._chat.gemini",
     "create_provider": "llm_registry.runtime._chat.factory",
+    "register_provider_class": "llm_registry.runtime._chat.provider_classes",
     **dict.fromkeys(
         ("DiscoveryResult", "discover_models", "refresh_all", "refresh_periodically"),
         "llm_registry.runtime._discovery.service",
@@ -204,5 +206,6 @@ __all__ = [
     "providers",
     "refresh_all",
     "refresh_periodically",
+    "register_provider_class",
     "resolve_api_key",
 ]

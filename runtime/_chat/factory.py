@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from llm_registry.runtime._chat.base import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ChatProvider
+from llm_registry.runtime._chat.provider_classes import registered_provider_class
 from llm_registry.runtime._errors import ConfigError, MissingApiKeyError
 from llm_registry.runtime._keys import missing_key_message, resolve_api_key
 from llm_registry.runtime._registry import get_provider
@@ -30,38 +30,29 @@ def _implementation_classes() -> dict[str, type[ChatProvider]]:
     }
 
 
-def provider_class_for(descriptor: ProviderDescriptor) -> type[ChatProvider]:
+def provider_class_for(
+    descriptor: ProviderDescriptor,
+    provider_classes: Mapping[str, type[ChatProvider]] | None = None,
+) -> type[ChatProvider]:
     """The class that speaks ``descriptor``'s wire format.
 
-    The descriptor's ``provider_class`` (``"package.module:ClassName"``) wins; otherwise its
-    ``implementation`` picks one of the built-in classes.
+    The descriptor's ``implementation`` picks one of the built-in classes; its
+    ``provider_class``, when set, names a subclass of that class the application registered
+    (``provider_classes``, :func:`register_provider_class` or an entry point). Nothing a
+    descriptor names is ever imported.
     """
-    if descriptor.provider_class:
-        module_name, _, class_name = descriptor.provider_class.partition(":")
-        try:
-            found: object = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError) as error:
-            raise ConfigError(
-                f"provider {descriptor.id!r} names class {descriptor.provider_class!r}, "
-                f"which cannot be imported ({type(error).__name__})",
-                provider_id=descriptor.id,
-            ) from None
-        if not (isinstance(found, type) and issubclass(found, ChatProvider)):
-            raise ConfigError(
-                f"provider {descriptor.id!r} names {descriptor.provider_class!r}, "
-                "which is not a ChatProvider subclass",
-                provider_id=descriptor.id,
-            )
-        return found
     implementation: object = descriptor.implementation
     name = str(getattr(implementation, "value", implementation))
     try:
-        return _implementation_classes()[name]
+        base = _implementation_classes()[name]
     except KeyError:
         raise ConfigError(
             f"provider {descriptor.id!r} has unknown implementation {name!r}",
             provider_id=descriptor.id,
         ) from None
+    if descriptor.provider_class:
+        return registered_provider_class(descriptor, base, provider_classes)
+    return base
 
 
 def create_provider(
@@ -73,6 +64,7 @@ def create_provider(
     timeout: float = DEFAULT_TIMEOUT,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     registry: Registry | None = None,
+    provider_classes: Mapping[str, type[ChatProvider]] | None = None,
 ) -> ChatProvider:
     """A ready provider for a registry id or a descriptor.
 
@@ -82,6 +74,9 @@ def create_provider(
     :class:`UnknownProviderError` for an unknown id.
     ``base_url`` replaces the registry's (a proxy, a local test server). A provider id is
     looked up in ``registry`` (default: the curated one).
+    ``provider_classes`` maps the names descriptors give in ``provider_class`` to the classes
+    to use; it wins over :func:`register_provider_class` and the entry points of group
+    ``llm_registry.provider_classes``. A name none of them registers is a :class:`ConfigError`.
     """
     if isinstance(provider, str):
         descriptor = get_provider(provider, registry=registry)
@@ -91,7 +86,7 @@ def create_provider(
     key = explicit or resolve_api_key(descriptor, api_keys)
     if descriptor.api_key is not None and key is None:
         raise MissingApiKeyError(missing_key_message(descriptor), provider_id=descriptor.id)
-    cls = provider_class_for(descriptor)
+    cls = provider_class_for(descriptor, provider_classes)
     return cls(
         descriptor,
         api_key=key,

@@ -1,10 +1,10 @@
-"""A provider subclass a descriptor can name in ``provider_class``."""
+"""Provider classes an application registers, and objects a registration must refuse."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from llm_registry.runtime import BaseOpenAICompatibleProvider, ReasoningRequest
+from llm_registry.runtime import AnthropicProvider, BaseOpenAICompatibleProvider, ReasoningRequest
 
 
 class BudgetAwareProvider(BaseOpenAICompatibleProvider):
@@ -18,5 +18,13 @@ class BudgetAwareProvider(BaseOpenAICompatibleProvider):
         return super().reasoning_params(reasoning)
 
 
+class QuietAnthropicProvider(AnthropicProvider):
+    """A provider class for another wire format: an OpenAI-compatible descriptor refuses it."""
+
+
 class NotAProvider:
     pass
+
+
+def not_a_class() -> None:
+    """An entry point or mapping may name a function by mistake."""

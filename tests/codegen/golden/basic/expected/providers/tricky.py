@@ -70,6 +70,6 @@ PROVIDER = ProviderDescriptor(
     headers={
         "X-Client-Name": 'registry "test"',
     },
-    provider_class="myapp.providers:TrickyProvider",
+    provider_class="myapp.tricky-provider",
     display_order=1,
 )
