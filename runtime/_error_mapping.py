@@ -276,11 +276,19 @@ def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None
 
 
 class _StreamedResponse(Protocol):
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
     def aiter_bytes(self) -> AsyncIterator[bytes]: ...
 
 
 async def read_error_body(response: _StreamedResponse) -> bytes:
-    """The first :data:`MAX_ERROR_BODY_BYTES` of a streamed (httpx) response's body."""
+    """The first :data:`MAX_ERROR_BODY_BYTES` of a streamed (httpx) response's body; nothing of
+    a compressed one, which is never expanded (see llm_registry.runtime._encoding)."""
+    from llm_registry.runtime._encoding import compression
+
+    if compression(response.headers) is not None:
+        return b""
     raw = bytearray()
     async for piece in response.aiter_bytes():
         raw.extend(piece)

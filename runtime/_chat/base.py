@@ -35,6 +35,7 @@ from llm_registry.runtime._chat.wire_format import (
     ServerReportedError,
     StreamTranslator,
 )
+from llm_registry.runtime._encoding import UNCOMPRESSED
 from llm_registry.runtime._error_mapping import (
     error_from_response,
     idle_stream_error,
@@ -352,5 +353,6 @@ class ChatProvider(ABC):
         return entry.max_output_tokens if entry is not None else None
 
     def request_headers(self) -> dict[str, str]:
-        """The descriptor's extra headers (never credentials; subclasses add the key)."""
-        return dict(self.descriptor.headers or {})
+        """The descriptor's extra headers (never credentials; subclasses add the key), and a
+        request for an uncompressed reply (see llm_registry.runtime._encoding)."""
+        return {**(self.descriptor.headers or {}), **UNCOMPRESSED}

@@ -17,6 +17,7 @@ import functools
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
+from llm_registry.runtime._encoding import compression
 from llm_registry.runtime._errors import ProviderError
 
 if TYPE_CHECKING:
@@ -64,19 +65,27 @@ class EventSizeGuard:
 
 
 class _CappedEvents:
-    """The wrapping byte stream, less the transport's base class."""
+    """The wrapping byte stream, less the transport's base class.
+
+    A compressed body is refused before its first byte is read: the cap counts bytes as they
+    arrive, which for a compressed body is not what the decoder puts in memory.
+    """
 
     def __init__(
         self,
         inner: httpx.AsyncByteStream | httpx2.AsyncByteStream,
         limit: int,
         error: Callable[[], ProviderError],
+        refusal: ProviderError | None = None,
     ) -> None:
         self._inner = inner
         self._limit = limit
         self._error = error
+        self._refusal = refusal
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._refusal is not None:
+            raise self._refusal
         guard = EventSizeGuard(self._limit)
         chunks = self._inner.__aiter__()
         try:
@@ -95,7 +104,8 @@ class _CappedEvents:
 
 @functools.cache
 def _httpx_type() -> Callable[
-    [httpx.AsyncByteStream, int, Callable[[], ProviderError]], httpx.AsyncByteStream
+    [httpx.AsyncByteStream, int, Callable[[], ProviderError], ProviderError | None],
+    httpx.AsyncByteStream,
 ]:
     import httpx
 
@@ -107,7 +117,8 @@ def _httpx_type() -> Callable[
 
 @functools.cache
 def _httpx2_type() -> Callable[
-    [httpx2.AsyncByteStream, int, Callable[[], ProviderError]], httpx2.AsyncByteStream
+    [httpx2.AsyncByteStream, int, Callable[[], ProviderError], ProviderError | None],
+    httpx2.AsyncByteStream,
 ]:
     import httpx2
 
@@ -118,20 +129,31 @@ def _httpx2_type() -> Callable[
 
 
 def capped_httpx_stream(
-    response: httpx.Response, limit: int, error: Callable[[], ProviderError]
+    response: httpx.Response,
+    limit: int,
+    error: Callable[[], ProviderError],
+    refused: Callable[[str], ProviderError],
 ) -> None:
-    """Make an httpx response's body raise ``error()`` once one event passes ``limit`` bytes."""
+    """Make an httpx response's body raise ``error()`` once one event passes ``limit`` bytes,
+    and ``refused(coding)`` before anything is read when the body is compressed."""
     import httpx
 
     if isinstance(response.stream, httpx.AsyncByteStream):
-        response.stream = _httpx_type()(response.stream, limit, error)
+        coding = compression(response.headers)
+        refusal = None if coding is None else refused(coding)
+        response.stream = _httpx_type()(response.stream, limit, error, refusal)
 
 
 def capped_httpx2_stream(
-    response: httpx2.Response, limit: int, error: Callable[[], ProviderError]
+    response: httpx2.Response,
+    limit: int,
+    error: Callable[[], ProviderError],
+    refused: Callable[[str], ProviderError],
 ) -> None:
     """The same for an httpx2 response (the openai SDK's transport)."""
     import httpx2
 
     if isinstance(response.stream, httpx2.AsyncByteStream):
-        response.stream = _httpx2_type()(response.stream, limit, error)
+        coding = compression(response.headers)
+        refusal = None if coding is None else refused(coding)
+        response.stream = _httpx2_type()(response.stream, limit, error, refusal)

@@ -26,6 +26,7 @@ from llm_registry.runtime._chat.messages import (
 )
 from llm_registry.runtime._chat.openai_stream import OpenAITranslator
 from llm_registry.runtime._chat.wire import user_text
+from llm_registry.runtime._encoding import refused_compressed
 from llm_registry.runtime._error_mapping import (
     error_from_response,
     error_from_transport,
@@ -196,7 +197,13 @@ class BaseOpenAICompatibleProvider(ChatProvider):
     async def _cap_events(self, response: httpx2.Response) -> None:
         """A response hook: the SDK's SSE decoder puts no bound on an event."""
         limit = self.max_event_bytes
-        capped_httpx2_stream(response, limit, lambda: oversized_event_error(self.descriptor, limit))
+        descriptor = self.descriptor
+        capped_httpx2_stream(
+            response,
+            limit,
+            lambda: oversized_event_error(descriptor, limit),
+            lambda coding: refused_compressed(descriptor.display_name, descriptor.id, coding),
+        )
 
     def open_stream(self, model: str, request: dict[str, Any]) -> _SdkStream:
         return _SdkStream(self.make_client(), request)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from llm_registry.runtime._chat.event_cap import capped_httpx_stream
 from llm_registry.runtime._chat.wire_format import MalformedPayload, ServerReportedError
+from llm_registry.runtime._encoding import refused_compressed
 from llm_registry.runtime._error_mapping import (
     error_from_transport,
     malformed_stream_error,
@@ -51,6 +52,7 @@ class SseStream:
         connect_timeout: float,
         max_event_bytes: int,
         oversized: Callable[[], ProviderError],
+        compressed: Callable[[str], ProviderError],
         keepalive_events: frozenset[str] = frozenset(),
     ) -> None:
         self._url = url
@@ -60,6 +62,7 @@ class SseStream:
         self._connect_timeout = connect_timeout
         self._max_event_bytes = max_event_bytes
         self._oversized = oversized
+        self._compressed = compressed
         self._keepalive_events = keepalive_events
         self._client: httpx.AsyncClient | None = None
         self._response: httpx.Response | None = None
@@ -85,6 +88,9 @@ class SseStream:
             connect_timeout=provider.connect_timeout,
             max_event_bytes=limit,
             oversized=lambda: oversized_event_error(provider.descriptor, limit),
+            compressed=lambda coding: refused_compressed(
+                provider.descriptor.display_name, provider.descriptor.id, coding
+            ),
             keepalive_events=keepalive_events,
         )
 
@@ -104,7 +110,7 @@ class SseStream:
                 status=response.status_code,
                 headers=dict(response.headers),
             )
-        capped_httpx_stream(response, self._max_event_bytes, self._oversized)
+        capped_httpx_stream(response, self._max_event_bytes, self._oversized, self._compressed)
         self._payloads = _payloads(response, self._keepalive_events)
         return self._payloads
 

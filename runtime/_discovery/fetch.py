@@ -30,6 +30,7 @@ from llm_registry.runtime._discovery.dialects import (
     listing_url,
     parse_page,
 )
+from llm_registry.runtime._encoding import UNCOMPRESSED, compression
 from llm_registry.runtime._error_mapping import error_from_response, read_error_body
 from llm_registry.runtime._errors import (
     ConfigError,
@@ -139,7 +140,7 @@ async def _fetch_pages(
         httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
-            headers={"user-agent": USER_AGENT},
+            headers={"user-agent": USER_AGENT, **UNCOMPRESSED},
             verify=shared_ssl_context(),
         ) as client,
     ):
@@ -241,6 +242,14 @@ async def _read_capped(
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise too_large
+    coding = compression(response.headers)
+    if coding is not None:
+        raise ProviderUnavailableError(
+            f"{where(url)} sent a {coding}-compressed listing although asked for an uncompressed"
+            " one; refused unread, since its size is unknown until it is expanded",
+            provider_id=descriptor.id,
+            status_code=response.status_code,
+        )
     chunks: list[bytes] = []
     received = 0
     async for chunk in response.aiter_bytes():
