@@ -39,10 +39,12 @@ __all__ = [
     "error_from_transport",
     "idle_stream_error",
     "malformed_stream_error",
+    "max_time_error",
     "one_line",
     "oversized_event_error",
     "read_error_body",
     "truncated_stream_error",
+    "unanswered_error",
 ]
 
 # Server text quoted in a message is cut here: one readable line, not a page of HTML.
@@ -428,6 +430,24 @@ def idle_stream_error(descriptor: ProviderDescriptor, seconds: float) -> Provide
     return ProviderUnavailableError(
         f"{descriptor.display_name} timed out: nothing of the reply came for {seconds:g}s "
         "(keep-alive pings do not count)",
+        provider_id=descriptor.id,
+    )
+
+
+def unanswered_error(descriptor: ProviderDescriptor, seconds: float) -> ProviderUnavailableError:
+    """The error for a server whose reply had not begun (status line and headers) in time."""
+    return ProviderUnavailableError(
+        f"{descriptor.display_name} timed out: no reply within {seconds:g}s "
+        "(connecting, sending the request and receiving the response headers)",
+        provider_id=descriptor.id,
+    )
+
+
+def max_time_error(descriptor: ProviderDescriptor, seconds: float) -> ProviderUnavailableError:
+    """The error for a reply still streaming when its overall deadline passed."""
+    return ProviderUnavailableError(
+        f"{descriptor.display_name} timed out: the reply was still coming after {seconds:g}s "
+        "(the limit on a whole reply)",
         provider_id=descriptor.id,
     )
 

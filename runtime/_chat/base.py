@@ -12,6 +12,7 @@ reasoning settings the registry declares for the model, and the callback form of
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ from llm_registry.runtime._error_mapping import (
     error_from_response,
     idle_stream_error,
     malformed_stream_error,
+    max_time_error,
     truncated_stream_error,
+    unanswered_error,
 )
 from llm_registry.runtime._errors import BadRequestError, ProviderError
 from llm_registry.runtime._keys import checked_api_key
@@ -104,8 +107,11 @@ class ChatProvider(ABC):
 
     Build one with :func:`runtime.create_provider` (which resolves the key and picks the class
     from the descriptor), or directly from a descriptor. ``base_url`` overrides the registry's;
-    ``timeout`` bounds each read and the wait between two chunks of the reply, keep-alive
-    pings aside (see `_idle`); ``connect_timeout`` bounds the connect.
+    ``timeout`` bounds the wait for the reply to begin (connect, TLS, sending the request and
+    receiving the status line and headers, all together) and then the wait between two chunks
+    of the reply, keep-alive pings aside (see `_idle`); ``connect_timeout`` bounds the connect
+    alone. ``max_time``, when set, bounds the whole reply however steadily it streams (checked
+    as each part arrives, so a reply ends at most ``timeout`` after it).
     A key no HTTP header can carry, or a base URL that cannot be used, is refused here
     (:class:`~runtime.ConfigError`).
     """
@@ -122,6 +128,7 @@ class ChatProvider(ABC):
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        max_time: float | None = None,
     ) -> None:
         self.descriptor = descriptor
         self._api_key = (
@@ -132,6 +139,7 @@ class ChatProvider(ABC):
         )
         self.timeout = timeout
         self.connect_timeout = min(connect_timeout, timeout)
+        self.max_time = max_time
 
     def __repr__(self) -> str:
         # Never the key.
@@ -228,8 +236,15 @@ class ChatProvider(ABC):
         translator = self.new_translator(model)
         transport = self.open_stream(model, self.build_request(model, messages, options))
         failure: ProviderError | None = None
+        started = asyncio.get_running_loop().time()
         try:
-            payloads = await transport.start()
+            # A server that drips its status line and headers a byte at a time keeps every
+            # read short: the wait for the reply to begin is bounded as a whole.
+            async with asyncio.timeout(self.timeout):
+                payloads = await transport.start()
+        except TimeoutError:
+            failure = unanswered_error(self.descriptor, self.timeout)
+            await transport.aclose()
         except Exception as error:
             # Only the server's answers are mapped here: a local failure (a value JSON cannot
             # hold, say) is the caller's to see as it is, not a fault of the server.
@@ -249,6 +264,7 @@ class ChatProvider(ABC):
                     break
                 deadline.progressed()
                 received += 1
+                self._check_max_time(started)
                 for event in translator.feed(payload):
                     yield event
         except Exception as error:
@@ -262,6 +278,11 @@ class ChatProvider(ABC):
             raise failure
         for event in self._closing_events(translator, received):
             yield event
+
+    def _check_max_time(self, started: float) -> None:
+        if self.max_time is not None:
+            if asyncio.get_running_loop().time() - started > self.max_time:
+                raise max_time_error(self.descriptor, self.max_time)
 
     def _closing_events(
         self, translator: StreamTranslator[Any], received: int

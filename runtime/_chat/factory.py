@@ -63,6 +63,7 @@ def create_provider(
     base_url: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    max_time: float | None = None,
     registry: Registry | None = None,
     provider_classes: Mapping[str, type[ChatProvider]] | None = None,
 ) -> ChatProvider:
@@ -72,7 +73,9 @@ def create_provider(
     (:func:`runtime.resolve_api_key`). Raises :class:`MissingApiKeyError` when the provider
     needs a key and none is found, :class:`ConfigError` for a key no HTTP header can carry,
     :class:`UnknownProviderError` for an unknown id.
-    ``base_url`` replaces the registry's (a proxy, a local test server). A provider id is
+    ``base_url`` replaces the registry's (a proxy, a local test server). ``timeout``,
+    ``connect_timeout`` and ``max_time`` are the provider's deadlines (see
+    :class:`ChatProvider`). A provider id is
     looked up in ``registry`` (default: the curated one).
     ``provider_classes`` maps the names descriptors give in ``provider_class`` to the classes
     to use; it wins over :func:`register_provider_class` and the entry points of group
@@ -93,4 +96,5 @@ def create_provider(
         base_url=base_url,
         timeout=timeout,
         connect_timeout=connect_timeout,
+        max_time=max_time,
     )

@@ -65,9 +65,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=_positive_float,
         default=120.0,
         help=(
-            "longest wait for the connection and between two chunks of the reply; keep-alive "
-            "pings do not count (default: 120)"
+            "longest wait for the reply to begin (connection, request and response headers "
+            "together) and between two chunks of it; keep-alive pings do not count "
+            "(default: 120)"
         ),
+    )
+    parser.add_argument(
+        "--max-time",
+        metavar="SECONDS",
+        type=_positive_float,
+        default=600.0,
+        help="longest a whole reply may take, however steadily it streams (default: 600)",
     )
     parser.set_defaults(handler=run_chat)
 
@@ -110,7 +118,9 @@ def run_chat(args: argparse.Namespace) -> int:
     ref = parse_model_id(args.model_id, registry=_registry_from_args(args))
     base_url = checked_base_url(args.base_url) if args.base_url else None
     prompt: str = sys.stdin.read() if args.prompt == "-" else args.prompt
-    provider = create_provider(ref.descriptor, base_url=base_url, timeout=args.timeout)
+    provider = create_provider(
+        ref.descriptor, base_url=base_url, timeout=args.timeout, max_time=args.max_time
+    )
 
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
