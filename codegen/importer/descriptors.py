@@ -22,9 +22,9 @@ from llm_registry.codegen.importer.rules import (
     LEFT_OUT_PROVIDER,
     Notes,
 )
+from llm_registry.codegen.registry_files import read_regular_file
 from llm_registry.codegen.svg import sanitized_svg
 from llm_registry.codegen.urls import is_loopback_host
-from llm_registry.codegen.validate import read_regular_file
 
 _IMPLEMENTATION_BY_NPM = {"@ai-sdk/anthropic": "anthropic", "@ai-sdk/google": "google"}
 _DISCOVERY_BY_IMPLEMENTATION = {
