@@ -43,7 +43,8 @@ from llm_registry.runtime._error_mapping import (
 )
 from llm_registry.runtime._errors import BadRequestError, ProviderError
 from llm_registry.runtime._keys import checked_api_key
-from llm_registry.runtime._registry import MODEL_ID_SEPARATOR, find_model
+from llm_registry.runtime._registry import find_model
+from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 from llm_registry.runtime._urls import checked_base_url
 
 if TYPE_CHECKING:
