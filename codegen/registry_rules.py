@@ -44,6 +44,17 @@ _CREDENTIAL_HEADERS = {
 }
 
 
+def _header_refusal(name: object) -> tuple[str, str] | None:
+    """(code, message) when a descriptor may not set the header ``name``."""
+    if not isinstance(name, str):
+        return None
+    if name.lower() in _CREDENTIAL_HEADERS:
+        return "E313", f"header {name!r} carries credentials; keys come from api_key"
+    if name.lower() in _RESERVED_HEADERS:
+        return "E204", f"header {name!r} is set by the HTTP client, not a descriptor"
+    return None
+
+
 class DescriptorRules:
     """Rules over one descriptor, written defensively: they run even when the schema already
     found problems, so the value may have any shape."""
@@ -65,38 +76,18 @@ class DescriptorRules:
         provider_id = value.get("id")
         if isinstance(provider_id, str) and provider_id != stem:
             self.error(("id",), "E301", f"id {provider_id!r} must equal the file name {stem!r}")
-        self._url(("base_url",), value.get("base_url"), allow_loopback_http=True, is_base=True)
-        self._url(
-            ("docs_url",),
-            value.get("docs_url"),
-            allow_loopback_http=False,
-            is_base=False,
-        )
         api_key = value.get("api_key")
-        if isinstance(api_key, dict):
-            self._url(
-                ("api_key", "url"),
-                api_key.get("url"),
-                allow_loopback_http=False,
-                is_base=False,
-            )
+        key_page = api_key.get("url") if isinstance(api_key, dict) else None
+        # The API root may be a local server; pages for people must be https.
+        self._url(("base_url",), value.get("base_url"), allow_loopback_http=True, is_base=True)
+        self._url(("docs_url",), value.get("docs_url"), allow_loopback_http=False, is_base=False)
+        self._url(("api_key", "url"), key_page, allow_loopback_http=False, is_base=False)
         headers = value.get("headers")
         if isinstance(headers, dict):
             for name in headers:
-                if isinstance(name, str) and name.lower() in _CREDENTIAL_HEADERS:
-                    self.error(
-                        ("headers", name),
-                        "E313",
-                        f"header {name!r} carries credentials; keys come from api_key",
-                        key=True,
-                    )
-                elif isinstance(name, str) and name.lower() in _RESERVED_HEADERS:
-                    self.error(
-                        ("headers", name),
-                        "E204",
-                        f"header {name!r} is set by the HTTP client, not a descriptor",
-                        key=True,
-                    )
+                refusal = _header_refusal(name)
+                if refusal is not None:
+                    self.error(("headers", name), *refusal, key=True)
         models = value.get("default_models")
         if isinstance(models, list):
             self._models(models)

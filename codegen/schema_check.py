@@ -178,19 +178,19 @@ _TYPE_WORDS = {
 }
 
 
+# bool before int: a YAML `true` is a bool, which isinstance also calls an int.
+_VALUE_TYPE_WORDS: tuple[tuple[type, str], ...] = (
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a number"),
+    (str, "a string"),
+    (list, "a list"),
+    (dict, "a mapping"),
+)
+
+
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
+    words = (word for kind, word in _VALUE_TYPE_WORDS if isinstance(value, kind))
+    return next(words, type(value).__name__)
