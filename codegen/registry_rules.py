@@ -43,6 +43,9 @@ _CREDENTIAL_HEADERS = {
     "cookie",
 }
 
+# Reasoning keys that belong to one mode: (key, verb agreeing with it, the mode).
+_MODE_KEYS = (("efforts", "apply", "effort"), ("min_budget_tokens", "applies", "budget_tokens"))
+
 
 def _header_refusal(name: object) -> tuple[str, str] | None:
     """(code, message) when a descriptor may not set the header ``name``."""
@@ -148,20 +151,10 @@ class DescriptorRules:
                 "E312",
                 "reasoning mode 'effort' needs the list of efforts the model accepts",
             )
-        if mode != "effort" and "efforts" in reasoning:
-            self.error(
-                (*path, "efforts"),
-                "E312",
-                f"efforts only apply to reasoning mode 'effort', not {mode!r}",
-                key=True,
-            )
-        if mode != "budget_tokens" and "min_budget_tokens" in reasoning:
-            self.error(
-                (*path, "min_budget_tokens"),
-                "E312",
-                f"min_budget_tokens only applies to reasoning mode 'budget_tokens', not {mode!r}",
-                key=True,
-            )
+        for key, applies, own_mode in _MODE_KEYS:
+            if mode != own_mode and key in reasoning:
+                message = f"{key} only {applies} to reasoning mode {own_mode!r}, not {mode!r}"
+                self.error((*path, key), "E312", message, key=True)
 
     def _logo(self, relative: str) -> None:
         path = ("logo", "svg")
