@@ -324,7 +324,7 @@ class ChatProvider(ABC):
         declared = entry.reasoning
         if declared is None:
             return None
-        mode = str(getattr(declared.mode, "value", declared.mode))
+        mode = declared.mode
         if mode == "effort" and options.reasoning_effort is not None:
             efforts = declared.efforts
             if efforts and options.reasoning_effort not in efforts:
