@@ -1,11 +1,12 @@
 """The registry compiler: provider descriptors (YAML) → validated → IR → rendered → written.
 
-Stages, one module each: yaml_loader (safe, line-aware), validate (JSON Schema and registry
-rules), ir (values escaped per target), render (Jinja templates; provider modules are emitted
-directly in black's layout by pysource, without running black), typesgen (the descriptor
-dataclasses, generated from the schema by datamodel-code-generator and formatted by black,
-cached per schema and tool versions), writer (atomic). pipeline runs the stages in order; stamp
-lets a generate that would change nothing stop before compiling. cli and commands are the
-``llm-registry`` subcommands (reporting prints diagnostics, scaffold is ``init``); importer/
-turns the models.dev catalogue into descriptors.
+Stages, one module each: yaml_loader (safe, line-aware; yaml_limits bounds depth, nodes and
+aliases), validate (the stage: registry_files finds and reads descriptors, schema_check applies
+the JSON Schema, registry_rules the rules only code can check), ir (values escaped per target),
+render (Jinja templates; provider modules are emitted directly in black's layout by pysource,
+without running black), typesgen (the descriptor dataclasses, generated from the schema by
+datamodel-code-generator and formatted by black, cached per schema and tool versions), writer
+(atomic). pipeline runs the stages in order; stamp lets a generate that would change nothing
+stop before compiling. cli and commands are the ``llm-registry`` subcommands (reporting prints
+diagnostics, scaffold is ``init``); importer/ turns the models.dev catalogue into descriptors.
 """

@@ -18,6 +18,7 @@ from typing import Any
 
 from llm_registry.codegen.schema import descriptor_schema
 from llm_registry.codegen.validate import Descriptor
+from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 
 # Providers without a display_order follow every provider that has one.
 _UNORDERED = 10**9
@@ -148,7 +149,8 @@ def module_name(provider_id: str) -> str:
 
 
 def sql_literal(value: Any) -> str:
-    """An SQLite literal. Strings have quotes doubled; NUL never gets here (the loader refuses it)."""
+    """An SQLite literal. Strings have quotes doubled; NUL never gets here (the loader refuses
+    it)."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -279,7 +281,7 @@ def _class_names(value: PyValue) -> set[str]:
 def _model_sql_row(provider_id: str, model: dict[str, Any]) -> tuple[str, ...]:
     pricing = model.get("pricing")
     row = (
-        f"{provider_id}::{model['id']}",
+        f"{provider_id}{MODEL_ID_SEPARATOR}{model['id']}",
         provider_id,
         model["id"],
         model["display_name"],
@@ -305,6 +307,7 @@ def monogram_svg(display_name: str) -> bytes:
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24">'
         '<circle cx="12" cy="12" r="11" fill="currentColor" opacity="0.15"/>'
         '<text x="12" y="16" text-anchor="middle" font-family="system-ui, sans-serif" '
-        f'font-size="{10 if len(initials) > 1 else 12}" font-weight="600" fill="currentColor">{text}</text>'
+        f'font-size="{10 if len(initials) > 1 else 12}" font-weight="600" fill="currentColor">'
+        f"{text}</text>"
         "</svg>\n"
     ).encode()

@@ -3,8 +3,8 @@
 Running black over every provider module costs far more than the rest of a compile for a
 large registry (it parses everything it formats). The constructs here are few — calls with
 keyword arguments, lists, dicts and literals, each with a trailing comma — so we emit them
-in black's own layout (literals come from the IR with black's own quote normalisation). The tests check
-that black leaves every emitted module unchanged.
+in black's own layout (literals come from the IR with black's own quote normalisation). The
+tests check that black leaves every emitted module unchanged.
 """
 
 from __future__ import annotations

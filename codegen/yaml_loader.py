@@ -18,9 +18,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from llm_registry.codegen.diagnostics import Diagnostic
-
-# The libyaml-backed loader is several times faster; the pure-Python one behaves the same.
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from llm_registry.codegen.yaml_limits import SAFE_LOADER, TOO_DEEP, alias_problem, size_problem
 
 JsonPath = tuple[str | int, ...]
 
@@ -49,11 +47,6 @@ _NON_STRING_HINT = {
     _TAG + "null": "null",
     _TAG + "timestamp": "a date",
 }
-
-# Nodes a document may hold, aliases expanded: far above any real descriptor (the largest
-# public catalogue provider has a few thousand), and low enough that the composed tree stays
-# within tens of MB whatever the file (a node costs about 300 bytes; "1," is two bytes of text).
-MAX_NODES = 100_000
 
 
 @dataclass
@@ -281,93 +274,6 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
-def _expanded_size(root: Node) -> int | None:
-    """How many nodes the document has once aliases are expanded; None for a cycle.
-
-    Aliased nodes are shared objects in the composed tree, so this is linear in the
-    number of distinct nodes even when the expansion would be astronomically large.
-    """
-    sizes: dict[int, int] = {}
-    in_progress: set[int] = set()
-
-    def size(node: Node) -> int | None:
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in in_progress:
-            return None
-        in_progress.add(key)
-        total = 1
-        if isinstance(node, SequenceNode):
-            children: list[Node] = list(node.value)
-        elif isinstance(node, MappingNode):
-            children = [child for pair in node.value for child in pair]
-        else:
-            children = []
-        for child in children:
-            child_size = size(child)
-            if child_size is None:
-                return None
-            total = min(total + child_size, MAX_NODES + 1)
-        in_progress.discard(key)
-        sizes[key] = total
-        return total
-
-    return size(root)
-
-
-def _has_aliases(text: str) -> bool:
-    return "*" in text and "&" in text
-
-
-# Far deeper than any descriptor (about six levels), far shallower than what overflows the C
-# stack of libyaml's recursive composer (tens of thousands of levels crash the interpreter).
-MAX_DEPTH = 64
-_TOO_DEEP = f"refused: nested more than {MAX_DEPTH} levels deep"
-# Flow brackets a file may hold before its depth is measured exactly: more than any real
-# descriptor (a few per model), fewer than the composer needs to overflow. Counting rather
-# than estimating depth, because quoted brackets could hide real nesting from an estimate.
-_BRACKETS_WITHOUT_DEPTH_CHECK = 4096
-_DEEP_LINE_START = re.compile(rb"^[ \-?]{%d,}" % (2 * MAX_DEPTH), re.MULTILINE)
-
-
-def _needs_event_pass(data: bytes) -> bool:
-    """Whether depth or node count must be measured exactly before composing.
-
-    Cheap bounds first: every node but the first follows a separator (a comma, a line break,
-    a "- ", "? " or ": ", an opening bracket), and each adds at most a key and a value; many
-    flow brackets, or deep indentation (or a long run of compact "- " entries), may nest deeply.
-    """
-    separators = sum(data.count(mark) for mark in (b",", b"\n", b"-", b"?", b":", b"[", b"{"))
-    if 2 * (separators + 1) > MAX_NODES:
-        return True
-    brackets = data.count(b"[") + data.count(b"{")
-    return brackets > _BRACKETS_WITHOUT_DEPTH_CHECK or _DEEP_LINE_START.search(data) is not None
-
-
-def _event_pass_problem(data: bytes) -> tuple[str, str] | None:
-    """(code, message) if the document nests too deeply or holds too many nodes.
-
-    Read from libyaml's event stream, which holds one event at a time and does not recurse
-    (composing would build every node first, and overflows the C stack on deep nesting).
-    """
-    depth = nodes = 0
-    for event in yaml.parse(data, Loader=_Loader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return "E110", _TOO_DEEP
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-            continue
-        elif not isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
-            continue
-        nodes += 1
-        if nodes > MAX_NODES:
-            return "E111", f"refused: more than {MAX_NODES:,} values in one descriptor"
-    return None
-
-
 def load_descriptor(data: bytes, path: str) -> tuple[LoadedDocument | None, list[Diagnostic]]:
     """Parse one descriptor file. Returns the document (None if unusable) and its problems."""
     try:
@@ -382,28 +288,28 @@ def load_descriptor(data: bytes, path: str) -> tuple[LoadedDocument | None, list
     if isinstance(root_or_refusal, Diagnostic):
         return None, [root_or_refusal]
     root = root_or_refusal
-    if _has_aliases(text):
-        refusal = _alias_refusal(root, path)
-        if refusal is not None:
-            return None, [refusal]
+    refused = alias_problem(root, text)
+    if refused is not None:
+        return None, [Diagnostic(path, 1, 1, *refused)]
     builder = _Builder(path)
     try:
         value = builder.build(root)
     except RecursionError:
         # Nesting below the exact check's trigger but past Python's recursion limit.
-        return None, [Diagnostic(path, 1, 1, "E110", _TOO_DEEP)]
+        return None, [Diagnostic(path, 1, 1, "E110", TOO_DEEP)]
     return LoadedDocument(path, value, root), builder.diagnostics
 
 
 def _compose(data: bytes, path: str) -> MappingNode | Diagnostic:
     """The document's root mapping node, or why there is none."""
     try:
-        if _needs_event_pass(data):
-            refused = _event_pass_problem(data)
-            if refused is not None:
-                return Diagnostic(path, 1, 1, *refused)
+        refused = size_problem(data)
+        if refused is not None:
+            return Diagnostic(path, 1, 1, *refused)
         # libyaml reads the UTF-8 bytes directly, faster than a decoded str.
-        documents = [node for node in yaml.compose_all(data, Loader=_Loader) if node is not None]
+        documents = [
+            node for node in yaml.compose_all(data, Loader=SAFE_LOADER) if node is not None
+        ]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -423,15 +329,3 @@ def _compose(data: bytes, path: str) -> MappingNode | Diagnostic:
         message = "a descriptor must be a YAML mapping of keys to values"
         return Diagnostic(path, at.line, at.column, "E103", message)
     return root
-
-
-def _alias_refusal(root: Node, path: str) -> Diagnostic | None:
-    try:
-        expanded = _expanded_size(root)
-    except RecursionError:
-        return Diagnostic(path, 1, 1, "E110", _TOO_DEEP)
-    if expanded is None:
-        return Diagnostic(path, 1, 1, "E107", "refused: an alias refers to itself")
-    if expanded > MAX_NODES:
-        return Diagnostic(path, 1, 1, "E107", f"refused: aliases expand past {MAX_NODES:,} nodes")
-    return None

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from llm_registry.runtime._errors import ProviderError
-from llm_registry.runtime._registry import MODEL_ID_SEPARATOR, get_provider
+from llm_registry.runtime._registry import get_provider
+from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 
 if TYPE_CHECKING:
     from llm_registry.runtime._descriptor import ProviderDescriptor

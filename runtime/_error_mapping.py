@@ -1,24 +1,17 @@
 """From an HTTP status, headers and body (or a transport failure) to the error hierarchy.
 
 One function serves all three wire formats and model discovery, so the same failure gives the
-same error whatever carried it. The body shapes understood:
-
-- OpenAI and most compatible servers: ``{"error": {"message", "type", "code", "param"}}``
-- Anthropic: ``{"type": "error", "error": {"type": "rate_limit_error", "message"}}``
-- Gemini: ``{"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message", "details"}}``
-  (sometimes wrapped in a one-element list)
-- others: ``{"message": …}``, ``{"detail": …}``, ``{"error": "text"}``, or plain text.
+same error whatever carried it. What a body says is read by ``_error_body``; here it is
+classified: by status first, then by the type, code and status words the body carries.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from llm_registry.runtime._context import matches_context_limit
+from llm_registry.runtime._error_body import parse_error_body, retry_after_seconds
 from llm_registry.runtime._errors import (
     AuthenticationError,
     BadRequestError,
@@ -29,12 +22,12 @@ from llm_registry.runtime._errors import (
     RateLimitError,
     redact,
 )
+from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 
 if TYPE_CHECKING:
     from llm_registry.runtime._descriptor import ProviderDescriptor
 
 __all__ = [
-    "MAX_ERROR_BODY_BYTES",
     "error_from_response",
     "error_from_transport",
     "idle_stream_error",
@@ -42,16 +35,12 @@ __all__ = [
     "max_time_error",
     "one_line",
     "oversized_event_error",
-    "read_error_body",
     "truncated_stream_error",
     "unanswered_error",
 ]
 
 # Server text quoted in a message is cut here: one readable line, not a page of HTML.
 _MAX_DETAIL_CHARS = 300
-
-# An error body larger than this is cut: enough for any real error message.
-MAX_ERROR_BODY_BYTES = 64 * 1024
 
 _AUTH_TYPES = frozenset(
     {
@@ -92,166 +81,6 @@ _BAD_REQUEST_TYPES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _ErrorBody:
-    message: str | None
-    labels: tuple[str, ...]  # type / code / status words, lower-case
-    status: int | None  # a status the body itself states (Gemini's error.code)
-    retry_after: float | None  # Gemini's RetryInfo.retryDelay
-
-
-def _as_text(value: object) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value
-    return None
-
-
-def _seconds(text: str) -> float | None:
-    text = text.strip().removesuffix("s")
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if value >= 0 and value == value and value != float("inf") else None
-
-
-def _decoded(body: object) -> object:
-    """The body as JSON when it is JSON (or JSON cut short: what it still says), its first
-    element when it is a list, else as text."""
-    if isinstance(body, bytes | bytearray):
-        body = bytes(body).decode("utf-8", errors="replace")
-    if isinstance(body, str):
-        stripped = body.strip()
-        if stripped[:1] in ("{", "["):
-            import json
-
-            try:
-                body = json.loads(stripped)
-            except RecursionError:  # nested deeper than the parser recurses
-                pass
-            except ValueError:  # not JSON, or JSON cut short (a body past what is read)
-                body = _salvaged(stripped) or body
-    if isinstance(body, list) and body:
-        body = body[0]
-    return body
-
-
-def _parse_body(body: object) -> _ErrorBody:
-    body = _decoded(body)
-    if isinstance(body, str):
-        return _ErrorBody(message=_as_text(body), labels=(), status=None, retry_after=None)
-    if not isinstance(body, Mapping):
-        return _ErrorBody(message=None, labels=(), status=None, retry_after=None)
-
-    inner: Mapping[str, object] = body
-    nested = body.get("error")
-    if isinstance(nested, Mapping):
-        inner = nested
-    message = (
-        _as_text(inner.get("message"))
-        or _as_text(nested)
-        or _as_text(body.get("message"))
-        or _as_text(body.get("detail"))
-        or _as_text(inner.get("error_description"))
-    )
-    labels, status = _labels_and_status(inner)
-    detail_labels, retry_after = _details(inner.get("details"))
-    return _ErrorBody(
-        message=message, labels=labels + detail_labels, status=status, retry_after=retry_after
-    )
-
-
-def _labels_and_status(error: Mapping[str, object]) -> tuple[tuple[str, ...], int | None]:
-    """The type / code / status words of an error object, and an HTTP status it states."""
-    labels: list[str] = []
-    status: int | None = None
-    for field in ("type", "code", "status"):
-        value = error.get(field)
-        if isinstance(value, str) and value:
-            labels.append(value.lower())
-        elif isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
-            status = value
-    return tuple(labels), status
-
-
-def _details(details: object) -> tuple[tuple[str, ...], float | None]:
-    """What Gemini's ``error.details`` add: reasons (e.g. API_KEY_INVALID) and RetryInfo."""
-    labels: list[str] = []
-    retry_after = None
-    if not isinstance(details, list):
-        return (), None
-    for detail in details:
-        if not isinstance(detail, Mapping):
-            continue
-        if isinstance(detail.get("retryDelay"), str):
-            retry_after = _seconds(str(detail["retryDelay"]))
-        if isinstance(detail.get("reason"), str):
-            labels.append(str(detail["reason"]).lower())
-    return tuple(labels), retry_after
-
-
-_MESSAGE_START = re.compile(r'(?<!\\)"message"\s*:\s*"')
-_LABEL = re.compile(
-    r'(?<!\\)"(type|code|status|reason)"\s*:\s*(?:"([A-Za-z0-9_.\-]{1,64})"|(\d{3})\b)'
-)
-
-
-def _salvaged(text: str) -> dict[str, object] | None:
-    """What a JSON error body that does not parse (cut short, most likely) still says: its
-    first ``"message"`` string, as far as it goes, and the type/code/status words around it.
-    None when it has no message to offer."""
-    import json
-
-    start = _MESSAGE_START.search(text)
-    if start is None:
-        return None
-    try:
-        # From the string's opening quote: it decodes that one string and says where it ends.
-        message, end = json.JSONDecoder().raw_decode(text, start.end() - 1)
-    except ValueError:  # the string itself was cut: decode what there is of it
-        raw, end = text[start.end() :], len(text)
-        message = ""
-        for cut in range(len(raw), max(len(raw) - 6, 0) - 1, -1):  # a cut \uXXXX is ≤ 6 chars
-            try:
-                message = json.loads(f'"{raw[:cut]}"')
-                break
-            except ValueError:
-                continue
-    found: dict[str, object] = {"message": message}
-    for match in _LABEL.finditer(text[: start.start()] + " " + text[end:]):
-        name, word, number = match.groups()
-        if name not in found and not (name == "type" and word == "error"):
-            found[name] = int(number) if number else word
-    reason = found.pop("reason", None)
-    if reason is not None:
-        found["details"] = [{"reason": reason}]
-    return {"error": found}
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        seconds = _seconds(milliseconds)
-        if seconds is not None:
-            return seconds / 1000
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    seconds = _seconds(value)
-    if seconds is not None:
-        return seconds
-    from datetime import datetime
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 def _whole_seconds(seconds: float) -> str:
     """A wait as a message shows it: whole seconds, rounded up (an HTTP date leaves a fraction
     of a second), unless it is under one."""
@@ -277,28 +106,6 @@ def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None
     return {str(name).lower(): str(value) for name, value in items}
 
 
-class _StreamedResponse(Protocol):
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-
-    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
-
-
-async def read_error_body(response: _StreamedResponse) -> bytes:
-    """The first :data:`MAX_ERROR_BODY_BYTES` of a streamed (httpx) response's body; nothing of
-    a compressed one, which is never expanded (see llm_registry.runtime._encoding)."""
-    from llm_registry.runtime._encoding import compression
-
-    if compression(response.headers) is not None:
-        return b""
-    raw = bytearray()
-    async for piece in response.aiter_bytes():
-        raw.extend(piece)
-        if len(raw) >= MAX_ERROR_BODY_BYTES:
-            break
-    return bytes(raw[:MAX_ERROR_BODY_BYTES])
-
-
 def error_from_response(
     descriptor: ProviderDescriptor,
     model: str | None,
@@ -314,7 +121,7 @@ def error_from_response(
     ``api_key`` is only used to scrub the key from whatever the server echoed back;
     ``endpoint``, when given, says where the response came from (``OpenAI at http://…``).
     """
-    parsed = _parse_body(body)
+    parsed = parse_error_body(body)
     effective_status = status if status is not None else parsed.status
     header_map = _lower_headers(headers)
     name = (
@@ -328,7 +135,7 @@ def error_from_response(
 
     searchable = " ".join(filter(None, (parsed.message, *parsed.labels)))
     if matches_context_limit(searchable, descriptor.context_limit_patterns):
-        subject = f"{descriptor.id}::{model}" if model else name
+        subject = f"{descriptor.id}{MODEL_ID_SEPARATOR}{model}" if model else name
         return ContextLimitError(
             f"the conversation is too long for {subject}'s context window{suffix}",
             provider_id=provider_id,
@@ -350,7 +157,7 @@ def error_from_response(
             )
         return AuthenticationError(message, provider_id=provider_id, status_code=effective_status)
     if effective_status == 429 or labels & _RATE_LIMIT_TYPES:
-        retry_after = _retry_after(header_map)
+        retry_after = retry_after_seconds(header_map)
         if retry_after is None:
             retry_after = parsed.retry_after
         wait = f"; retry after {_whole_seconds(retry_after)}s" if retry_after is not None else ""

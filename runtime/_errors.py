@@ -8,10 +8,10 @@ word the CLI prints (``error: <kind>: <message>``)::
     │   ├── UnknownProviderError       no provider with that id in the registry
     │   ├── InvalidModelIdError        not "<provider>::<model>"
     │   ├── MissingApiKeyError         the provider needs a key and none was found
-    │   └── ModelStoreError            the model database cannot be used (in runtime._store)
+    │   └── ModelStoreError            the model database cannot be used (see _store)
     ├── AuthenticationError            kind "auth": the key was refused (401/403)
     ├── RateLimitError                 kind "rate_limit": throttled (429); ``retry_after`` seconds
-    ├── ContextLimitError              kind "context_limit": the prompt overflowed the model's window
+    ├── ContextLimitError              kind "context_limit": the prompt overflowed the window
     ├── ProviderUnavailableError       kind "unavailable": 5xx, timeouts, dropped connections
     └── BadRequestError                kind "bad_request": the provider refused the request (4xx)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, cast
 
 from llm_registry.runtime._errors import ConfigError, InvalidModelIdError, UnknownProviderError
+from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CURATED_PACKAGE",
-    "MODEL_ID_SEPARATOR",
     "ModelRef",
     "Registry",
     "default_registry",
@@ -40,8 +40,6 @@ __all__ = [
     "providers",
     "resolve_registry",
 ]
-
-MODEL_ID_SEPARATOR = "::"
 
 # Inputs are echoed in error messages; a pasted paragraph should not become the message.
 _MAX_ECHOED_CHARS = 120
@@ -209,11 +207,11 @@ def _split_model_id(model_id: str) -> tuple[str, str]:
     if not separator:
         problem = f"expected '<provider>{MODEL_ID_SEPARATOR}<model>'"
     elif not provider_id:
-        problem = "the provider part before '::' is empty"
+        problem = f"the provider part before {MODEL_ID_SEPARATOR!r} is empty"
     elif not model:
-        problem = "the model part after '::' is empty"
+        problem = f"the model part after {MODEL_ID_SEPARATOR!r} is empty"
     elif MODEL_ID_SEPARATOR in model:
-        problem = "the model part may not contain '::'"
+        problem = f"the model part may not contain {MODEL_ID_SEPARATOR!r}"
     elif model != model.strip() or provider_id != provider_id.strip():
         problem = "it has leading or trailing whitespace"
     elif any(ch.isspace() for ch in model):
@@ -259,6 +257,4 @@ def find_model(descriptor: ProviderDescriptor, model: str) -> Model | None:
 
 def discovery_dialect(descriptor: ProviderDescriptor) -> str:
     """How the provider lists its models (``"openai"``, ``"google"``, …, ``"none"``)."""
-    dialect: object = descriptor.discovery.dialect
-    # Tolerate an Enum-typed field as well as a Literal-typed one.
-    return str(getattr(dialect, "value", dialect))
+    return descriptor.discovery.dialect

@@ -38,6 +38,7 @@ from llm_registry.codegen.importer.emit import (
 from llm_registry.codegen.importer.rules import LEFT_OUT_PROVIDER, Notes
 from llm_registry.codegen.schema import descriptor_schema
 from llm_registry.codegen.writer import WriteSummary
+from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 
 __all__ = ["HEADER_PREFIX", "ImportResult", "ImporterError", "import_models_dev"]
 
@@ -103,7 +104,7 @@ def import_models_dev(
     return ImportResult(
         providers=sorted(candidate.id for candidate in accepted),
         models=sorted(
-            f"{candidate.id}::{model['id']}"
+            f"{candidate.id}{MODEL_ID_SEPARATOR}{model['id']}"
             for candidate in accepted
             for model in candidate.descriptor["default_models"]
         ),

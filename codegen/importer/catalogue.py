@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from llm_registry.codegen.validate import read_regular_file
+from llm_registry.codegen.registry_files import read_regular_file
 
 _BASE_MODEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._:-]*)+$")
 _BASE_MODEL_DEPTH = 8

@@ -22,9 +22,10 @@ from llm_registry.codegen.importer.rules import (
     LEFT_OUT_PROVIDER,
     Notes,
 )
+from llm_registry.codegen.registry_files import read_regular_file
 from llm_registry.codegen.svg import sanitized_svg
 from llm_registry.codegen.urls import is_loopback_host
-from llm_registry.codegen.validate import read_regular_file
+from llm_registry.runtime._rules import model_id_problem
 
 _IMPLEMENTATION_BY_NPM = {"@ai-sdk/anthropic": "anthropic", "@ai-sdk/google": "google"}
 _DISCOVERY_BY_IMPLEMENTATION = {
@@ -49,7 +50,6 @@ _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ENV_NAME_MAX = 128
 # An env variable that holds a secret, as opposed to a region, project, host or account id.
 _KEY_ENV = re.compile(r"(?:^|_|API)(?:KEY|TOKEN|PAT|SECRET)$")
-_MODEL_ID_MAX = 256
 
 
 class FlowList(list[str]):
@@ -175,9 +175,9 @@ class Builder:
         self, model_id: str, path: Path, implementation: str, base_url: str
     ) -> tuple[dict[str, Any] | None, str]:
         """The model's table, its base models merged in; or (None, why it is left out)."""
-        problem = _model_id_problem(model_id)
+        problem = model_id_problem(model_id)
         if problem:
-            return None, problem
+            return None, f"unusable model id: {problem}"
         toml, problem = read_toml(path)
         if toml is None:
             return None, f"model file {problem}"
@@ -239,16 +239,6 @@ def _text_model_problem(inputs: list[str], outputs: list[str]) -> str | None:
         return f"not a text model (outputs {', '.join(outputs) or 'nothing'})"
     if "text" not in inputs:
         return f"takes no text input (inputs {', '.join(inputs) or 'nothing'})"
-    return None
-
-
-def _model_id_problem(model_id: str) -> str | None:
-    if "::" in model_id:
-        return "model id contains '::' (the registry's provider/model separator)"
-    if not model_id or any(char.isspace() or rules.CONTROL.match(char) for char in model_id):
-        return "model id is empty or contains white space or control characters"
-    if len(model_id) > _MODEL_ID_MAX:
-        return f"model id longer than {_MODEL_ID_MAX} characters"
     return None
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from llm_registry.codegen.diagnostics import Diagnostic
 from llm_registry.codegen.urls import url_problem
+from llm_registry.runtime._rules import ATTACHMENT_KINDS, MAX_DISPLAY_NAME, UNSAFE_TEXT
 
 # Vendors whose provider.toml names no `api` (their AI SDK package knows it) but whose API root
 # is fixed and public. Vendors whose URL depends on the user's account, region or resource are
@@ -36,17 +37,13 @@ KNOWN_BASE_URLS: dict[str, str] = {
     "xai": "https://api.x.ai/v1",
 }
 
-# Attachment kinds in the schema's order; models.dev input modalities outside this set (audio,
-# video) have no attachment kind here and are mapped away.
-ATTACHMENT_ORDER = ("text", "image", "pdf")
-
 _PROVIDER_ID_MAX = 64
-_DISPLAY_NAME_MAX = 200
 _URL_MAX = 2048
 _EFFORT = re.compile(r"^[a-z][a-z0-9_-]*$")
 _TEMPLATE = re.compile(r"\$\{[^}]*\}|\{\{")
-# Control characters and line/paragraph separators: nothing a display name should hold.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]+")
+# What the registry refuses in text shown on one line, and the two noncharacters YAML cannot
+# hold: nothing a display name or URL should hold.
+CONTROL = re.compile(f"(?:{UNSAFE_TEXT.pattern}|[\ufffe\uffff])+")
 _ENDPOINT_SUFFIXES = ("/chat/completions", "/completions", "/messages")
 
 # What could not be repaired is left out, under one of these codes.
@@ -159,10 +156,10 @@ def display_name(value: Any, fallback: str, notes: Notes, where: str) -> str:
         notes.warn(where, "W507", "control characters in the name replaced by spaces")
     if not cleaned:
         notes.warn(where, "W506", f"no usable name: shown as its id {fallback!r}")
-        return fallback[:_DISPLAY_NAME_MAX]
-    if len(cleaned) > _DISPLAY_NAME_MAX:
-        notes.warn(where, "W508", f"name truncated to {_DISPLAY_NAME_MAX} characters")
-        cleaned = cleaned[:_DISPLAY_NAME_MAX].rstrip()
+        return fallback[:MAX_DISPLAY_NAME]
+    if len(cleaned) > MAX_DISPLAY_NAME:
+        notes.warn(where, "W508", f"name truncated to {MAX_DISPLAY_NAME} characters")
+        cleaned = cleaned[:MAX_DISPLAY_NAME].rstrip()
     return cleaned
 
 
@@ -183,10 +180,10 @@ def max_output_tokens(value: Any, context: int, notes: Notes, where: str) -> int
 
 def attachments(inputs: list[str], notes: Notes, where: str) -> list[str]:
     """The input modalities that are attachment kinds, in the schema's order (W514 for each
-    one that is not)."""
-    for kind in sorted(set(inputs) - set(ATTACHMENT_ORDER)):
+    one that is not, such as audio or video)."""
+    for kind in sorted(set(inputs) - set(ATTACHMENT_KINDS)):
         notes.warn(where, "W514", f"input modality {kind!r} has no attachment kind: left out")
-    return [kind for kind in ATTACHMENT_ORDER if kind in inputs]
+    return [kind for kind in ATTACHMENT_KINDS if kind in inputs]
 
 
 def flag(value: Any, key: str, notes: Notes, where: str) -> bool | None:

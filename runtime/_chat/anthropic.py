@@ -3,7 +3,7 @@
 Wire facts: the key goes in ``x-api-key`` with an ``anthropic-version`` header; the system
 prompt is a top-level field; ``max_tokens`` is required; images and PDFs are base64 blocks;
 tool results are ``tool_result`` blocks in a user turn. The reply is an event
-stream, read by :class:`~runtime._chat.anthropic_stream.AnthropicTranslator`.
+stream, read by :class:`~llm_registry.runtime._chat.anthropic_stream.AnthropicTranslator`.
 """
 
 from __future__ import annotations

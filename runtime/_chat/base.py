@@ -47,7 +47,8 @@ from llm_registry.runtime._error_mapping import (
 )
 from llm_registry.runtime._errors import BadRequestError, ProviderError
 from llm_registry.runtime._keys import checked_api_key
-from llm_registry.runtime._registry import MODEL_ID_SEPARATOR, find_model
+from llm_registry.runtime._registry import find_model
+from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 from llm_registry.runtime._urls import checked_base_url
 
 if TYPE_CHECKING:
@@ -280,9 +281,9 @@ class ChatProvider(ABC):
             yield event
 
     def _check_max_time(self, started: float) -> None:
-        if self.max_time is not None:
-            if asyncio.get_running_loop().time() - started > self.max_time:
-                raise max_time_error(self.descriptor, self.max_time)
+        limit = self.max_time
+        if limit is not None and asyncio.get_running_loop().time() - started > limit:
+            raise max_time_error(self.descriptor, limit)
 
     def _closing_events(
         self, translator: StreamTranslator[Any], received: int
@@ -345,7 +346,7 @@ class ChatProvider(ABC):
         declared = entry.reasoning
         if declared is None:
             return None
-        mode = str(getattr(declared.mode, "value", declared.mode))
+        mode = declared.mode
         if mode == "effort" and options.reasoning_effort is not None:
             efforts = declared.efforts
             if efforts and options.reasoning_effort not in efforts:

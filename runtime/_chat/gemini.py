@@ -6,7 +6,7 @@ would land in logs); the conversation is ``contents`` of ``user`` / ``model`` tu
 ``parts`` (text, ``inlineData``, ``functionCall``, ``functionResponse``); the system prompt is
 ``systemInstruction``. The reply is an event stream of
 ``GenerateContentResponse`` objects, read by
-:class:`~runtime._chat.gemini_stream.GeminiTranslator`.
+:class:`~llm_registry.runtime._chat.gemini_stream.GeminiTranslator`.
 """
 
 from __future__ import annotations

@@ -29,10 +29,10 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class ImageAttachment:
-    """An image, sent inline (``mime_type`` such as ``image/png``)."""
+class _InlineData:
+    """The base64 and data-URL forms of an attachment sent inline as bytes."""
 
+    __slots__ = ()
     data: bytes
     mime_type: str
 
@@ -46,20 +46,20 @@ class ImageAttachment:
 
 
 @dataclass(frozen=True, slots=True)
-class PdfAttachment:
+class ImageAttachment(_InlineData):
+    """An image, sent inline (``mime_type`` such as ``image/png``)."""
+
+    data: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class PdfAttachment(_InlineData):
     """A PDF document, sent inline to models that accept documents."""
 
     data: bytes
     name: str = "document.pdf"
     mime_type: str = "application/pdf"
-
-    @property
-    def base64(self) -> str:
-        return _base64(self.data)
-
-    @property
-    def data_url(self) -> str:
-        return f"data:{self.mime_type};base64,{self.base64}"
 
 
 @dataclass(frozen=True, slots=True)

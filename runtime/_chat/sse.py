@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from llm_registry.runtime._chat.event_cap import capped_httpx_stream
 from llm_registry.runtime._chat.wire_format import MalformedPayload, ServerReportedError
 from llm_registry.runtime._encoding import refused_compressed
+from llm_registry.runtime._error_body import read_error_body
 from llm_registry.runtime._error_mapping import (
     error_from_transport,
     malformed_stream_error,
     oversized_event_error,
-    read_error_body,
 )
 from llm_registry.runtime._errors import ProviderError
 from llm_registry.runtime._tls import shared_ssl_context

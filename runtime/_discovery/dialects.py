@@ -1,7 +1,7 @@
 """Model-listing dialects: how to ask a provider for its models and how to read the answer.
 
 Pure functions only: building the request for one page and parsing one decoded JSON page into
-`ListedModel` records. The network lives in `_discovery`; nothing here imports httpx.
+`ListedModel` records. The network lives in `fetch.py`; nothing here imports httpx.
 
 Parsing is strict about the envelope (a body that is not the dialect's shape raises
 `ListingShapeError`) and lenient about entries (an entry without a usable id is skipped), because
@@ -11,16 +11,14 @@ one odd model in a listing of hundreds should not cost the user the other models
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal, get_args
+from typing import Final
 from urllib.parse import urlsplit
 
-Dialect = Literal["openai", "anthropic", "google", "ollama", "openrouter", "none"]
-DIALECTS: Final[tuple[str, ...]] = get_args(Dialect)
+from llm_registry.runtime._rules import MAX_DISPLAY_NAME, UNSAFE_TEXT, model_id_problem
 
-# The anthropic-version header, for listings here and for chat (runtime._providers.anthropic).
+# The anthropic-version header, for listings here and for chat (_chat/anthropic.py).
 ANTHROPIC_VERSION: Final = "2023-06-01"
 # The largest page each paginated API accepts; fewer round trips for the same listing.
 ANTHROPIC_PAGE_SIZE: Final = 1000
@@ -33,11 +31,6 @@ _DEFAULT_PATHS: Final[Mapping[str, str]] = {
     "openrouter": "/models",
     "ollama": "/api/tags",
 }
-
-# Same limits the registry schema puts on model ids and display names.
-_MAX_MODEL_ID: Final = 256
-_MAX_DISPLAY_NAME: Final = 200
-_CONTROL_CHARS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 # An OpenAI-style listing mixes chat models with embeddings, speech and image models that a chat
 # picker cannot use; these id fragments name the latter.
@@ -346,11 +339,9 @@ def _objects(entries: list[object]) -> list[dict[str, object]]:
 
 
 def _model_id(value: object) -> str | None:
-    # The registry's own rules for model ids: no whitespace, no "::" (it separates the provider),
-    # bounded length; control characters would reach terminals and the database.
-    if not isinstance(value, str) or not value or len(value) > _MAX_MODEL_ID:
-        return None
-    if "::" in value or _CONTROL_CHARS.search(value) or any(c.isspace() for c in value):
+    # The registry's own rules for model ids; control characters would reach terminals and the
+    # database.
+    if not isinstance(value, str) or model_id_problem(value) is not None:
         return None
     return value
 
@@ -358,7 +349,7 @@ def _model_id(value: object) -> str | None:
 def _text(value: object) -> str | None:
     if not isinstance(value, str):
         return None
-    cleaned = " ".join(_CONTROL_CHARS.sub(" ", value).split())[:_MAX_DISPLAY_NAME]
+    cleaned = " ".join(UNSAFE_TEXT.sub(" ", value).split())[:MAX_DISPLAY_NAME]
     return cleaned or None
 
 

@@ -31,7 +31,8 @@ from llm_registry.runtime._discovery.dialects import (
     parse_page,
 )
 from llm_registry.runtime._encoding import UNCOMPRESSED, compression
-from llm_registry.runtime._error_mapping import error_from_response, read_error_body
+from llm_registry.runtime._error_body import read_error_body
+from llm_registry.runtime._error_mapping import error_from_response
 from llm_registry.runtime._errors import (
     ConfigError,
     ProviderError,

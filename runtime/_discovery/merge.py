@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from llm_registry.runtime._discovery.dialects import TEXT_ATTACHMENTS, ListedModel
+from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 from llm_registry.runtime._store.store import ModelInfo, ModelStore
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def candidates_in_store(
 def _from_registry(provider_id: str, model: Model) -> ModelInfo:
     pricing = model.pricing
     return ModelInfo(
-        id=f"{provider_id}::{model.id}",
+        id=f"{provider_id}{MODEL_ID_SEPARATOR}{model.id}",
         provider_id=provider_id,
         model_id=model.id,
         display_name=model.display_name,
@@ -77,7 +78,7 @@ def _from_registry(provider_id: str, model: Model) -> ModelInfo:
 
 def _from_listing(provider_id: str, item: ListedModel) -> ModelInfo:
     return ModelInfo(
-        id=f"{provider_id}::{item.model_id}",
+        id=f"{provider_id}{MODEL_ID_SEPARATOR}{item.model_id}",
         provider_id=provider_id,
         model_id=item.model_id,
         display_name=item.display_name or item.model_id,

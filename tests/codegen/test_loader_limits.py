@@ -7,7 +7,8 @@ import tracemalloc
 from pathlib import Path
 
 from llm_registry.codegen.validate import validate_registry
-from llm_registry.codegen.yaml_loader import MAX_NODES, load_descriptor
+from llm_registry.codegen.yaml_limits import MAX_NODES
+from llm_registry.codegen.yaml_loader import load_descriptor
 from tests.codegen.conftest import ACME, RegistryFactory
 
 

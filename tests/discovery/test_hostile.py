@@ -264,7 +264,7 @@ def test_an_error_body_longer_than_is_read_still_gives_its_message(
 ) -> None:
     import json
 
-    from llm_registry.runtime._error_mapping import MAX_ERROR_BODY_BYTES
+    from llm_registry.runtime._error_body import MAX_ERROR_BODY_BYTES
 
     message = 'Quota "exceeded" for this project. ' * (MAX_ERROR_BODY_BYTES // 20)
     raw = json.dumps(body).replace('"LONG"', json.dumps(message)).encode()

@@ -14,7 +14,7 @@ RUNTIME = Path(__file__).resolve().parents[2] / "runtime"
 DEFINED_ONCE = {
     "provider's discovery dialect": {"_dialect", "discovery_dialect"},
     "base-URL check": {"_checked_base_url", "checked_base_url"},
-    "Retry-After reading": {"_retry_after"},
+    "Retry-After reading": {"_retry_after", "retry_after_seconds"},
     "HTTP status to error class": {"_raise_for_status", "error_from_response"},
     "anthropic-version header value": {"ANTHROPIC_VERSION"},
 }

@@ -324,7 +324,7 @@ def test_a_keyless_provider_refused_by_its_server_is_not_told_to_check_a_key(
 def test_an_error_body_longer_than_is_read_still_gives_its_message(
     llm_server: LoopbackLLMServer, wire_format: str
 ) -> None:
-    from llm_registry.runtime._error_mapping import MAX_ERROR_BODY_BYTES
+    from llm_registry.runtime._error_body import MAX_ERROR_BODY_BYTES
 
     assert len(loopback.LONG_ERROR_MESSAGE) > MAX_ERROR_BODY_BYTES  # the body is cut, then
     error = _failure(llm_server, wire_format, "long-error")
