@@ -33,6 +33,7 @@ __all__ = [
     "idle_stream_error",
     "malformed_stream_error",
     "max_time_error",
+    "not_utf8_error",
     "one_line",
     "oversized_event_error",
     "truncated_stream_error",
@@ -255,6 +256,14 @@ def max_time_error(descriptor: ProviderDescriptor, seconds: float) -> ProviderUn
     return ProviderUnavailableError(
         f"{descriptor.display_name} timed out: the reply was still coming after {seconds:g}s "
         "(the limit on a whole reply)",
+        provider_id=descriptor.id,
+    )
+
+
+def not_utf8_error(descriptor: ProviderDescriptor) -> ProviderUnavailableError:
+    """The error for a reply stream that is not UTF-8 text (every wire format alike)."""
+    return ProviderUnavailableError(
+        f"{descriptor.display_name} sent a reply that is not valid UTF-8; stopped reading",
         provider_id=descriptor.id,
     )
 

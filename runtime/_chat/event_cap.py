@@ -13,6 +13,7 @@ small subclass, defined on first use so that importing this module imports neith
 
 from __future__ import annotations
 
+import codecs
 import functools
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
@@ -77,21 +78,33 @@ class _CappedEvents:
         limit: int,
         error: Callable[[], ProviderError],
         refusal: ProviderError | None = None,
+        not_utf8: ProviderError | None = None,
     ) -> None:
         self._inner = inner
         self._limit = limit
         self._error = error
         self._refusal = refusal
+        self._not_utf8 = not_utf8
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         if self._refusal is not None:
             raise self._refusal
         guard = EventSizeGuard(self._limit)
+        # An event stream is UTF-8; the decoders would silently replace what is not (or fail
+        # in their own words, depending on the wire format), so every format stops here alike.
+        utf8 = codecs.getincrementaldecoder("utf-8")() if self._not_utf8 is not None else None
         chunks = self._inner.__aiter__()
         try:
             async for chunk in chunks:
                 if guard.over(chunk):
                     raise self._error()
+                if utf8 is not None:
+                    try:
+                        utf8.decode(chunk)
+                    except UnicodeDecodeError:
+                        utf8 = None
+                if utf8 is None and self._not_utf8 is not None:
+                    raise self._not_utf8
                 yield chunk
         finally:
             close = getattr(chunks, "aclose", None)
@@ -104,7 +117,13 @@ class _CappedEvents:
 
 @functools.cache
 def _httpx_type() -> Callable[
-    [httpx.AsyncByteStream, int, Callable[[], ProviderError], ProviderError | None],
+    [
+        httpx.AsyncByteStream,
+        int,
+        Callable[[], ProviderError],
+        ProviderError | None,
+        ProviderError | None,
+    ],
     httpx.AsyncByteStream,
 ]:
     import httpx
@@ -117,7 +136,13 @@ def _httpx_type() -> Callable[
 
 @functools.cache
 def _httpx2_type() -> Callable[
-    [httpx2.AsyncByteStream, int, Callable[[], ProviderError], ProviderError | None],
+    [
+        httpx2.AsyncByteStream,
+        int,
+        Callable[[], ProviderError],
+        ProviderError | None,
+        ProviderError | None,
+    ],
     httpx2.AsyncByteStream,
 ]:
     import httpx2
@@ -133,15 +158,18 @@ def capped_httpx_stream(
     limit: int,
     error: Callable[[], ProviderError],
     refused: Callable[[str], ProviderError],
+    not_utf8: ProviderError,
 ) -> None:
     """Make an httpx response's body raise ``error()`` once one event passes ``limit`` bytes,
-    and ``refused(coding)`` before anything is read when the body is compressed."""
+    ``refused(coding)`` before anything is read when the body is compressed, and ``not_utf8``
+    at the first byte of a successful reply that is not UTF-8."""
     import httpx
 
     if isinstance(response.stream, httpx.AsyncByteStream):
         coding = compression(response.headers)
         refusal = None if coding is None else refused(coding)
-        response.stream = _httpx_type()(response.stream, limit, error, refusal)
+        checked = not_utf8 if response.is_success else None
+        response.stream = _httpx_type()(response.stream, limit, error, refusal, checked)
 
 
 def capped_httpx2_stream(
@@ -149,6 +177,7 @@ def capped_httpx2_stream(
     limit: int,
     error: Callable[[], ProviderError],
     refused: Callable[[str], ProviderError],
+    not_utf8: ProviderError,
 ) -> None:
     """The same for an httpx2 response (the openai SDK's transport)."""
     import httpx2
@@ -156,4 +185,5 @@ def capped_httpx2_stream(
     if isinstance(response.stream, httpx2.AsyncByteStream):
         coding = compression(response.headers)
         refusal = None if coding is None else refused(coding)
-        response.stream = _httpx2_type()(response.stream, limit, error, refusal)
+        checked = not_utf8 if response.is_success else None
+        response.stream = _httpx2_type()(response.stream, limit, error, refusal, checked)

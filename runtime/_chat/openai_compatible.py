@@ -30,6 +30,7 @@ from llm_registry.runtime._encoding import refused_compressed
 from llm_registry.runtime._error_mapping import (
     error_from_response,
     error_from_transport,
+    not_utf8_error,
     oversized_event_error,
 )
 from llm_registry.runtime._errors import ProviderError
@@ -203,6 +204,7 @@ class BaseOpenAICompatibleProvider(ChatProvider):
             limit,
             lambda: oversized_event_error(descriptor, limit),
             lambda coding: refused_compressed(descriptor.display_name, descriptor.id, coding),
+            not_utf8_error(descriptor),
         )
 
     def open_stream(self, model: str, request: dict[str, Any]) -> _SdkStream:

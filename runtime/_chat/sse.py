@@ -20,6 +20,7 @@ from llm_registry.runtime._error_body import read_error_body
 from llm_registry.runtime._error_mapping import (
     error_from_transport,
     malformed_stream_error,
+    not_utf8_error,
     oversized_event_error,
 )
 from llm_registry.runtime._errors import ProviderError
@@ -53,6 +54,7 @@ class SseStream:
         max_event_bytes: int,
         oversized: Callable[[], ProviderError],
         compressed: Callable[[str], ProviderError],
+        not_utf8: ProviderError,
         keepalive_events: frozenset[str] = frozenset(),
     ) -> None:
         self._url = url
@@ -63,6 +65,7 @@ class SseStream:
         self._max_event_bytes = max_event_bytes
         self._oversized = oversized
         self._compressed = compressed
+        self._not_utf8 = not_utf8
         self._keepalive_events = keepalive_events
         self._client: httpx.AsyncClient | None = None
         self._response: httpx.Response | None = None
@@ -91,6 +94,7 @@ class SseStream:
             compressed=lambda coding: refused_compressed(
                 provider.descriptor.display_name, provider.descriptor.id, coding
             ),
+            not_utf8=not_utf8_error(provider.descriptor),
             keepalive_events=keepalive_events,
         )
 
@@ -110,7 +114,9 @@ class SseStream:
                 status=response.status_code,
                 headers=dict(response.headers),
             )
-        capped_httpx_stream(response, self._max_event_bytes, self._oversized, self._compressed)
+        capped_httpx_stream(
+            response, self._max_event_bytes, self._oversized, self._compressed, self._not_utf8
+        )
         self._payloads = _payloads(response, self._keepalive_events)
         return self._payloads
 
