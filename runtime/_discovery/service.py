@@ -21,6 +21,13 @@ This module is the cache policy and the public entry points; fetching (deadlines
 redirects, paging) is `_discovery.fetch`, merging a listing with the registry is
 `_discovery.merge`, and the database is `_store`. A server that misbehaves ends in step 3 or 4
 with the reason, never in an exception.
+
+``timeout`` is the discovery's deadline, its database waits included: the listing's fetch has
+``timeout`` of its own, and every wait for the database (another process holding it locked)
+ends ``timeout`` after the call began (a wait that begins later still gets
+:data:`~llm_registry.runtime._store.connection.DEADLINE_GRACE`), with a
+:class:`ModelStoreError` saying the database was busy. So a discovery returns or raises within
+about ``timeout`` plus that grace, whatever another process does to the database.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from llm_registry.runtime._errors import ConfigError, MissingApiKeyError, Provid
 from llm_registry.runtime._keys import missing_key_message, resolve_api_key
 from llm_registry.runtime._registry import Registry, discovery_dialect, get_provider
 from llm_registry.runtime._registry import providers as registry_providers
+from llm_registry.runtime._store.connection import database_deadline
 from llm_registry.runtime._store.store import (
     CachedListing,
     ModelInfo,
@@ -107,9 +115,34 @@ async def discover_models(
     database (a path, or by default :func:`default_database_path` of the registry). Raises only
     for what the caller must fix: :class:`UnknownProviderError`, :class:`ConfigError` for a base
     URL that cannot be used (see `runtime._urls`), :class:`ModelStoreError` for a database that
-    cannot be opened or belongs to another registry.
+    cannot be opened, is damaged, belongs to another registry, or was kept locked by another
+    process past the deadline (``timeout``; see the module docstring).
     """
-    model_store = _as_store(store, registry)
+    with database_deadline(time.monotonic() + timeout):
+        return await _discover(
+            provider,
+            model_store=_as_store(store, registry),
+            refresh=refresh,
+            api_keys=api_keys,
+            base_url=base_url,
+            timeout=timeout,
+            cache_ttl=cache_ttl,
+            max_bytes=max_bytes,
+        )
+
+
+async def _discover(
+    provider: ProviderDescriptor | str,
+    *,
+    model_store: ModelStore,
+    refresh: bool,
+    api_keys: Mapping[str, str] | None,
+    base_url: str | None,
+    timeout: float,
+    cache_ttl: float,
+    max_bytes: int,
+) -> DiscoveryResult:
+    """`discover_models` under its database deadline."""
     descriptor = (
         get_provider(provider, registry=model_store.registry)
         if isinstance(provider, str)
@@ -263,7 +296,8 @@ async def refresh_all(
             for p in providers
         ]
     # Open (and if needed create and seed) the database once, before the providers race for it.
-    await asyncio.to_thread(model_store.summary)
+    with database_deadline(time.monotonic() + timeout):
+        await asyncio.to_thread(model_store.summary)
 
     async def one(descriptor: ProviderDescriptor) -> DiscoveryResult:
         started = time.monotonic()
