@@ -20,7 +20,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -66,24 +66,26 @@ class RepairReport:
 
 
 def check_database(path: Path) -> CheckReport:
-    """What is wrong with the database file at ``path`` (nothing: healthy). Changes nothing
-    but what any reader does (recovering a write-ahead log left behind)."""
+    """What is wrong with the database file at ``path`` (nothing: healthy). Reads a copy, so
+    that the file (and its write-ahead log, which a reader's close would fold into it) stays
+    exactly as it is, for a repair to back up."""
     _require_file(path)
     if not _has_sqlite_header(path):
         return CheckReport(path, ("the file does not start with the SQLite header",))
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise ModelStoreError(f"cannot open the model database {path}: {exc}") from None
-    try:
-        rows = conn.execute(f"PRAGMA integrity_check({_MAX_PROBLEMS})").fetchall()
-        problems = tuple(str(row[0]) for row in rows)
-    except sqlite3.Error as exc:
-        if not is_damage(exc):
-            raise ModelStoreError(f"cannot read the model database {path}: {exc}") from None
-        problems = (str(exc),)
-    finally:
-        conn.close()
+    with _copy_of(path) as copy:
+        try:
+            conn = sqlite3.connect(copy, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ModelStoreError(f"cannot open a copy of {path}: {exc}") from None
+        try:
+            rows = conn.execute(f"PRAGMA integrity_check({_MAX_PROBLEMS})").fetchall()
+            problems = tuple(str(row[0]) for row in rows)
+        except sqlite3.Error as exc:
+            if not is_damage(exc):
+                raise ModelStoreError(f"cannot read the model database {path}: {exc}") from None
+            problems = (str(exc),)
+        finally:
+            conn.close()
     return CheckReport(path, () if problems == ("ok",) else problems)
 
 
@@ -128,9 +130,7 @@ def _has_sqlite_header(path: Path) -> bool:
 def _salvage_copy(path: Path) -> list[SalvagedTable]:
     """Salvage from a copy, so that reading (which may recover or checkpoint a log) changes
     neither the damaged file nor what its backup will hold."""
-    with tempfile.TemporaryDirectory(prefix="llm-registry-repair-") as folder:
-        copy = Path(folder) / "damaged.db"
-        _copy_with_side_files(path, copy)
+    with _copy_of(path) as copy:
         try:
             conn = sqlite3.connect(copy, isolation_level=None)
         except sqlite3.Error as exc:
@@ -139,6 +139,15 @@ def _salvage_copy(path: Path) -> list[SalvagedTable]:
             return salvage_tables(conn)
         finally:
             conn.close()
+
+
+@contextlib.contextmanager
+def _copy_of(path: Path) -> Iterator[Path]:
+    """A scratch copy of the database file and its write-ahead log, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="llm-registry-db-") as folder:
+        copy = Path(folder) / path.name
+        _copy_with_side_files(path, copy)
+        yield copy
 
 
 def _refuse_other_registry(path: Path, tables: Sequence[SalvagedTable], package: str) -> None:
