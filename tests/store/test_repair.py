@@ -129,3 +129,28 @@ def test_repair_refuses_another_registrys_file(tmp_path: Path) -> None:
     assert "someone.elses" in completed.stderr and completed.stderr.startswith("error: ")
     assert path.read_bytes() == damaged_bytes
     assert [p.name for p in tmp_path.iterdir()] == ["models.db"]
+
+
+def test_repair_reads_and_backs_up_the_write_ahead_log(tmp_path: Path) -> None:
+    """A file left with a write-ahead log (an app that crashed): the choices in the log are
+    kept, and the backup holds the log beside the file."""
+    path = populated_database(tmp_path / "models.db")
+    damaged_in_the_middle(path)
+    wal = Path(f"{path}-wal")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("UPDATE discovery_cache SET fetched_at = 12345")
+    left_behind = {path: path.read_bytes(), wal: wal.read_bytes()}
+    conn.close()  # folds the log into the file: put back what a crash would have left
+    for file, data in left_behind.items():
+        file.write_bytes(data)
+
+    completed = cli("db", "repair", "--db", str(path))
+    assert completed.returncode == 0, completed.stderr
+    backup = Path(completed.stdout.splitlines()[0].removeprefix("backed up the damaged file to "))
+    assert backup.read_bytes() == left_behind[path]
+    assert Path(f"{backup}-wal").read_bytes() == left_behind[wal]
+    assert not wal.exists() or wal.stat().st_size == 0, "the old log is not applied to the new file"
+    with contextlib.closing(sqlite3.connect(path)) as check:
+        fetched_at = check.execute("SELECT fetched_at FROM discovery_cache").fetchall()
+    assert fetched_at == [(12345.0,)]
