@@ -3,10 +3,11 @@
 Each group of subcommands lives in its own module exposing ``register(subparsers) -> None``,
 which adds its parsers and sets ``handler`` (``Callable[[argparse.Namespace], int | None]``, the
 exit status) with ``set_defaults``: ``chat`` in `_chat_cli`, ``seed``/``models``/``refresh`` in
-`_models_cli`, and the compiler's (``init``, ``validate``, ``generate``, ``check``, ``schema``,
-``import-models-dev``) in ``llm_registry.codegen.cli``, which handles its own failures and
-exit statuses. None imports an SDK, an HTTP client or the compiler's dependencies (the
-``[codegen]`` extra) until a command runs.
+`_models_cli`, ``db check``/``db repair`` in `_db_cli`, and the compiler's (``init``,
+``validate``, ``generate``, ``check``, ``schema``, ``import-models-dev``) in
+``llm_registry.codegen.cli``, which handles its own failures and exit statuses. None imports
+an SDK, an HTTP client or the compiler's dependencies (the ``[codegen]`` extra) until a
+command runs.
 
 Every failure ends in one line on stderr and a non-zero status: ``error: <kind>: <message>``
 for a :class:`~runtime.ProviderError` (status 1), argparse's usage message for bad arguments
@@ -25,6 +26,7 @@ from typing import cast
 
 from llm_registry.codegen import cli as _compiler_cli
 from llm_registry.runtime._cli import chat as _chat_cli
+from llm_registry.runtime._cli import db as _db_cli
 from llm_registry.runtime._cli import models as _models_cli
 from llm_registry.runtime._cli.package_option import known_keys
 from llm_registry.runtime._errors import ProviderError, redact
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     _compiler_cli.register(subparsers)
     _chat_cli.register(subparsers)
     _models_cli.register(subparsers)
+    _db_cli.register(subparsers)
     return parser
 
 

@@ -21,6 +21,14 @@ This module is the cache policy and the public entry points; fetching (deadlines
 redirects, paging) is `_discovery.fetch`, merging a listing with the registry is
 `_discovery.merge`, and the database is `_store`. A server that misbehaves ends in step 3 or 4
 with the reason, never in an exception.
+
+``timeout`` is the discovery's deadline, its database waits included: every wait for the
+database (another process holding it locked) ends ``timeout`` after the call began (a wait
+that begins later still gets :data:`~llm_registry.runtime._store.connection.DEADLINE_GRACE`),
+with a :class:`ModelStoreError` saying the database was busy, and the fetch has what is left
+of ``timeout`` (all of it unless the database took more than that grace). So a discovery
+returns or raises within about ``timeout`` plus twice the grace, whatever another process
+does to the database.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from llm_registry.runtime._errors import ConfigError, MissingApiKeyError, Provid
 from llm_registry.runtime._keys import missing_key_message, resolve_api_key
 from llm_registry.runtime._registry import Registry, discovery_dialect, get_provider
 from llm_registry.runtime._registry import providers as registry_providers
+from llm_registry.runtime._store.connection import DEADLINE_GRACE, database_deadline
 from llm_registry.runtime._store.store import (
     CachedListing,
     ModelInfo,
@@ -107,35 +116,42 @@ async def discover_models(
     database (a path, or by default :func:`default_database_path` of the registry). Raises only
     for what the caller must fix: :class:`UnknownProviderError`, :class:`ConfigError` for a base
     URL that cannot be used (see `runtime._urls`), :class:`ModelStoreError` for a database that
-    cannot be opened or belongs to another registry.
+    cannot be opened, is damaged, belongs to another registry, or was kept locked by another
+    process past the deadline (``timeout``; see the module docstring).
     """
-    model_store = _as_store(store, registry)
-    descriptor = (
-        get_provider(provider, registry=model_store.registry)
-        if isinstance(provider, str)
-        else provider
-    )
-    job = _Discovery(descriptor, checked_base_url(base_url or descriptor.base_url), model_store)
-    if discovery_dialect(descriptor) == "none":
-        return await asyncio.to_thread(job.fallback, None)
-
-    # A refresh reads the cache only if the request fails: reading it first would put a
-    # database round trip in front of every request when many providers refresh at once.
-    cached = None if refresh else await asyncio.to_thread(job.cached)
-    if cached is not None and time.time() - cached.fetched_at < cache_ttl:
-        return await asyncio.to_thread(job.from_cache, cached, None)
-    try:
-        api_key = _usable_key(descriptor, api_keys)
-        listed = await fetch_listing(
-            descriptor, job.url, api_key, timeout=timeout, max_bytes=max_bytes
+    deadline = time.monotonic() + timeout
+    with database_deadline(deadline):
+        model_store = _as_store(store, registry)
+        descriptor = (
+            get_provider(provider, registry=model_store.registry)
+            if isinstance(provider, str)
+            else provider
         )
-    except ProviderError as error:
-        if refresh:
-            cached = await asyncio.to_thread(job.cached)
-        if cached is not None:
-            return await asyncio.to_thread(job.from_cache, cached, error)
-        return await asyncio.to_thread(job.fallback, error)
-    return await asyncio.to_thread(job.save, listed, time.time())
+        job = _Discovery(descriptor, checked_base_url(base_url or descriptor.base_url), model_store)
+        if discovery_dialect(descriptor) == "none":
+            return await asyncio.to_thread(job.fallback, None)
+
+        # A refresh reads the cache only if the request fails: reading it first would put a
+        # database round trip in front of every request when many providers refresh at once.
+        cached = None if refresh else await asyncio.to_thread(job.cached)
+        if cached is not None and time.time() - cached.fetched_at < cache_ttl:
+            return await asyncio.to_thread(job.from_cache, cached, None)
+        try:
+            api_key = _usable_key(descriptor, api_keys)
+            listed = await fetch_listing(
+                descriptor,
+                job.url,
+                api_key,
+                timeout=_fetch_time(timeout, deadline),
+                max_bytes=max_bytes,
+            )
+        except ProviderError as error:
+            if refresh:
+                cached = await asyncio.to_thread(job.cached)
+            if cached is not None:
+                return await asyncio.to_thread(job.from_cache, cached, error)
+            return await asyncio.to_thread(job.fallback, error)
+        return await asyncio.to_thread(job.save, listed, time.time())
 
 
 class _Discovery:
@@ -204,6 +220,14 @@ class _Discovery:
         )
 
 
+def _fetch_time(timeout: float, deadline: float) -> float:
+    """The fetch's own time: ``timeout``, less what the database took of it when that was more
+    than :data:`DEADLINE_GRACE` (a lock waited for, not the milliseconds of opening or seeding a
+    file, which would only blur the error's "within <timeout> s")."""
+    left = deadline - time.monotonic()
+    return timeout if left > timeout - DEADLINE_GRACE else max(left, DEADLINE_GRACE / 10)
+
+
 def _usable_key(descriptor: ProviderDescriptor, api_keys: Mapping[str, str] | None) -> str | None:
     """The key to list with; raises when the provider needs one and has none usable.
 
@@ -263,7 +287,8 @@ async def refresh_all(
             for p in providers
         ]
     # Open (and if needed create and seed) the database once, before the providers race for it.
-    await asyncio.to_thread(model_store.summary)
+    with database_deadline(time.monotonic() + timeout):
+        await asyncio.to_thread(model_store.summary)
 
     async def one(descriptor: ProviderDescriptor) -> DiscoveryResult:
         started = time.monotonic()

@@ -133,7 +133,9 @@ class ModelStore:
     ``seed_sql`` (or ``seed_path``), and refuses, with a :class:`ModelStoreError` naming both,
     a database that belongs to another registry (see `_store.meta`).
 
-    Opening is lazy: the first operation creates the file and its tables (or upgrades an older
+    Opening is lazy: the first operation checks an existing file for damaged pages (a damaged
+    file is refused with a :class:`ModelStoreError` naming ``llm-registry db repair``; see
+    :meth:`Database.check_integrity`), creates the file and its tables (or upgrades an older
     file's layout in place, see `_store.schema`) and, unless ``auto_seed`` is False, applies the
     seed whenever its content differs from the last one applied (so a database follows the
     registry it runs with). Each thread has its own connection, so one store may be used from
@@ -170,6 +172,7 @@ class ModelStore:
         # lock_patience: total time a write keeps retrying on a locked database.
         self._db = Database(self.path, busy_timeout=busy_timeout, lock_patience=lock_patience)
         self._ready = False
+        self._checked = False
 
     def __repr__(self) -> str:
         return f"ModelStore({str(self.path)!r}, registry={self.registry.package!r})"
@@ -290,6 +293,12 @@ class ModelStore:
         when it changed since it was last applied."""
         if self._ready and explicit_seed is None:
             return
+        if not self._checked:
+            # Before anything writes: a write that misses the damaged pages would succeed and
+            # hide the damage (reads of the whole table are what notice it, later).
+            if _has_content(self.path):
+                self._db.check_integrity()
+            self._checked = True
         self._db.use_wal()
         upgrade_layout(self._db)
         claim_for_registry(
@@ -329,6 +338,14 @@ class ModelStore:
             return None
         except OSError as exc:
             raise ModelStoreError(f"cannot read the registry seed {self._seed}: {exc}") from None
+
+
+def _has_content(path: Path) -> bool:
+    """Whether a file is there to check (a new, or empty, file has nothing to be damaged)."""
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def _sha256(text: str) -> str:

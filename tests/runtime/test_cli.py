@@ -459,6 +459,7 @@ def test_the_cli_starts_without_an_sdk_or_http_client() -> None:
     assert commands == [
         "chat",
         "check",
+        "db",
         "generate",
         "import-models-dev",
         "init",
