@@ -13,7 +13,7 @@ import pytest
 from llm_registry.runtime._descriptor import ProviderDescriptor
 from llm_registry.runtime._registry import Registry, get_provider, providers
 from llm_registry.runtime._store.store import ModelStore
-from tests.discovery.listing_server import ListingServer
+from tests.loopback import LoopbackServer
 
 T = TypeVar("T")
 D = TypeVar("D", bound=ProviderDescriptor)
@@ -66,14 +66,14 @@ def no_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def server() -> Iterator[ListingServer]:
-    with ListingServer() as listing_server:
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as listing_server:
         yield listing_server
 
 
 @pytest.fixture
-def other_host() -> Iterator[ListingServer]:
-    with ListingServer(OTHER_HOST) as listing_server:
+def other_host() -> Iterator[LoopbackServer]:
+    with LoopbackServer(OTHER_HOST) as listing_server:
         yield listing_server
 
 

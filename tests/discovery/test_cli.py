@@ -14,8 +14,9 @@ import pytest
 
 from llm_registry.runtime import get_provider, providers
 from tests.discovery.conftest import KEY, PROJECT_ROOT, database_bytes, scrubbed_environment
-from tests.discovery.listing_server import ListingServer, json_body, raw_body, redirect
 from tests.discovery.listings import openai_listing
+from tests.loopback import LoopbackServer
+from tests.loopback.responders import json_body, raw_body, redirect
 
 
 def cli(*args: str, key: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -60,7 +61,7 @@ def hidden_flags(data: dict[str, object]) -> dict[object, object]:
 
 def test_live_then_cache_then_fallback(tmp_path: Path) -> None:
     db = tmp_path / "tmp.db"
-    with ListingServer() as server:
+    with LoopbackServer() as server:
         server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-cli-new"])))
         base_url = f"{server.origin}/v1"
         live = models_json("openai", "--refresh", "--base-url", base_url, "--db", str(db))
@@ -102,7 +103,7 @@ def test_live_then_cache_then_fallback(tmp_path: Path) -> None:
 
 
 def test_table_output(tmp_path: Path) -> None:
-    with ListingServer() as server:
+    with LoopbackServer() as server:
         server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-cli-new"])))
         completed = cli(
             "models", "openai", "--base-url", f"{server.origin}/v1", "--db", str(tmp_path / "t.db")
@@ -115,7 +116,7 @@ def test_table_output(tmp_path: Path) -> None:
 
 
 def test_one_model_is_one_model(tmp_path: Path) -> None:
-    with ListingServer() as server:
+    with LoopbackServer() as server:
         server.route("/v1/models", json_body(openai_listing(["gpt-cli-only"])))
         completed = cli(
             "models", "openai", "--base-url", f"{server.origin}/v1", "--db", str(tmp_path / "o.db")
@@ -125,7 +126,7 @@ def test_one_model_is_one_model(tmp_path: Path) -> None:
 
 
 def test_hostile_listing_still_exits_zero_with_the_reason(tmp_path: Path) -> None:
-    with ListingServer() as server, ListingServer("127.0.0.2") as elsewhere:
+    with LoopbackServer() as server, LoopbackServer("127.0.0.2") as elsewhere:
         server.route("/v1/models", redirect(f"{elsewhere.origin}/v1/models"))
         elsewhere.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
         data = models_json(
@@ -141,7 +142,7 @@ def test_hostile_listing_still_exits_zero_with_the_reason(tmp_path: Path) -> Non
     assert data["source"] == "fallback"
     assert isinstance(data["error"], dict) and "another host" in data["error"]["message"]
 
-    with ListingServer() as server:
+    with LoopbackServer() as server:
         server.route("/v1/models", raw_body(b"<html>login</html>"))
         completed = cli(
             "models",
@@ -158,7 +159,7 @@ def test_hostile_listing_still_exits_zero_with_the_reason(tmp_path: Path) -> Non
 
 
 def test_auth_failure_names_the_key_without_showing_it(tmp_path: Path) -> None:
-    with ListingServer() as server:
+    with LoopbackServer() as server:
         server.route(
             "/v1/models",
             json_body({"error": {"message": f"Incorrect API key provided: {KEY}"}}, status=401),
@@ -242,7 +243,7 @@ def test_errors_are_one_clear_line(
 
 @pytest.mark.parametrize("suffix", ["?x=1", "?", "#part", "?key=QUERY-SECRET"])
 def test_a_base_url_with_a_query_or_fragment_is_refused_before_any_request(
-    server: ListingServer, tmp_path: Path, suffix: str
+    server: LoopbackServer, tmp_path: Path, suffix: str
 ) -> None:
     # httpx would put the listing's path before the query and send the key to …/v1?x=1
     # without /models; a query may also carry a credential, which must not be echoed.
@@ -310,7 +311,7 @@ def test_help(command: str) -> None:
 def test_a_key_no_header_can_carry_is_reported_without_showing_it(
     tmp_path: Path, bad_key: str
 ) -> None:
-    with ListingServer() as server:
+    with LoopbackServer() as server:
         server.route("/v1/models", json_body(openai_listing(["kimi-k2-0905-preview"])))
         completed = subprocess.run(
             [

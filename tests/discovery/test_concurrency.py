@@ -12,24 +12,23 @@ from pathlib import Path
 
 from llm_registry.runtime import providers
 from tests.discovery.conftest import KEY, PROJECT_ROOT, scrubbed_environment
-from tests.discovery.listing_server import ListingServer, Recorded, _Handler, send_json
+from tests.loopback import Handler, LoopbackServer, Recorded
 
 WORKERS = 4
 ITERATIONS = 8
 
 
 def test_processes_refreshing_one_database_all_succeed_and_lose_nothing(
-    server: ListingServer, db_path: Path
+    server: LoopbackServer, db_path: Path
 ) -> None:
     counter = itertools.count()
     lock = threading.Lock()
 
-    def listing_with_a_unique_model(handler: _Handler, _: Recorded) -> None:
+    def listing_with_a_unique_model(handler: Handler, _: Recorded) -> None:
         # Every listing names one model no other listing does: each must end up as a row.
         with lock:
             n = next(counter)
-        send_json(
-            handler,
+        handler.send_json(
             {
                 "object": "list",
                 "data": [{"id": "gpt-5.5"}, {"id": "gpt-5.4"}, {"id": f"unique-{n}"}],

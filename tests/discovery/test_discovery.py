@@ -10,7 +10,6 @@ from llm_registry.runtime._discovery.merge import registry_models
 from llm_registry.runtime._discovery.service import discover_models
 from llm_registry.runtime._store.store import ModelInfo, ModelStore
 from tests.discovery.conftest import KEY, at, run
-from tests.discovery.listing_server import ListingServer, json_body, paged, sequence
 from tests.discovery.listings import (
     anthropic_page,
     google_model,
@@ -18,13 +17,15 @@ from tests.discovery.listings import (
     openai_listing,
     openrouter_model,
 )
+from tests.loopback import LoopbackServer
+from tests.loopback.responders import json_body, paged, sequence
 
 
 def by_id(result_models: tuple[ModelInfo, ...]) -> dict[str, ModelInfo]:
     return {m.id: m for m in result_models}
 
 
-def test_openai_dialect_lists_merges_and_stores(server: ListingServer, store: ModelStore) -> None:
+def test_openai_dialect_lists_merges_and_stores(server: LoopbackServer, store: ModelStore) -> None:
     server.route(
         "/v1/models",
         json_body(openai_listing(["gpt-5.5", "gpt-brand-new", "text-embedding-3-small"])),
@@ -59,7 +60,7 @@ def test_openai_dialect_lists_merges_and_stores(server: ListingServer, store: Mo
     assert not stored["openai::gpt-4.1"].is_enabled
 
 
-def test_anthropic_dialect_follows_pages(server: ListingServer, store: ModelStore) -> None:
+def test_anthropic_dialect_follows_pages(server: LoopbackServer, store: ModelStore) -> None:
     pages = {
         None: anthropic_page(
             [("claude-sonnet-5", "Claude Sonnet 5"), ("claude-new-1", "Claude New One")],
@@ -96,7 +97,7 @@ def test_anthropic_dialect_follows_pages(server: ListingServer, store: ModelStor
 
 
 def test_google_dialect_pages_filters_and_strips_prefix(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     pages = {
         None: {
@@ -135,7 +136,7 @@ def test_google_dialect_pages_filters_and_strips_prefix(
 
 
 def test_ollama_dialect_uses_the_servers_origin_without_a_key(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route(
         "/api/tags",
@@ -161,7 +162,7 @@ def test_ollama_dialect_uses_the_servers_origin_without_a_key(
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_a_keyless_server_refusing_the_request_is_not_blamed_on_a_key(
-    server: ListingServer, store: ModelStore, status: int
+    server: LoopbackServer, store: ModelStore, status: int
 ) -> None:
     # Ollama sends no key: a 401 there comes from a proxy or a server set up to want one.
     server.route("/api/tags", json_body({"error": "unauthorized"}, status=status))
@@ -174,7 +175,7 @@ def test_a_keyless_server_refusing_the_request_is_not_blamed_on_a_key(
 
 
 def test_openrouter_dialect_reads_the_rich_listing(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route(
         "/api/v1/models",
@@ -220,7 +221,7 @@ def test_openrouter_dialect_reads_the_rich_listing(
 
 
 def test_fresh_cache_answers_without_a_request_unless_refresh(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
     base_url = f"{server.origin}/v1"
@@ -247,7 +248,7 @@ def test_fresh_cache_answers_without_a_request_unless_refresh(
     assert len(server.requests) == 3
 
 
-def test_cache_is_per_base_url(server: ListingServer, store: ModelStore) -> None:
+def test_cache_is_per_base_url(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/a/models", json_body(openai_listing(["model-a"])))
     server.route("/b/models", json_body(openai_listing(["model-b"])))
     keys = {"openai": KEY}
@@ -260,7 +261,7 @@ def test_cache_is_per_base_url(server: ListingServer, store: ModelStore) -> None
 
 
 def test_failed_refresh_falls_back_to_the_stale_cache(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route(
         "/v1/models",
@@ -300,7 +301,9 @@ def test_no_cache_and_no_server_gives_the_registry_defaults(store: ModelStore) -
     assert [m.id for m in result.models] == [m.id for m in registry_models(get_provider("openai"))]
 
 
-def test_missing_key_sends_nothing_and_falls_back(server: ListingServer, store: ModelStore) -> None:
+def test_missing_key_sends_nothing_and_falls_back(
+    server: LoopbackServer, store: ModelStore
+) -> None:
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
     result = run(discover_models("openai", base_url=f"{server.origin}/v1", store=store))
     assert result.source == "fallback"
@@ -310,7 +313,7 @@ def test_missing_key_sends_nothing_and_falls_back(server: ListingServer, store: 
 
 
 def test_key_from_the_environment(
-    server: ListingServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch
+    server: LoopbackServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
@@ -320,7 +323,7 @@ def test_key_from_the_environment(
 
 
 def test_provider_without_discovery_offers_its_registry_models(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     result = run(discover_models("perplexity", base_url=f"{server.origin}/v1", store=store))
     assert result.source == "fallback" and result.error is None
@@ -330,7 +333,7 @@ def test_provider_without_discovery_offers_its_registry_models(
     assert server.requests == []
 
 
-def test_results_carry_the_users_choices(server: ListingServer, store: ModelStore) -> None:
+def test_results_carry_the_users_choices(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-5.4"])))
     assert store.set_hidden("openai::gpt-5.4", True)
     result = run(
@@ -342,7 +345,7 @@ def test_results_carry_the_users_choices(server: ListingServer, store: ModelStor
     assert hidden == {"openai::gpt-5.5": False, "openai::gpt-5.4": True}
 
 
-def test_the_clis_json_object(server: ListingServer, store: ModelStore) -> None:
+def test_the_clis_json_object(server: LoopbackServer, store: ModelStore) -> None:
     from llm_registry.runtime._cli.models import result_json
 
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
@@ -366,7 +369,7 @@ def test_the_clis_json_object(server: ListingServer, store: ModelStore) -> None:
     ("provider", "root"), [("openai", "/v1"), ("anthropic", "/v1"), ("google", "/v1beta")]
 )
 def test_a_key_no_header_can_carry_falls_back_with_a_config_error(
-    server: ListingServer, store: ModelStore, provider: str, root: str
+    server: LoopbackServer, store: ModelStore, provider: str, root: str
 ) -> None:
     bad_key = "sk-part1\nsk-part2"
     result = run(
@@ -382,7 +385,7 @@ def test_a_key_no_header_can_carry_falls_back_with_a_config_error(
 
 
 def test_refresh_all_reports_an_unusable_key_rather_than_skipping_the_provider(
-    server: ListingServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch
+    server: LoopbackServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from llm_registry.runtime._discovery.service import refresh_all, refreshable_providers
 
@@ -400,7 +403,7 @@ def test_refresh_all_reports_an_unusable_key_rather_than_skipping_the_provider(
 
 
 def test_a_base_url_override_is_cached_apart_and_leaves_the_providers_rows_alone(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     before = {m.id: m for m in store.models("kimi")}
     assert before and all(m.is_enabled for m in before.values())

@@ -17,9 +17,9 @@ from llm_registry.runtime._discovery.service import (
 )
 from llm_registry.runtime._store.store import ModelStore
 from tests.discovery.conftest import KEY, OTHER_HOST, SHORT_TIMEOUT, database_bytes, run
-from tests.discovery.listing_server import (
-    ListingServer,
-    Responder,
+from tests.discovery.listings import anthropic_page, google_model, openai_listing
+from tests.loopback import LoopbackServer, Responder
+from tests.loopback.responders import (
     huge_body,
     json_body,
     paged,
@@ -28,7 +28,6 @@ from tests.discovery.listing_server import (
     slow_drip,
     stall,
 )
-from tests.discovery.listings import anthropic_page, google_model, openai_listing
 
 # (provider, API root path, listing path, the header that carries the key)
 DIALECT_ENDPOINTS = [
@@ -45,7 +44,7 @@ VALID_LISTINGS = {
 
 
 def discover_from(
-    server: ListingServer,
+    server: LoopbackServer,
     store: ModelStore,
     *,
     provider: str = "openai",
@@ -84,21 +83,23 @@ def rate_limit_error(result: DiscoveryResult) -> RateLimitError:
     return result.error
 
 
-def test_slow_drip_is_cut_off_by_the_deadline(server: ListingServer, store: ModelStore) -> None:
+def test_slow_drip_is_cut_off_by_the_deadline(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/v1/models", slow_drip(interval=0.05))
     result = discover_from(server, store)
     error = assert_clean_fallback(result, "openai", "unavailable")
     assert f"within {SHORT_TIMEOUT:g} s" in error.message
 
 
-def test_silent_server_is_cut_off_by_the_deadline(server: ListingServer, store: ModelStore) -> None:
+def test_silent_server_is_cut_off_by_the_deadline(
+    server: LoopbackServer, store: ModelStore
+) -> None:
     server.route("/v1/models", stall(60))
     result = discover_from(server, store)
     assert_clean_fallback(result, "openai", "unavailable")
 
 
 def test_huge_streamed_body_is_refused_with_bounded_memory(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     # 512 MiB with no Content-Length: only counting while reading can stop it.
     server.route("/v1/models", huge_body(512 * 1024 * 1024, declare_length=False))
@@ -115,7 +116,7 @@ def test_huge_streamed_body_is_refused_with_bounded_memory(
 
 
 def test_declared_huge_body_is_refused_before_reading(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route("/v1/models", huge_body(700 * 1024 * 1024, declare_length=True))
     result = discover_from(server, store, timeout=10)
@@ -125,8 +126,8 @@ def test_declared_huge_body_is_refused_before_reading(
 
 @pytest.mark.parametrize(("provider", "root", "path", "key_header"), DIALECT_ENDPOINTS)
 def test_cross_host_redirect_never_carries_the_key(
-    server: ListingServer,
-    other_host: ListingServer,
+    server: LoopbackServer,
+    other_host: LoopbackServer,
     store: ModelStore,
     provider: str,
     root: str,
@@ -151,9 +152,9 @@ def test_cross_host_redirect_never_carries_the_key(
 
 
 def test_redirect_to_another_port_is_another_origin(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
-    with ListingServer() as same_host_other_port:
+    with LoopbackServer() as same_host_other_port:
         same_host_other_port.route("/v1/models", json_body(VALID_LISTINGS["anthropic"]))
         server.route("/v1/models", redirect(f"{same_host_other_port.origin}/v1/models"))
         result = discover_from(server, store, provider="anthropic")
@@ -161,7 +162,7 @@ def test_redirect_to_another_port_is_another_origin(
         assert same_host_other_port.requests == []
 
 
-def test_same_origin_redirect_is_followed(server: ListingServer, store: ModelStore) -> None:
+def test_same_origin_redirect_is_followed(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/v1/models", redirect("/v2/models", status=308))
     server.route("/v2/models", json_body(openai_listing(["gpt-5.5", "moved-model"])))
     result = discover_from(server, store)
@@ -171,7 +172,7 @@ def test_same_origin_redirect_is_followed(server: ListingServer, store: ModelSto
 
 
 def test_keyless_cross_host_redirect_is_followed_without_credentials(
-    server: ListingServer, other_host: ListingServer, store: ModelStore
+    server: LoopbackServer, other_host: LoopbackServer, store: ModelStore
 ) -> None:
     other_host.route(
         "/api/tags", json_body({"models": [{"name": "qwen3:8b", "model": "qwen3:8b"}]})
@@ -187,7 +188,7 @@ def test_keyless_cross_host_redirect_is_followed_without_credentials(
     assert "authorization" not in request.headers
 
 
-def test_redirect_loop_ends(server: ListingServer, store: ModelStore) -> None:
+def test_redirect_loop_ends(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/v1/models", redirect("/v1/models"))
     result = discover_from(server, store)
     error = assert_clean_fallback(result, "openai", "config")
@@ -233,7 +234,7 @@ def test_redirect_loop_ends(server: ListingServer, store: ModelStore) -> None:
     ],
 )
 def test_error_statuses_and_bad_bodies_fall_back_with_a_reason(
-    server: ListingServer, store: ModelStore, responder: Responder, kind: str, phrase: str
+    server: LoopbackServer, store: ModelStore, responder: Responder, kind: str, phrase: str
 ) -> None:
     server.route("/v1/models", responder)
     result = discover_from(server, store)
@@ -245,7 +246,7 @@ def test_error_statuses_and_bad_bodies_fall_back_with_a_reason(
     assert phrase in error.message
 
 
-def test_rate_limit_carries_retry_after(server: ListingServer, store: ModelStore) -> None:
+def test_rate_limit_carries_retry_after(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/v1/models", json_body({}, status=429, headers={"retry-after": "12"}))
     result = discover_from(server, store)
     assert rate_limit_error(result).retry_after == 12
@@ -260,7 +261,7 @@ def test_rate_limit_carries_retry_after(server: ListingServer, store: ModelStore
     ],
 )
 def test_an_error_body_longer_than_is_read_still_gives_its_message(
-    server: ListingServer, store: ModelStore, provider: str, root: str, body: dict[str, object]
+    server: LoopbackServer, store: ModelStore, provider: str, root: str, body: dict[str, object]
 ) -> None:
     import json
 
@@ -276,7 +277,7 @@ def test_an_error_body_longer_than_is_read_still_gives_its_message(
 
 
 def test_retry_after_as_an_http_date_is_seconds_from_now(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     import re
     import time
@@ -293,7 +294,7 @@ def test_retry_after_as_an_http_date_is_seconds_from_now(
     assert 0 < int(shown.group(1)) <= 90
 
 
-def test_pagination_that_loops_ends(server: ListingServer, store: ModelStore) -> None:
+def test_pagination_that_loops_ends(server: LoopbackServer, store: ModelStore) -> None:
     looping = anthropic_page([("claude-a", "A")], has_more=True)
     server.route("/v1/models", paged({None: looping, "claude-a": looping}, "after_id"))
     result = discover_from(server, store, provider="anthropic")
@@ -303,7 +304,7 @@ def test_pagination_that_loops_ends(server: ListingServer, store: ModelStore) ->
 
 
 def test_connection_refused(store: ModelStore) -> None:
-    with ListingServer() as gone:
+    with LoopbackServer() as gone:
         origin = gone.origin
     result = run(
         discover_models(
@@ -315,7 +316,7 @@ def test_connection_refused(store: ModelStore) -> None:
 
 
 def test_listing_that_echoes_the_key_keeps_it_out_of_results_and_database(
-    server: ListingServer, store: ModelStore, db_path: object
+    server: LoopbackServer, store: ModelStore, db_path: object
 ) -> None:
     server.route(
         "/v1/models",
@@ -336,7 +337,7 @@ def test_listing_that_echoes_the_key_keeps_it_out_of_results_and_database(
 
 
 def test_a_listing_echoing_the_key_upper_cased_or_cut_keeps_it_out_too(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route(
         "/v1/models",
@@ -360,7 +361,7 @@ def test_a_listing_echoing_the_key_upper_cased_or_cut_keeps_it_out_too(
     "echo", [str.upper, lambda key: key[1:], lambda key: key[:12]], ids=["upper", "cut", "piece"]
 )
 def test_an_error_echoing_the_key_in_another_form_is_scrubbed(
-    server: ListingServer, store: ModelStore, echo: Callable[[str], str]
+    server: LoopbackServer, store: ModelStore, echo: Callable[[str], str]
 ) -> None:
     echoed = echo(KEY)
     server.route("/v1/models", json_body({"error": {"message": f"bad key {echoed}"}}, status=401))
@@ -371,7 +372,7 @@ def test_an_error_echoing_the_key_in_another_form_is_scrubbed(
 
 
 def test_every_failure_leaves_the_key_out_of_the_database(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
     discover_from(server, store)
@@ -407,7 +408,7 @@ GEMINI_QUOTA = {
 
 
 def test_geminis_real_bad_key_reply_is_an_auth_error(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route("/v1beta/models", json_body(GEMINI_BAD_KEY, status=400))
     result = discover_from(server, store, provider="google", root="/v1beta")
@@ -424,7 +425,7 @@ def test_geminis_real_bad_key_reply_is_an_auth_error(
     ],
 )
 def test_retry_after_is_read_as_a_stream_reads_it(
-    server: ListingServer, store: ModelStore, responder: Responder, retry_after: float
+    server: LoopbackServer, store: ModelStore, responder: Responder, retry_after: float
 ) -> None:
     server.route("/v1/models", responder)
     result = discover_from(server, store)
@@ -445,7 +446,7 @@ def test_retry_after_is_read_as_a_stream_reads_it(
     ],
 )
 def test_a_status_and_body_map_to_the_class_a_stream_would_raise(
-    server: ListingServer, store: ModelStore, status: int, body: object
+    server: LoopbackServer, store: ModelStore, status: int, body: object
 ) -> None:
     from llm_registry.runtime._error_mapping import error_from_response
 

@@ -16,30 +16,23 @@ from llm_registry.runtime._discovery.service import (
 )
 from llm_registry.runtime._store.store import ModelStore, ModelStoreError
 from tests.discovery.conftest import KEY, SHORT_TIMEOUT, at, run
-from tests.discovery.listing_server import (
-    ListingServer,
-    Recorded,
-    Responder,
-    _Handler,
-    json_body,
-    send_json,
-    stall,
-)
 from tests.discovery.listings import anthropic_page, ollama_model, openai_listing
+from tests.loopback import Handler, LoopbackServer, Recorded, Responder
+from tests.loopback.responders import json_body, stall
 
 
 def after_barrier(barrier: threading.Barrier, payload: object) -> Responder:
     """Answer only once every provider's request has arrived: a sequential refresh would break
     the barrier (its requests arrive one at a time) and every provider would time out."""
 
-    def respond(handler: _Handler, _: Recorded) -> None:
+    def respond(handler: Handler, _: Recorded) -> None:
         barrier.wait()
-        send_json(handler, payload)
+        handler.send_json(payload)
 
     return respond
 
 
-def test_providers_are_refreshed_concurrently(server: ListingServer, store: ModelStore) -> None:
+def test_providers_are_refreshed_concurrently(server: LoopbackServer, store: ModelStore) -> None:
     barrier = threading.Barrier(3, timeout=5)
     server.route("/openai/models", after_barrier(barrier, openai_listing(["gpt-5.5"])))
     server.route(
@@ -71,7 +64,7 @@ def test_providers_are_refreshed_concurrently(server: ListingServer, store: Mode
 
 
 def test_a_stuck_provider_costs_only_its_own_deadline(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route("/stuck/models", stall(60))
     server.route("/fine/models", json_body(openai_listing(["gpt-5.5"])))
@@ -115,7 +108,9 @@ def test_refreshable_providers_are_those_with_a_key_or_none_needed() -> None:
     assert "perplexity" not in ready_ids | missing_ids
 
 
-def test_periodic_refresh_repeats_until_cancelled(server: ListingServer, store: ModelStore) -> None:
+def test_periodic_refresh_repeats_until_cancelled(
+    server: LoopbackServer, store: ModelStore
+) -> None:
     server.route("/api/tags", json_body({"models": [ollama_model("gemma3:4b")]}))
     rounds: list[list[DiscoveryResult]] = []
 

@@ -25,8 +25,9 @@ from llm_registry.runtime._discovery.service import (
 from llm_registry.runtime._registry import CURATED_PACKAGE
 from llm_registry.runtime._store.store import ModelStore, ModelStoreError, default_database_path
 from tests.discovery.conftest import KEY, PROJECT_ROOT, database_from_before_versions, run
-from tests.discovery.listing_server import ListingServer, json_body
 from tests.discovery.listings import ollama_model, openai_listing
+from tests.loopback import LoopbackServer
+from tests.loopback.responders import json_body
 
 APP_PACKAGE = "discovery_app_registry"
 APP_IDS = ("app-openai", "app-local", "app-static")
@@ -98,8 +99,8 @@ display_order: 30
 
 
 @pytest.fixture(scope="module")
-def app_server() -> Iterator[ListingServer]:
-    with ListingServer() as server:
+def app_server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as server:
         server.route("/app-openai/v1/models", json_body(openai_listing(["app-model-a", "new"])))
         server.route("/api/tags", json_body({"models": [ollama_model("local:7b")]}))
         yield server
@@ -107,7 +108,7 @@ def app_server() -> Iterator[ListingServer]:
 
 @pytest.fixture(scope="module")
 def app_registry(
-    app_server: ListingServer, tmp_path_factory: pytest.TempPathFactory
+    app_server: LoopbackServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Registry]:
     """The app's registry compiled with `llm-registry generate` into a package on sys.path."""
     source = tmp_path_factory.mktemp("app-registry")

@@ -17,8 +17,9 @@ from llm_registry.runtime import get_provider, providers
 from llm_registry.runtime._discovery.service import discover_models
 from llm_registry.runtime._store.store import ModelStore, ModelStoreError
 from tests.discovery.conftest import KEY, PROJECT_ROOT, at, database_bytes, run
-from tests.discovery.listing_server import ListingServer, json_body
 from tests.discovery.listings import openai_listing
+from tests.loopback import LoopbackServer
+from tests.loopback.responders import json_body
 
 SEED = PROJECT_ROOT / "generated" / "seed.sql"
 
@@ -61,7 +62,7 @@ def test_seeding_twice_gives_the_same_database(db_path: Path) -> None:
 
 
 def test_without_a_seed_the_store_still_has_its_layout(
-    tmp_path: Path, server: ListingServer
+    tmp_path: Path, server: LoopbackServer
 ) -> None:
     db_path = tmp_path / "bare.db"
     store = ModelStore(db_path, seed_path=tmp_path / "no-such-seed.sql")
@@ -76,7 +77,7 @@ def test_without_a_seed_the_store_still_has_its_layout(
     ModelStore(db_path).apply_seed(SEED.read_text())
     assert model_row(db_path, "openai::gpt-5.5")["in_registry"] == 1
     assert model_row(db_path, "openai::other")["source"] == "api"
-    with pytest.raises(ModelStoreError, match="run `make generate`"):
+    with pytest.raises(ModelStoreError, match="run `llm-registry generate`"):
         store.apply_seed()
 
 
@@ -127,7 +128,7 @@ def changed_registry_seed(tmp_path: Path) -> str:
 
 
 def test_users_choices_and_every_row_survive_reseed_and_refresh(
-    tmp_path: Path, db_path: Path, server: ListingServer
+    tmp_path: Path, db_path: Path, server: LoopbackServer
 ) -> None:
     store = ModelStore(db_path, auto_seed=False)
     store.apply_seed(SEED.read_text())
@@ -194,7 +195,9 @@ def test_users_choices_and_every_row_survive_reseed_and_refresh(
     assert not store.set_hidden("openai::no-such-model", True)
 
 
-def test_cache_is_keyed_by_a_hash_of_the_base_url(store: ModelStore, server: ListingServer) -> None:
+def test_cache_is_keyed_by_a_hash_of_the_base_url(
+    store: ModelStore, server: LoopbackServer
+) -> None:
     server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
     base_url = f"{server.origin}/v1"
     run(discover_models("openai", base_url=base_url, api_keys={"openai": KEY}, store=store))

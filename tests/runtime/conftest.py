@@ -10,7 +10,7 @@ import pytest
 
 from llm_registry.curated.descriptor import ApiKey, Discovery, Model, ProviderDescriptor, Reasoning
 from llm_registry.runtime import Registry, load_registry
-from tests.runtime.loopback import LoopbackLLMServer
+from tests.loopback import LoopbackServer
 
 # The registry the runtime's tests run against: a few providers, one per wire format and
 # shape the tests need, compiled at the start of the session like an app's own registry.
@@ -23,8 +23,8 @@ IMPLEMENTATIONS = {"openai": "openai_compatible", "anthropic": "anthropic", "gem
 
 
 @pytest.fixture(scope="session")
-def _session_server() -> Iterator[LoopbackLLMServer]:
-    with LoopbackLLMServer() as server:
+def _session_server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as server:
         yield server
 
 
@@ -70,7 +70,7 @@ def test_registry(compiled_registry: CompiledRegistry) -> Registry:
 
 
 @pytest.fixture
-def llm_server(_session_server: LoopbackLLMServer) -> LoopbackLLMServer:
+def llm_server(_session_server: LoopbackServer) -> LoopbackServer:
     """The loopback LLM server, with an empty request log."""
     _session_server.clear()
     return _session_server

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from llm_registry.runtime._cli.main import main
-from tests.runtime import loopback
-from tests.runtime.loopback import LoopbackLLMServer
+from tests import loopback
+from tests.loopback import LoopbackServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KIMI_KEY = "sk-kimi-CLI-SECRET-5d1e0a77c3b2"
@@ -68,7 +68,7 @@ def _one_error_line(stderr: str, kind: str) -> str:
 # As a user runs it.
 
 
-def test_kimi_streams_the_reply(llm_server: LoopbackLLMServer) -> None:
+def test_kimi_streams_the_reply(llm_server: LoopbackServer) -> None:
     result = _run("chat", KIMI, "hello", "--base-url", llm_server.base_url("ok", "openai"))
     assert result.returncode == 0, result.stderr
     assert result.stdout == loopback.REPLY + "\n"
@@ -88,7 +88,7 @@ def test_kimi_streams_the_reply(llm_server: LoopbackLLMServer) -> None:
     ],
 )
 def test_kimi_failures_end_in_one_clear_line(
-    llm_server: LoopbackLLMServer, scenario: str, kind: str, phrase: str
+    llm_server: LoopbackServer, scenario: str, kind: str, phrase: str
 ) -> None:
     result = _run("chat", KIMI, "hello", "--base-url", llm_server.base_url(scenario, "openai"))
     assert result.returncode == 1
@@ -96,7 +96,7 @@ def test_kimi_failures_end_in_one_clear_line(
     assert phrase in _one_error_line(result.stderr, kind)
 
 
-def test_gemini_format_streams_the_reply(llm_server: LoopbackLLMServer) -> None:
+def test_gemini_format_streams_the_reply(llm_server: LoopbackServer) -> None:
     result = _run(
         "chat",
         "google::gemini-2.5-flash",
@@ -113,14 +113,14 @@ def test_gemini_format_streams_the_reply(llm_server: LoopbackLLMServer) -> None:
     assert sent.json["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
 
 
-def test_a_dropped_stream_keeps_what_arrived_and_reports_it(llm_server: LoopbackLLMServer) -> None:
+def test_a_dropped_stream_keeps_what_arrived_and_reports_it(llm_server: LoopbackServer) -> None:
     result = _run("chat", KIMI, "hello", "--base-url", llm_server.base_url("drop", "openai"))
     assert result.returncode == 1
     assert result.stdout == "".join(loopback.REPLY_PIECES[:2]) + "\n"
     _one_error_line(result.stderr, "unavailable")
 
 
-def test_ctrl_c_while_streaming_stops_cleanly(llm_server: LoopbackLLMServer) -> None:
+def test_ctrl_c_while_streaming_stops_cleanly(llm_server: LoopbackServer) -> None:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -190,7 +190,7 @@ def _main(
     ],
 )
 def test_any_provider_any_format_through_base_url(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     wire_format: str,
@@ -220,7 +220,7 @@ def test_any_provider_any_format_through_base_url(
 
 @pytest.mark.parametrize("scenario", sorted(loopback.KEY_ECHOES))
 def test_the_key_echoed_by_a_server_never_reaches_the_terminal(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     scenario: str,
@@ -270,7 +270,7 @@ def test_config_errors(
 @pytest.mark.parametrize("wire_format", ["openai", "anthropic", "gemini"])
 @pytest.mark.parametrize("suffix", ["?x=1", "?", "#part", "?key=QUERY-SECRET"])
 def test_a_base_url_with_a_query_or_fragment_is_refused_before_any_request(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     wire_format: str,
@@ -332,7 +332,7 @@ def test_help(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatc
     assert "--base-url" in out and "MODEL_ID" in out
 
 
-def test_prompt_from_stdin(llm_server: LoopbackLLMServer) -> None:
+def test_prompt_from_stdin(llm_server: LoopbackServer) -> None:
     result = _run(
         "chat", KIMI, "-", "--base-url", llm_server.base_url("ok", "openai"), stdin="from stdin\n"
     )
@@ -341,7 +341,7 @@ def test_prompt_from_stdin(llm_server: LoopbackLLMServer) -> None:
 
 
 def test_a_stalled_server_times_out(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -362,7 +362,7 @@ def test_a_stalled_server_times_out(
 
 
 def test_timeout_bounds_a_stream_of_nothing_but_pings(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -407,7 +407,7 @@ def test_an_unexpected_bug_is_still_one_scrubbed_line(
 )
 @pytest.mark.parametrize("bad_key", ["sk-part1\nsk-part2", "sk-part1-caf\u00e9-part2"], ids=repr)
 def test_a_key_no_header_can_carry_is_a_config_error_naming_the_variable_not_the_key(
-    llm_server: LoopbackLLMServer, variable: str, model_id: str, wire_format: str, bad_key: str
+    llm_server: LoopbackServer, variable: str, model_id: str, wire_format: str, bad_key: str
 ) -> None:
     result = subprocess.run(
         [

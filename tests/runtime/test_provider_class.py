@@ -8,13 +8,13 @@ import pytest
 
 from llm_registry import runtime
 from llm_registry.runtime import Registry
+from tests.loopback import LoopbackServer
 from tests.runtime.conftest import TEST_KEY, make_descriptor
 from tests.runtime.custom_provider import BudgetAwareProvider
-from tests.runtime.loopback import LoopbackLLMServer
 
 
 def test_the_named_subclass_is_used_and_its_differences_reach_the_wire(
-    llm_server: LoopbackLLMServer, test_registry: Registry
+    llm_server: LoopbackServer, test_registry: Registry
 ) -> None:
     # wire-custom's descriptor (tests/runtime/registry/) names the subclass.
     provider = runtime.create_provider(
