@@ -1,6 +1,6 @@
 """Key resolution: the explicit mapping, then the descriptor's environment variable.
 
-Run against the registry compiled from tests/runtime/registry/, passed as ``registry=``.
+Run against the registry compiled from tests/registry/, passed as ``registry=``.
 """
 
 from __future__ import annotations

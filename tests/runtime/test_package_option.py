@@ -1,5 +1,5 @@
 """``--package PKG`` on the runtime's subcommands: the app's own generated package (compiled
-from tests/runtime/registry/) served end to end, in subprocesses as a user runs them."""
+from tests/registry/) served end to end, in subprocesses as a user runs them."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests import loopback
+from tests.fixture_registry import CompiledRegistry
 from tests.loopback import LoopbackServer
-from tests.runtime.conftest import CompiledRegistry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KEYS = {

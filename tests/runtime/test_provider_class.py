@@ -16,7 +16,7 @@ from tests.runtime.custom_provider import BudgetAwareProvider
 def test_the_named_subclass_is_used_and_its_differences_reach_the_wire(
     llm_server: LoopbackServer, test_registry: Registry
 ) -> None:
-    # wire-custom's descriptor (tests/runtime/registry/) names the subclass.
+    # wire-custom's descriptor (tests/registry/) names the subclass.
     provider = runtime.create_provider(
         "wire-custom",
         api_key=TEST_KEY,

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from llm_registry import runtime
-from tests.runtime.conftest import CompiledRegistry
+from tests.fixture_registry import CompiledRegistry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HEAVY_MODULES = ["openai", "httpx", "httpx2", "httpx_sse", "yaml", "jsonschema", "pydantic"]

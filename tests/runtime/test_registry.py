@@ -1,5 +1,5 @@
 """Registry access and the model-id grammar, against the registry compiled from
-tests/runtime/registry/ (an app's own package), and a few checks of the curated registry."""
+tests/registry/ (an app's own package), and a few checks of the curated registry."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from llm_registry import runtime
 from llm_registry.runtime import InvalidModelIdError, Registry, UnknownProviderError
-from tests.runtime.conftest import TEST_REGISTRY_PACKAGE, CompiledRegistry
+from tests.fixture_registry import TEST_REGISTRY_PACKAGE, CompiledRegistry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEST_IDS = [
