@@ -62,12 +62,6 @@ def test_can_proceed_names_the_provider_and_its_variable(
     assert runtime.can_proceed(provider_id, {provider_id: "k"}, registry=test_registry).ok
 
 
-def test_the_curated_kimi_message_reads_as_the_original_design_says() -> None:
-    check = runtime.can_proceed("kimi")
-    assert check.message is not None
-    assert check.message.startswith("Please add your Moonshot AI (Kimi) API key in Settings")
-
-
 @pytest.mark.parametrize("provider_id", KEYLESS)
 def test_keyless_providers_always_proceed_and_have_no_key(
     test_registry: Registry, provider_id: str
