@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from llm_registry.runtime import ProviderError, RateLimitError, get_provider
+from llm_registry.runtime import ProviderError, RateLimitError
 from llm_registry.runtime._discovery.merge import registry_models
 from llm_registry.runtime._discovery.service import (
     DEFAULT_MAX_BYTES,
@@ -16,7 +16,14 @@ from llm_registry.runtime._discovery.service import (
     discover_models,
 )
 from llm_registry.runtime._store.store import ModelStore
-from tests.discovery.conftest import KEY, OTHER_HOST, SHORT_TIMEOUT, database_bytes, run
+from tests.discovery.conftest import (
+    KEY,
+    OTHER_HOST,
+    SHORT_TIMEOUT,
+    database_bytes,
+    registry_provider,
+    run,
+)
 from tests.discovery.listings import anthropic_page, google_model, openai_listing
 from tests.loopback import LoopbackServer, Responder
 from tests.loopback.responders import (
@@ -31,15 +38,15 @@ from tests.loopback.responders import (
 
 # (provider, API root path, listing path, the header that carries the key)
 DIALECT_ENDPOINTS = [
-    ("openai", "/v1", "/v1/models", "authorization"),
-    ("anthropic", "/v1", "/v1/models", "x-api-key"),
-    ("google", "/v1beta", "/v1beta/models", "x-goog-api-key"),
+    ("wire-openai", "/v1", "/v1/models", "authorization"),
+    ("wire-anthropic", "/v1", "/v1/models", "x-api-key"),
+    ("wire-gemini", "/v1beta", "/v1beta/models", "x-goog-api-key"),
 ]
 
 VALID_LISTINGS = {
-    "openai": openai_listing(["gpt-5.5"]),
-    "anthropic": anthropic_page([("claude-sonnet-5", "Claude Sonnet 5")], has_more=False),
-    "google": {"models": [google_model("gemini-2.5-pro", "Gemini 2.5 Pro")]},
+    "wire-openai": openai_listing(["plain-model"]),
+    "wire-anthropic": anthropic_page([("budget-model", "Budget")], has_more=False),
+    "wire-gemini": {"models": [google_model("gemini-2.5-pro", "Gemini 2.5 Pro")]},
 }
 
 
@@ -47,7 +54,7 @@ def discover_from(
     server: LoopbackServer,
     store: ModelStore,
     *,
-    provider: str = "openai",
+    provider: str = "wire-openai",
     root: str = "/v1",
     timeout: float = SHORT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
@@ -73,7 +80,9 @@ def assert_clean_fallback(result: DiscoveryResult, provider: str, kind: str) -> 
     assert result.error.kind == kind, result.error
     assert KEY not in result.error.message
     assert "\n" not in result.error.message
-    assert [m.id for m in result.models] == [m.id for m in registry_models(get_provider(provider))]
+    assert [m.id for m in result.models] == [
+        m.id for m in registry_models(registry_provider(provider))
+    ]
     return result.error
 
 
@@ -86,7 +95,7 @@ def rate_limit_error(result: DiscoveryResult) -> RateLimitError:
 def test_slow_drip_is_cut_off_by_the_deadline(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/v1/models", slow_drip(interval=0.05))
     result = discover_from(server, store)
-    error = assert_clean_fallback(result, "openai", "unavailable")
+    error = assert_clean_fallback(result, "wire-openai", "unavailable")
     assert f"within {SHORT_TIMEOUT:g} s" in error.message
 
 
@@ -95,7 +104,7 @@ def test_silent_server_is_cut_off_by_the_deadline(
 ) -> None:
     server.route("/v1/models", stall(60))
     result = discover_from(server, store)
-    assert_clean_fallback(result, "openai", "unavailable")
+    assert_clean_fallback(result, "wire-openai", "unavailable")
 
 
 def test_huge_streamed_body_is_refused_with_bounded_memory(
@@ -110,7 +119,7 @@ def test_huge_streamed_body_is_refused_with_bounded_memory(
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    error = assert_clean_fallback(result, "openai", "unavailable")
+    error = assert_clean_fallback(result, "wire-openai", "unavailable")
     assert "larger than 4 MiB" in error.message
     assert peak < 8 * cap, f"peak {peak} bytes while refusing a listing over {cap}"
 
@@ -120,7 +129,7 @@ def test_declared_huge_body_is_refused_before_reading(
 ) -> None:
     server.route("/v1/models", huge_body(700 * 1024 * 1024, declare_length=True))
     result = discover_from(server, store, timeout=10)
-    error = assert_clean_fallback(result, "openai", "unavailable")
+    error = assert_clean_fallback(result, "wire-openai", "unavailable")
     assert "larger than 32 MiB" in error.message
 
 
@@ -155,19 +164,19 @@ def test_redirect_to_another_port_is_another_origin(
     server: LoopbackServer, store: ModelStore
 ) -> None:
     with LoopbackServer() as same_host_other_port:
-        same_host_other_port.route("/v1/models", json_body(VALID_LISTINGS["anthropic"]))
+        same_host_other_port.route("/v1/models", json_body(VALID_LISTINGS["wire-anthropic"]))
         server.route("/v1/models", redirect(f"{same_host_other_port.origin}/v1/models"))
-        result = discover_from(server, store, provider="anthropic")
+        result = discover_from(server, store, provider="wire-anthropic")
         assert result.source == "fallback"
         assert same_host_other_port.requests == []
 
 
 def test_same_origin_redirect_is_followed(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/v1/models", redirect("/v2/models", status=308))
-    server.route("/v2/models", json_body(openai_listing(["gpt-5.5", "moved-model"])))
+    server.route("/v2/models", json_body(openai_listing(["plain-model", "moved-model"])))
     result = discover_from(server, store)
     assert result.source == "api", result.error
-    assert "openai::moved-model" in [m.id for m in result.models]
+    assert "wire-openai::moved-model" in [m.id for m in result.models]
     assert [r.path for r in server.requests] == ["/v1/models", "/v2/models"]
 
 
@@ -180,7 +189,7 @@ def test_keyless_cross_host_redirect_is_followed_without_credentials(
     server.route("/api/tags", redirect(f"{other_host.origin}/api/tags"))
     result = run(
         discover_models(
-            "ollama", base_url=f"{server.origin}/v1", store=store, timeout=SHORT_TIMEOUT
+            "wire-local", base_url=f"{server.origin}/v1", store=store, timeout=SHORT_TIMEOUT
         )
     )
     assert result.source == "api", result.error
@@ -191,7 +200,7 @@ def test_keyless_cross_host_redirect_is_followed_without_credentials(
 def test_redirect_loop_ends(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/v1/models", redirect("/v1/models"))
     result = discover_from(server, store)
-    error = assert_clean_fallback(result, "openai", "config")
+    error = assert_clean_fallback(result, "wire-openai", "config")
     assert "redirected more than" in error.message
 
 
@@ -201,7 +210,7 @@ def test_redirect_loop_ends(server: LoopbackServer, store: ModelStore) -> None:
         (
             json_body({"error": {"message": f"Incorrect API key provided: {KEY}"}}, status=401),
             "auth",
-            "Check the key in OPENAI_API_KEY",
+            "Check the key in WIRE_OPENAI_API_KEY",
         ),
         (json_body({"error": {"message": "forbidden"}}, status=403), "auth", "HTTP 403"),
         (
@@ -242,7 +251,7 @@ def test_error_statuses_and_bad_bodies_fall_back_with_a_reason(
         # A bare list is an accepted OpenAI-compatible shape; its entries are unusable: no models.
         assert result.source == "api" and result.models == ()
         return
-    error = assert_clean_fallback(result, "openai", kind)
+    error = assert_clean_fallback(result, "wire-openai", kind)
     assert phrase in error.message
 
 
@@ -255,9 +264,9 @@ def test_rate_limit_carries_retry_after(server: LoopbackServer, store: ModelStor
 @pytest.mark.parametrize(
     ("provider", "root", "body"),
     [
-        ("openai", "/v1", {"error": {"message": "LONG", "type": "invalid_request_error"}}),
-        ("google", "/v1beta", {"error": {"code": 400, "message": "LONG", "status": "X"}}),
-        ("anthropic", "/v1", {"type": "error", "error": {"type": "x", "message": "LONG"}}),
+        ("wire-openai", "/v1", {"error": {"message": "LONG", "type": "invalid_request_error"}}),
+        ("wire-gemini", "/v1beta", {"error": {"code": 400, "message": "LONG", "status": "X"}}),
+        ("wire-anthropic", "/v1", {"type": "error", "error": {"type": "x", "message": "LONG"}}),
     ],
 )
 def test_an_error_body_longer_than_is_read_still_gives_its_message(
@@ -297,8 +306,8 @@ def test_retry_after_as_an_http_date_is_seconds_from_now(
 def test_pagination_that_loops_ends(server: LoopbackServer, store: ModelStore) -> None:
     looping = anthropic_page([("claude-a", "A")], has_more=True)
     server.route("/v1/models", paged({None: looping, "claude-a": looping}, "after_id"))
-    result = discover_from(server, store, provider="anthropic")
-    error = assert_clean_fallback(result, "anthropic", "unavailable")
+    result = discover_from(server, store, provider="wire-anthropic")
+    error = assert_clean_fallback(result, "wire-anthropic", "unavailable")
     assert "loop" in error.message
     assert len(server.requests) == 2
 
@@ -308,10 +317,14 @@ def test_connection_refused(store: ModelStore) -> None:
         origin = gone.origin
     result = run(
         discover_models(
-            "openai", base_url=f"{origin}/v1", api_keys={"openai": KEY}, store=store, timeout=2
+            "wire-openai",
+            base_url=f"{origin}/v1",
+            api_keys={"wire-openai": KEY},
+            store=store,
+            timeout=2,
         )
     )
-    error = assert_clean_fallback(result, "openai", "unavailable")
+    error = assert_clean_fallback(result, "wire-openai", "unavailable")
     assert "could not connect" in error.message
 
 
@@ -323,7 +336,7 @@ def test_listing_that_echoes_the_key_keeps_it_out_of_results_and_database(
         json_body(
             {
                 "data": [
-                    {"id": "gpt-5.5"},
+                    {"id": "plain-model"},
                     {"id": f"echo-{KEY}"},
                     {"id": "named", "name": f"key is {KEY}"},
                 ]
@@ -332,7 +345,7 @@ def test_listing_that_echoes_the_key_keeps_it_out_of_results_and_database(
     )
     result = discover_from(server, store)
     assert result.source == "api"
-    assert [m.id for m in result.models] == ["openai::gpt-5.5"]
+    assert [m.id for m in result.models] == ["wire-openai::plain-model"]
     assert KEY.encode() not in database_bytes(store.path)
 
 
@@ -344,7 +357,7 @@ def test_a_listing_echoing_the_key_upper_cased_or_cut_keeps_it_out_too(
         json_body(
             {
                 "data": [
-                    {"id": "gpt-5.5"},
+                    {"id": "plain-model"},
                     {"id": f"echo-{KEY.upper()}"},
                     {"id": "named", "name": f"key is {KEY[:-1]}"},
                 ]
@@ -353,7 +366,7 @@ def test_a_listing_echoing_the_key_upper_cased_or_cut_keeps_it_out_too(
     )
     result = discover_from(server, store)
     assert result.source == "api"
-    assert [m.id for m in result.models] == ["openai::gpt-5.5"]
+    assert [m.id for m in result.models] == ["wire-openai::plain-model"]
     assert KEY[:-1].lower().encode() not in database_bytes(store.path).lower()
 
 
@@ -374,7 +387,7 @@ def test_an_error_echoing_the_key_in_another_form_is_scrubbed(
 def test_every_failure_leaves_the_key_out_of_the_database(
     server: LoopbackServer, store: ModelStore
 ) -> None:
-    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
+    server.route("/v1/models", json_body(openai_listing(["plain-model"])))
     discover_from(server, store)
     server.route("/v1/models", json_body({"error": f"bad key {KEY}"}, status=401))
     result = discover_from(server, store, refresh=True)
@@ -411,9 +424,9 @@ def test_geminis_real_bad_key_reply_is_an_auth_error(
     server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route("/v1beta/models", json_body(GEMINI_BAD_KEY, status=400))
-    result = discover_from(server, store, provider="google", root="/v1beta")
-    error = assert_clean_fallback(result, "google", "auth")
-    assert "GEMINI_API_KEY" in error.message
+    result = discover_from(server, store, provider="wire-gemini", root="/v1beta")
+    error = assert_clean_fallback(result, "wire-gemini", "auth")
+    assert "WIRE_GEMINI_API_KEY" in error.message
 
 
 @pytest.mark.parametrize(
@@ -452,7 +465,7 @@ def test_a_status_and_body_map_to_the_class_a_stream_would_raise(
 
     server.route("/v1/models", json_body(body, status=status))
     result = discover_from(server, store)
-    expected = error_from_response(get_provider("openai"), None, status=status, body=body)
+    expected = error_from_response(registry_provider("wire-openai"), None, status=status, body=body)
     assert result.error is not None and type(result.error) is type(expected)
     assert f"HTTP {status}" in result.error.message
     assert f"127.0.0.1:{server.port}" in result.error.message
