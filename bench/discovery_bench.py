@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._measure import BenchError, Row, Section, interleaved, median, ratio, runs_note, secs
-from bench._servers import server_process
+from tests.loopback import own_process
 
 PROVIDERS = 20
 DELAY = 0.2
@@ -56,11 +56,9 @@ def discovery_section() -> Section:
 
     with (
         tempfile.TemporaryDirectory(prefix="bench-discovery-") as temp,
-        server_process(
-            "listing", "--delay", str(DELAY), "--models", str(MODELS_PER_LISTING)
-        ) as base,
+        own_process(listing_models=MODELS_PER_LISTING, listing_delay=DELAY) as server,
     ):
-        descriptors = _descriptors(base)
+        descriptors = _descriptors(server.origin)
         keys = {d.id: "sk-bench-discovery-0000" for d in descriptors}
         store = model_store(Path(temp) / "models.db")
         store.summary()  # create and seed the database outside the timed runs

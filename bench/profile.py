@@ -81,14 +81,14 @@ def runtime() -> None:
 
 def discovery() -> None:
     import llm_registry.runtime as rt
-    from bench._servers import server_process
-    from bench.discovery_bench import DELAY, _descriptors
+    from bench.discovery_bench import DELAY, MODELS_PER_LISTING, _descriptors
+    from tests.loopback import own_process
 
     with (
         tempfile.TemporaryDirectory() as temp,
-        server_process("listing", "--delay", str(DELAY)) as base,
+        own_process(listing_models=MODELS_PER_LISTING, listing_delay=DELAY) as server,
     ):
-        descriptors = _descriptors(base)
+        descriptors = _descriptors(server.origin)
         keys = {d.id: "sk-bench-discovery-0000" for d in descriptors}
         store = rt.ModelStore(Path(temp) / "models.db")
         store.summary()
@@ -101,12 +101,13 @@ def discovery() -> None:
 
 
 def streaming() -> None:
-    from bench._servers import server_process
-    from bench.stream_bench import CHUNKS, through_provider
+    from bench.stream_bench import SCENARIO, through_provider
+    from tests.loopback import own_process
 
-    with server_process("stream", "--chunks", str(CHUNKS)) as base:
-        asyncio.run(through_provider(f"{base}/v1"))  # warm: imports
-        _report(lambda: asyncio.run(through_provider(f"{base}/v1")))
+    with own_process() as server:
+        base_url = server.base_url(SCENARIO, "openai")
+        asyncio.run(through_provider(base_url))  # warm: imports
+        _report(lambda: asyncio.run(through_provider(base_url)))
 
 
 TARGETS: dict[str, Callable[[], None]] = {

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench._measure import BenchError, Row, Section, interleaved, median, ratio, runs_note, secs
-from bench._servers import server_process
+from tests.loopback import own_process
 
 CHUNKS = 5000
+SCENARIO = f"long-{CHUNKS}"
 KEY = "sk-bench-stream-0000"
 PROMPT = "Count to five thousand."
 TIMEOUT = 60.0  # per stream; only there so that a broken run fails instead of hanging
@@ -31,7 +32,7 @@ class Comparison:
     """One row: the runtime's provider class against an SDK, on one wire format."""
 
     figure: str
-    wire_format: str  # as bench._servers names it
+    wire_format: str  # as tests.loopback names it
     goal: float
     text_chunks: int  # text pieces in the reply (the rest is framing, finish, usage)
     sdk_module: str  # imported to tell whether the SDK is installed
@@ -201,11 +202,11 @@ def compare(comparison: Comparison) -> Row:
         __import__(comparison.sdk_module)
     except ImportError as error:
         return Row.not_measured(comparison.figure, goal, f"SDK not installed ({error})")
-    with server_process(
-        "stream", "--chunks", str(CHUNKS), "--format", comparison.wire_format
-    ) as origin:
-        ours_url = origin + comparison.provider_path
-        sdk_url = origin + comparison.sdk_path
+    with own_process() as server:
+        # The scenario long-<CHUNKS> (tests.loopback.chat) is the same reply in every format.
+        root = f"{server.origin}/{SCENARIO}"
+        ours_url = root + comparison.provider_path
+        sdk_url = root + comparison.sdk_path
         expected = comparison.text_chunks
         try:
             runs = interleaved(

@@ -11,9 +11,10 @@ from typing import Any, TypeVar, cast
 import pytest
 
 from llm_registry.runtime._descriptor import ProviderDescriptor
-from llm_registry.runtime._registry import Registry, get_provider, providers
+from llm_registry.runtime._registry import Registry, get_provider, load_registry, providers
 from llm_registry.runtime._store.store import ModelStore
-from tests.discovery.listing_server import ListingServer
+from tests.fixture_registry import TEST_REGISTRY_PACKAGE
+from tests.loopback import LoopbackServer
 
 T = TypeVar("T")
 D = TypeVar("D", bound=ProviderDescriptor)
@@ -48,32 +49,43 @@ def with_base_url(descriptor: D, base_url: str) -> D:
     return cast(D, dataclasses.replace(cast(Any, descriptor), base_url=base_url))
 
 
+def registry_provider(provider_id: str) -> ProviderDescriptor:
+    """A provider of the test registry (tests/registry/, compiled by the session fixture)."""
+    return get_provider(provider_id, registry=load_registry(TEST_REGISTRY_PACKAGE))
+
+
 def at(provider_id: str, base_url: str, *, registry: Registry | None = None) -> ProviderDescriptor:
-    """The registry's provider with ``base_url`` as its own: its listings there are the
-    provider's, so they update its rows (a ``base_url=`` override is only cached)."""
+    """The provider of ``registry`` (default: the test registry) with ``base_url`` as its own:
+    its listings there are the provider's, so they update its rows (a ``base_url=`` override
+    is only cached)."""
+    registry = registry or load_registry(TEST_REGISTRY_PACKAGE)
     return with_base_url(get_provider(provider_id, registry=registry), base_url)
 
 
 def registry_key_variables() -> list[str]:
-    return [p.api_key.env for p in providers() if p.api_key is not None]
+    """Every key variable of the test registry and of the curated one."""
+    registries = [load_registry(TEST_REGISTRY_PACKAGE), None]
+    return [
+        p.api_key.env for r in registries for p in providers(registry=r) if p.api_key is not None
+    ]
 
 
 @pytest.fixture(autouse=True)
-def no_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_keys_from_the_environment(test_registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keys come only from what each test passes: none from the developer's environment."""
     for name in registry_key_variables():
         monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
-def server() -> Iterator[ListingServer]:
-    with ListingServer() as listing_server:
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as listing_server:
         yield listing_server
 
 
 @pytest.fixture
-def other_host() -> Iterator[ListingServer]:
-    with ListingServer(OTHER_HOST) as listing_server:
+def other_host() -> Iterator[LoopbackServer]:
+    with LoopbackServer(OTHER_HOST) as listing_server:
         yield listing_server
 
 
@@ -83,8 +95,9 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> ModelStore:
-    return ModelStore(db_path)
+def store(db_path: Path, test_registry: Registry) -> ModelStore:
+    """A model database of the test registry."""
+    return ModelStore(db_path, registry=test_registry)
 
 
 def database_bytes(db_path: Path) -> bytes:

@@ -1,7 +1,8 @@
 """One of several processes refreshing the same model database at once (see test_concurrency).
 
 python -m tests.discovery.hammer_worker DB BASE_URL ITERATIONS KEY
-Prints one JSON object: the source of every discovery and the models this worker hid.
+with the test registry's package importable (tests/fixture_registry.py). Prints one JSON
+object: the source of every discovery and the models this worker hid.
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ import json
 import sys
 
 from llm_registry.runtime._discovery.service import discover_models
-from llm_registry.runtime._registry import get_provider
+from llm_registry.runtime._registry import get_provider, load_registry
 from llm_registry.runtime._store.store import ModelStore
 from tests.discovery.conftest import with_base_url
+from tests.fixture_registry import TEST_REGISTRY_PACKAGE
 
 
 def main() -> int:
     db, base_url, iterations, key = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-    store = ModelStore(db)
-    # The server is OpenAI's own base URL here, so that each listing updates the rows.
-    openai = with_base_url(get_provider("openai"), base_url)
+    registry = load_registry(TEST_REGISTRY_PACKAGE)
+    store = ModelStore(db, registry=registry)
+    # The server is the provider's own base URL here, so that each listing updates the rows.
+    openai = with_base_url(get_provider("wire-openai", registry=registry), base_url)
     sources: list[str] = []
     hidden: list[str] = []
     for iteration in range(iterations):
@@ -28,7 +31,7 @@ def main() -> int:
             discover_models(
                 openai,
                 refresh=True,
-                api_keys={"openai": key},
+                api_keys={"wire-openai": key},
                 store=store,
                 timeout=10,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -12,27 +13,27 @@ from pathlib import Path
 
 from llm_registry.runtime import providers
 from tests.discovery.conftest import KEY, PROJECT_ROOT, scrubbed_environment
-from tests.discovery.listing_server import ListingServer, Recorded, _Handler, send_json
+from tests.fixture_registry import CompiledRegistry
+from tests.loopback import Handler, LoopbackServer, Recorded
 
 WORKERS = 4
 ITERATIONS = 8
 
 
 def test_processes_refreshing_one_database_all_succeed_and_lose_nothing(
-    server: ListingServer, db_path: Path
+    server: LoopbackServer, db_path: Path, compiled_registry: CompiledRegistry
 ) -> None:
     counter = itertools.count()
     lock = threading.Lock()
 
-    def listing_with_a_unique_model(handler: _Handler, _: Recorded) -> None:
+    def listing_with_a_unique_model(handler: Handler, _: Recorded) -> None:
         # Every listing names one model no other listing does: each must end up as a row.
         with lock:
             n = next(counter)
-        send_json(
-            handler,
+        handler.send_json(
             {
                 "object": "list",
-                "data": [{"id": "gpt-5.5"}, {"id": "gpt-5.4"}, {"id": f"unique-{n}"}],
+                "data": [{"id": "plain-model"}, {"id": "effort-model"}, {"id": f"unique-{n}"}],
             },
         )
 
@@ -49,7 +50,9 @@ def test_processes_refreshing_one_database_all_succeed_and_lose_nothing(
                 KEY,
             ],
             cwd=PROJECT_ROOT,
-            env=scrubbed_environment(),
+            env=scrubbed_environment(
+                PYTHONPATH=os.pathsep.join([str(PROJECT_ROOT), str(compiled_registry.import_root)])
+            ),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -69,14 +72,14 @@ def test_processes_refreshing_one_database_all_succeed_and_lose_nothing(
     with sqlite3.connect(db_path) as conn:
         unique_rows = dict(
             conn.execute(
-                "SELECT id, is_hidden FROM models WHERE id LIKE 'openai::unique-%'"
+                "SELECT id, is_hidden FROM models WHERE id LIKE 'wire-openai::unique-%'"
             ).fetchall()
         )
         registry_rows = conn.execute(
             "SELECT count(*) FROM models WHERE in_registry = 1"
         ).fetchone()[0]
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-    assert set(unique_rows) == {f"openai::unique-{n}" for n in range(served)}
+    assert set(unique_rows) == {f"wire-openai::unique-{n}" for n in range(served)}
     hidden_by_workers = {
         model_id
         for _, (stdout, _) in zip(workers, outputs, strict=True)
@@ -84,5 +87,6 @@ def test_processes_refreshing_one_database_all_succeed_and_lose_nothing(
     }
     assert hidden_by_workers == set(unique_rows)
     assert all(flag == 1 for flag in unique_rows.values()), "a refresh overwrote a user's choice"
-    assert registry_rows == sum(len(p.default_models) for p in providers())
+    registered = providers(registry=compiled_registry.registry)
+    assert registry_rows == sum(len(p.default_models) for p in registered)
     assert integrity == "ok"

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from llm_registry.runtime import MissingApiKeyError, get_provider
+from llm_registry.runtime import MissingApiKeyError
 from llm_registry.runtime._discovery.merge import registry_models
 from llm_registry.runtime._discovery.service import discover_models
 from llm_registry.runtime._store.store import ModelInfo, ModelStore
-from tests.discovery.conftest import KEY, at, run
-from tests.discovery.listing_server import ListingServer, json_body, paged, sequence
+from tests.discovery.conftest import KEY, at, registry_provider, run
 from tests.discovery.listings import (
     anthropic_page,
     google_model,
@@ -18,30 +17,39 @@ from tests.discovery.listings import (
     openai_listing,
     openrouter_model,
 )
+from tests.loopback import LoopbackServer
+from tests.loopback.responders import json_body, paged, sequence
 
 
 def by_id(result_models: tuple[ModelInfo, ...]) -> dict[str, ModelInfo]:
     return {m.id: m for m in result_models}
 
 
-def test_openai_dialect_lists_merges_and_stores(server: ListingServer, store: ModelStore) -> None:
+def test_openai_dialect_lists_merges_and_stores(server: LoopbackServer, store: ModelStore) -> None:
     server.route(
         "/v1/models",
-        json_body(openai_listing(["gpt-5.5", "gpt-brand-new", "text-embedding-3-small"])),
+        json_body(openai_listing(["plain-model", "gpt-brand-new", "text-embedding-3-small"])),
     )
 
     result = run(
-        discover_models(at("openai", f"{server.origin}/v1"), api_keys={"openai": KEY}, store=store)
+        discover_models(
+            at("wire-openai", f"{server.origin}/v1"), api_keys={"wire-openai": KEY}, store=store
+        )
     )
 
     assert result.source == "api" and result.error is None
-    assert [m.id for m in result.models] == ["openai::gpt-5.5", "openai::gpt-brand-new"]
+    assert [m.id for m in result.models] == [
+        "wire-openai::plain-model",
+        "wire-openai::gpt-brand-new",
+    ]
     (request,) = server.requests
     assert request.path == "/v1/models"
     assert request.headers["authorization"] == f"Bearer {KEY}"
     known, new = result.models
-    # The registry knows gpt-5.5: its metadata wins.
-    registry = {m.model_id: m for m in registry_models(get_provider("openai"))}["gpt-5.5"]
+    # The registry knows plain-model: its metadata wins.
+    registry = {m.model_id: m for m in registry_models(registry_provider("wire-openai"))}[
+        "plain-model"
+    ]
     assert (known.display_name, known.context_window) == (
         registry.display_name,
         registry.context_window,
@@ -53,16 +61,16 @@ def test_openai_dialect_lists_merges_and_stores(server: ListingServer, store: Mo
         ("text", "webpage"),
         False,
     )
-    stored = {m.id: m for m in store.models("openai")}
-    assert stored["openai::gpt-brand-new"].is_enabled
+    stored = {m.id: m for m in store.models("wire-openai")}
+    assert stored["wire-openai::gpt-brand-new"].is_enabled
     # Registry models the provider no longer lists are disabled, not deleted.
-    assert not stored["openai::gpt-4.1"].is_enabled
+    assert not stored["wire-openai::effort-model"].is_enabled
 
 
-def test_anthropic_dialect_follows_pages(server: ListingServer, store: ModelStore) -> None:
+def test_anthropic_dialect_follows_pages(server: LoopbackServer, store: ModelStore) -> None:
     pages = {
         None: anthropic_page(
-            [("claude-sonnet-5", "Claude Sonnet 5"), ("claude-new-1", "Claude New One")],
+            [("budget-model", "Budget"), ("claude-new-1", "Claude New One")],
             has_more=True,
         ),
         "claude-new-1": anthropic_page([("claude-new-2", "Claude New Two")], has_more=True),
@@ -72,18 +80,21 @@ def test_anthropic_dialect_follows_pages(server: ListingServer, store: ModelStor
 
     result = run(
         discover_models(
-            "anthropic", base_url=f"{server.origin}/v1", api_keys={"anthropic": KEY}, store=store
+            "wire-anthropic",
+            base_url=f"{server.origin}/v1",
+            api_keys={"wire-anthropic": KEY},
+            store=store,
         )
     )
 
     assert result.source == "api", result.error
     assert [m.model_id for m in result.models] == [
-        "claude-sonnet-5",
+        "budget-model",
         "claude-new-1",
         "claude-new-2",
         "claude-new-3",
     ]
-    assert by_id(result.models)["anthropic::claude-new-2"].display_name == "Claude New Two"
+    assert by_id(result.models)["wire-anthropic::claude-new-2"].display_name == "Claude New Two"
     assert [r.query.get("after_id") for r in server.requests] == [
         None,
         "claude-new-1",
@@ -96,7 +107,7 @@ def test_anthropic_dialect_follows_pages(server: ListingServer, store: ModelStor
 
 
 def test_google_dialect_pages_filters_and_strips_prefix(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     pages = {
         None: {
@@ -116,13 +127,16 @@ def test_google_dialect_pages_filters_and_strips_prefix(
 
     result = run(
         discover_models(
-            "google", base_url=f"{server.origin}/v1beta", api_keys={"google": KEY}, store=store
+            "wire-gemini",
+            base_url=f"{server.origin}/v1beta",
+            api_keys={"wire-gemini": KEY},
+            store=store,
         )
     )
 
     assert result.source == "api", result.error
     assert [m.model_id for m in result.models] == ["gemini-2.5-pro", "gemini-next"]
-    new = by_id(result.models)["google::gemini-next"]
+    new = by_id(result.models)["wire-gemini::gemini-next"]
     assert (new.display_name, new.context_window, new.supports_reasoning) == (
         "Gemini Next",
         2_000_000,
@@ -135,7 +149,7 @@ def test_google_dialect_pages_filters_and_strips_prefix(
 
 
 def test_ollama_dialect_uses_the_servers_origin_without_a_key(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route(
         "/api/tags",
@@ -149,23 +163,23 @@ def test_ollama_dialect_uses_the_servers_origin_without_a_key(
         ),
     )
 
-    result = run(discover_models("ollama", base_url=f"{server.origin}/v1", store=store))
+    result = run(discover_models("wire-local", base_url=f"{server.origin}/v1", store=store))
 
     assert result.source == "api", result.error
     (request,) = server.requests
     assert request.path == "/api/tags"
     assert "authorization" not in request.headers
-    llava = by_id(result.models)["ollama::llava:7b"]
+    llava = by_id(result.models)["wire-local::llava:7b"]
     assert "image" in llava.attachments
 
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_a_keyless_server_refusing_the_request_is_not_blamed_on_a_key(
-    server: ListingServer, store: ModelStore, status: int
+    server: LoopbackServer, store: ModelStore, status: int
 ) -> None:
     # Ollama sends no key: a 401 there comes from a proxy or a server set up to want one.
     server.route("/api/tags", json_body({"error": "unauthorized"}, status=status))
-    result = run(discover_models("ollama", base_url=f"{server.origin}/v1", store=store))
+    result = run(discover_models("wire-local", base_url=f"{server.origin}/v1", store=store))
     assert result.source == "fallback" and result.error is not None
     assert result.error.kind == "auth" and result.error.status_code == status
     message = result.error.message
@@ -174,16 +188,14 @@ def test_a_keyless_server_refusing_the_request_is_not_blamed_on_a_key(
 
 
 def test_openrouter_dialect_reads_the_rich_listing(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route(
         "/api/v1/models",
         json_body(
             {
                 "data": [
-                    openrouter_model(
-                        "meta-llama/llama-4-scout", "Meta: Llama 4 Scout (listing name)"
-                    ),
+                    openrouter_model("vendor-a/model-one", "Vendor A: Model One (listing name)"),
                     openrouter_model(
                         "acme/vision-1",
                         "Acme: Vision 1",
@@ -200,173 +212,196 @@ def test_openrouter_dialect_reads_the_rich_listing(
 
     result = run(
         discover_models(
-            at("openrouter", f"{server.origin}/api/v1"), api_keys={"openrouter": KEY}, store=store
+            at("wire-aggregator", f"{server.origin}/api/v1"),
+            api_keys={"wire-aggregator": KEY},
+            store=store,
         )
     )
 
     assert result.source == "api", result.error
     models = by_id(result.models)
-    scout = models["openrouter::meta-llama/llama-4-scout"]
-    assert scout.display_name != "Meta: Llama 4 Scout (listing name)"
-    assert scout.in_registry
-    vision = models["openrouter::acme/vision-1"]
+    one = models["wire-aggregator::vendor-a/model-one"]
+    assert one.display_name != "Vendor A: Model One (listing name)"
+    assert one.in_registry
+    vision = models["wire-aggregator::acme/vision-1"]
     assert vision.context_window == 262_144
     assert vision.prompt_price_per_token == pytest.approx(1e-6)
     assert vision.completion_price_per_token == pytest.approx(4e-6)
     assert "image" in vision.attachments
     assert vision.supports_tools and vision.supports_reasoning
-    stored = {m.id: m for m in store.models("openrouter")}["openrouter::acme/vision-1"]
+    stored = {m.id: m for m in store.models("wire-aggregator")}["wire-aggregator::acme/vision-1"]
     assert stored.prompt_price_per_token == pytest.approx(1e-6)
 
 
 def test_fresh_cache_answers_without_a_request_unless_refresh(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
-    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
+    server.route("/v1/models", json_body(openai_listing(["plain-model"])))
     base_url = f"{server.origin}/v1"
-    keys = {"openai": KEY}
+    keys = {"wire-openai": KEY}
 
-    first = run(discover_models("openai", base_url=base_url, api_keys=keys, store=store))
-    second = run(discover_models("openai", base_url=base_url, api_keys=keys, store=store))
+    first = run(discover_models("wire-openai", base_url=base_url, api_keys=keys, store=store))
+    second = run(discover_models("wire-openai", base_url=base_url, api_keys=keys, store=store))
     assert (first.source, second.source) == ("api", "cache")
     assert second.error is None
     assert [m.id for m in second.models] == [m.id for m in first.models]
     assert len(server.requests) == 1
 
     third = run(
-        discover_models("openai", base_url=base_url, api_keys=keys, store=store, refresh=True)
+        discover_models("wire-openai", base_url=base_url, api_keys=keys, store=store, refresh=True)
     )
     assert third.source == "api"
     assert len(server.requests) == 2
 
     # An expired entry is not fresh.
     fourth = run(
-        discover_models("openai", base_url=base_url, api_keys=keys, store=store, cache_ttl=0)
+        discover_models("wire-openai", base_url=base_url, api_keys=keys, store=store, cache_ttl=0)
     )
     assert fourth.source == "api"
     assert len(server.requests) == 3
 
 
-def test_cache_is_per_base_url(server: ListingServer, store: ModelStore) -> None:
+def test_cache_is_per_base_url(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/a/models", json_body(openai_listing(["model-a"])))
     server.route("/b/models", json_body(openai_listing(["model-b"])))
-    keys = {"openai": KEY}
-    run(discover_models("openai", base_url=f"{server.origin}/a", api_keys=keys, store=store))
-    run(discover_models("openai", base_url=f"{server.origin}/b", api_keys=keys, store=store))
+    keys = {"wire-openai": KEY}
+    run(discover_models("wire-openai", base_url=f"{server.origin}/a", api_keys=keys, store=store))
+    run(discover_models("wire-openai", base_url=f"{server.origin}/b", api_keys=keys, store=store))
 
-    a = run(discover_models("openai", base_url=f"{server.origin}/a", api_keys=keys, store=store))
+    a = run(
+        discover_models("wire-openai", base_url=f"{server.origin}/a", api_keys=keys, store=store)
+    )
     assert a.source == "cache"
     assert [m.model_id for m in a.models] == ["model-a"]
 
 
 def test_failed_refresh_falls_back_to_the_stale_cache(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route(
         "/v1/models",
         sequence(
-            json_body(openai_listing(["gpt-5.5", "gpt-from-the-first-listing"])),
+            json_body(openai_listing(["plain-model", "gpt-from-the-first-listing"])),
             json_body({"error": {"message": "overloaded"}}, status=503),
         ),
     )
     base_url = f"{server.origin}/v1"
-    run(discover_models("openai", base_url=base_url, api_keys={"openai": KEY}, store=store))
+    run(
+        discover_models(
+            "wire-openai", base_url=base_url, api_keys={"wire-openai": KEY}, store=store
+        )
+    )
 
     result = run(
         discover_models(
-            "openai", base_url=base_url, api_keys={"openai": KEY}, store=store, refresh=True
+            "wire-openai",
+            base_url=base_url,
+            api_keys={"wire-openai": KEY},
+            store=store,
+            refresh=True,
         )
     )
 
     assert result.source == "cache"
     assert result.error is not None and result.error.kind == "unavailable"
     assert "503" in result.error.message
-    assert "openai::gpt-from-the-first-listing" in [m.id for m in result.models]
+    assert "wire-openai::gpt-from-the-first-listing" in [m.id for m in result.models]
     assert result.fetched_at is not None
 
 
 def test_no_cache_and_no_server_gives_the_registry_defaults(store: ModelStore) -> None:
     result = run(
         discover_models(
-            "openai",
+            "wire-openai",
             base_url="http://127.0.0.1:9/v1",
-            api_keys={"openai": KEY},
+            api_keys={"wire-openai": KEY},
             store=store,
             timeout=2,
         )
     )
     assert result.source == "fallback"
     assert result.error is not None and result.error.kind == "unavailable"
-    assert [m.id for m in result.models] == [m.id for m in registry_models(get_provider("openai"))]
+    assert [m.id for m in result.models] == [
+        m.id for m in registry_models(registry_provider("wire-openai"))
+    ]
 
 
-def test_missing_key_sends_nothing_and_falls_back(server: ListingServer, store: ModelStore) -> None:
-    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
-    result = run(discover_models("openai", base_url=f"{server.origin}/v1", store=store))
+def test_missing_key_sends_nothing_and_falls_back(
+    server: LoopbackServer, store: ModelStore
+) -> None:
+    server.route("/v1/models", json_body(openai_listing(["plain-model"])))
+    result = run(discover_models("wire-openai", base_url=f"{server.origin}/v1", store=store))
     assert result.source == "fallback"
     assert isinstance(result.error, MissingApiKeyError)
-    assert "OPENAI_API_KEY" in result.error.message
+    assert "WIRE_OPENAI_API_KEY" in result.error.message
     assert server.requests == []
 
 
 def test_key_from_the_environment(
-    server: ListingServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch
+    server: LoopbackServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    result = run(discover_models("openai", base_url=f"{server.origin}/v1", store=store))
+    server.route("/v1/models", json_body(openai_listing(["plain-model"])))
+    monkeypatch.setenv("WIRE_OPENAI_API_KEY", KEY)
+    result = run(discover_models("wire-openai", base_url=f"{server.origin}/v1", store=store))
     assert result.source == "api"
     assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
 
 
 def test_provider_without_discovery_offers_its_registry_models(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
-    result = run(discover_models("perplexity", base_url=f"{server.origin}/v1", store=store))
+    result = run(discover_models("wire-custom", base_url=f"{server.origin}/v1", store=store))
     assert result.source == "fallback" and result.error is None
     assert [m.model_id for m in result.models] == [
-        m.id for m in get_provider("perplexity").default_models
+        m.id for m in registry_provider("wire-custom").default_models
     ]
     assert server.requests == []
 
 
-def test_results_carry_the_users_choices(server: ListingServer, store: ModelStore) -> None:
-    server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-5.4"])))
-    assert store.set_hidden("openai::gpt-5.4", True)
+def test_results_carry_the_users_choices(server: LoopbackServer, store: ModelStore) -> None:
+    server.route("/v1/models", json_body(openai_listing(["plain-model", "effort-model"])))
+    assert store.set_hidden("wire-openai::effort-model", True)
     result = run(
         discover_models(
-            "openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store
+            "wire-openai",
+            base_url=f"{server.origin}/v1",
+            api_keys={"wire-openai": KEY},
+            store=store,
         )
     )
     hidden = {m.id: m.is_hidden for m in result.models}
-    assert hidden == {"openai::gpt-5.5": False, "openai::gpt-5.4": True}
+    assert hidden == {"wire-openai::plain-model": False, "wire-openai::effort-model": True}
 
 
-def test_the_clis_json_object(server: ListingServer, store: ModelStore) -> None:
+def test_the_clis_json_object(server: LoopbackServer, store: ModelStore) -> None:
     from llm_registry.runtime._cli.models import result_json
 
-    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
+    server.route("/v1/models", json_body(openai_listing(["plain-model"])))
     result = run(
         discover_models(
-            "openai", base_url=f"{server.origin}/v1", api_keys={"openai": KEY}, store=store
+            "wire-openai",
+            base_url=f"{server.origin}/v1",
+            api_keys={"wire-openai": KEY},
+            store=store,
         )
     )
     # Formatting for the command line lives with the command line, not in discovery.
     assert not hasattr(result, "to_json")
     data = result_json(result)
     assert set(data) == {"provider", "source", "error", "models"}
-    assert data["provider"] == "openai" and data["source"] == "api" and data["error"] is None
+    assert data["provider"] == "wire-openai" and data["source"] == "api" and data["error"] is None
     models = data["models"]
     assert isinstance(models, list) and len(models) == 1
-    assert models[0]["id"] == "openai::gpt-5.5"
+    assert models[0]["id"] == "wire-openai::plain-model"
     assert isinstance(models[0]["attachments"], list)
 
 
 @pytest.mark.parametrize(
-    ("provider", "root"), [("openai", "/v1"), ("anthropic", "/v1"), ("google", "/v1beta")]
+    ("provider", "root"),
+    [("wire-openai", "/v1"), ("wire-anthropic", "/v1"), ("wire-gemini", "/v1beta")],
 )
 def test_a_key_no_header_can_carry_falls_back_with_a_config_error(
-    server: ListingServer, store: ModelStore, provider: str, root: str
+    server: LoopbackServer, store: ModelStore, provider: str, root: str
 ) -> None:
     bad_key = "sk-part1\nsk-part2"
     result = run(
@@ -382,42 +417,51 @@ def test_a_key_no_header_can_carry_falls_back_with_a_config_error(
 
 
 def test_refresh_all_reports_an_unusable_key_rather_than_skipping_the_provider(
-    server: ListingServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch
+    server: LoopbackServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from llm_registry.runtime._discovery.service import refresh_all, refreshable_providers
 
-    monkeypatch.setenv("MOONSHOT_API_KEY", "sk-part1\nsk-part2")
-    ready, missing = refreshable_providers()
-    assert "kimi" in {p.id for p in ready} and "kimi" not in {p.id for p in missing}
+    monkeypatch.setenv("WIRE_OPENAI_API_KEY", "sk-part1\nsk-part2")
+    ready, missing = refreshable_providers(registry=store.registry)
+    assert "wire-openai" in {p.id for p in ready}
+    assert "wire-openai" not in {p.id for p in missing}
     (result,) = run(
-        refresh_all(providers=[at("kimi", f"{server.origin}/v1")], store=store, timeout=2)
+        refresh_all(providers=[at("wire-openai", f"{server.origin}/v1")], store=store, timeout=2)
     )
     assert result.source == "fallback"
     assert result.error is not None and result.error.kind == "config"
-    assert "MOONSHOT_API_KEY" in result.error.message
+    assert "WIRE_OPENAI_API_KEY" in result.error.message
     assert "sk-part" not in result.error.message
     assert server.requests == []
 
 
 def test_a_base_url_override_is_cached_apart_and_leaves_the_providers_rows_alone(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
-    before = {m.id: m for m in store.models("kimi")}
+    before = {m.id: m for m in store.models("wire-openai")}
     assert before and all(m.is_enabled for m in before.values())
-    assert store.set_hidden("kimi::kimi-k2-0905-preview", True)
-    server.route("/v1/models", json_body(openai_listing(["kimi-k2-0905-preview", "m1"])))
+    assert store.set_hidden("wire-openai::plain-model", True)
+    server.route("/v1/models", json_body(openai_listing(["plain-model", "m1"])))
     base_url = f"{server.origin}/v1"
 
-    result = run(discover_models("kimi", base_url=base_url, api_keys={"kimi": KEY}, store=store))
+    result = run(
+        discover_models(
+            "wire-openai", base_url=base_url, api_keys={"wire-openai": KEY}, store=store
+        )
+    )
 
     assert result.source == "api", result.error
-    assert [m.id for m in result.models] == ["kimi::kimi-k2-0905-preview", "kimi::m1"]
+    assert [m.id for m in result.models] == ["wire-openai::plain-model", "wire-openai::m1"]
     assert result.models[0].is_hidden  # the user's choice still shows
-    after = {m.id: m for m in store.models("kimi")}
+    after = {m.id: m for m in store.models("wire-openai")}
     assert set(after) == set(before), "a listing from another URL added rows"
     assert all(m.is_enabled for m in after.values()), "a listing from another URL disabled rows"
     # Cached under that URL: asked again, the cache answers.
-    again = run(discover_models("kimi", base_url=base_url, api_keys={"kimi": KEY}, store=store))
+    again = run(
+        discover_models(
+            "wire-openai", base_url=base_url, api_keys={"wire-openai": KEY}, store=store
+        )
+    )
     assert again.source == "cache"
-    assert [m.id for m in again.models] == ["kimi::kimi-k2-0905-preview", "kimi::m1"]
+    assert [m.id for m in again.models] == ["wire-openai::plain-model", "wire-openai::m1"]
     assert len(server.requests) == 1

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from llm_registry.runtime import ProviderError, RateLimitError, get_provider
+from llm_registry.runtime import ProviderError, RateLimitError
 from llm_registry.runtime._discovery.merge import registry_models
 from llm_registry.runtime._discovery.service import (
     DEFAULT_MAX_BYTES,
@@ -16,10 +16,17 @@ from llm_registry.runtime._discovery.service import (
     discover_models,
 )
 from llm_registry.runtime._store.store import ModelStore
-from tests.discovery.conftest import KEY, OTHER_HOST, SHORT_TIMEOUT, database_bytes, run
-from tests.discovery.listing_server import (
-    ListingServer,
-    Responder,
+from tests.discovery.conftest import (
+    KEY,
+    OTHER_HOST,
+    SHORT_TIMEOUT,
+    database_bytes,
+    registry_provider,
+    run,
+)
+from tests.discovery.listings import anthropic_page, google_model, openai_listing
+from tests.loopback import LoopbackServer, Responder
+from tests.loopback.responders import (
     huge_body,
     json_body,
     paged,
@@ -28,27 +35,26 @@ from tests.discovery.listing_server import (
     slow_drip,
     stall,
 )
-from tests.discovery.listings import anthropic_page, google_model, openai_listing
 
 # (provider, API root path, listing path, the header that carries the key)
 DIALECT_ENDPOINTS = [
-    ("openai", "/v1", "/v1/models", "authorization"),
-    ("anthropic", "/v1", "/v1/models", "x-api-key"),
-    ("google", "/v1beta", "/v1beta/models", "x-goog-api-key"),
+    ("wire-openai", "/v1", "/v1/models", "authorization"),
+    ("wire-anthropic", "/v1", "/v1/models", "x-api-key"),
+    ("wire-gemini", "/v1beta", "/v1beta/models", "x-goog-api-key"),
 ]
 
 VALID_LISTINGS = {
-    "openai": openai_listing(["gpt-5.5"]),
-    "anthropic": anthropic_page([("claude-sonnet-5", "Claude Sonnet 5")], has_more=False),
-    "google": {"models": [google_model("gemini-2.5-pro", "Gemini 2.5 Pro")]},
+    "wire-openai": openai_listing(["plain-model"]),
+    "wire-anthropic": anthropic_page([("budget-model", "Budget")], has_more=False),
+    "wire-gemini": {"models": [google_model("gemini-2.5-pro", "Gemini 2.5 Pro")]},
 }
 
 
 def discover_from(
-    server: ListingServer,
+    server: LoopbackServer,
     store: ModelStore,
     *,
-    provider: str = "openai",
+    provider: str = "wire-openai",
     root: str = "/v1",
     timeout: float = SHORT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
@@ -74,7 +80,9 @@ def assert_clean_fallback(result: DiscoveryResult, provider: str, kind: str) -> 
     assert result.error.kind == kind, result.error
     assert KEY not in result.error.message
     assert "\n" not in result.error.message
-    assert [m.id for m in result.models] == [m.id for m in registry_models(get_provider(provider))]
+    assert [m.id for m in result.models] == [
+        m.id for m in registry_models(registry_provider(provider))
+    ]
     return result.error
 
 
@@ -84,21 +92,23 @@ def rate_limit_error(result: DiscoveryResult) -> RateLimitError:
     return result.error
 
 
-def test_slow_drip_is_cut_off_by_the_deadline(server: ListingServer, store: ModelStore) -> None:
+def test_slow_drip_is_cut_off_by_the_deadline(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/v1/models", slow_drip(interval=0.05))
     result = discover_from(server, store)
-    error = assert_clean_fallback(result, "openai", "unavailable")
+    error = assert_clean_fallback(result, "wire-openai", "unavailable")
     assert f"within {SHORT_TIMEOUT:g} s" in error.message
 
 
-def test_silent_server_is_cut_off_by_the_deadline(server: ListingServer, store: ModelStore) -> None:
+def test_silent_server_is_cut_off_by_the_deadline(
+    server: LoopbackServer, store: ModelStore
+) -> None:
     server.route("/v1/models", stall(60))
     result = discover_from(server, store)
-    assert_clean_fallback(result, "openai", "unavailable")
+    assert_clean_fallback(result, "wire-openai", "unavailable")
 
 
 def test_huge_streamed_body_is_refused_with_bounded_memory(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     # 512 MiB with no Content-Length: only counting while reading can stop it.
     server.route("/v1/models", huge_body(512 * 1024 * 1024, declare_length=False))
@@ -109,24 +119,24 @@ def test_huge_streamed_body_is_refused_with_bounded_memory(
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    error = assert_clean_fallback(result, "openai", "unavailable")
+    error = assert_clean_fallback(result, "wire-openai", "unavailable")
     assert "larger than 4 MiB" in error.message
     assert peak < 8 * cap, f"peak {peak} bytes while refusing a listing over {cap}"
 
 
 def test_declared_huge_body_is_refused_before_reading(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route("/v1/models", huge_body(700 * 1024 * 1024, declare_length=True))
     result = discover_from(server, store, timeout=10)
-    error = assert_clean_fallback(result, "openai", "unavailable")
+    error = assert_clean_fallback(result, "wire-openai", "unavailable")
     assert "larger than 32 MiB" in error.message
 
 
 @pytest.mark.parametrize(("provider", "root", "path", "key_header"), DIALECT_ENDPOINTS)
 def test_cross_host_redirect_never_carries_the_key(
-    server: ListingServer,
-    other_host: ListingServer,
+    server: LoopbackServer,
+    other_host: LoopbackServer,
     store: ModelStore,
     provider: str,
     root: str,
@@ -151,27 +161,27 @@ def test_cross_host_redirect_never_carries_the_key(
 
 
 def test_redirect_to_another_port_is_another_origin(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
-    with ListingServer() as same_host_other_port:
-        same_host_other_port.route("/v1/models", json_body(VALID_LISTINGS["anthropic"]))
+    with LoopbackServer() as same_host_other_port:
+        same_host_other_port.route("/v1/models", json_body(VALID_LISTINGS["wire-anthropic"]))
         server.route("/v1/models", redirect(f"{same_host_other_port.origin}/v1/models"))
-        result = discover_from(server, store, provider="anthropic")
+        result = discover_from(server, store, provider="wire-anthropic")
         assert result.source == "fallback"
         assert same_host_other_port.requests == []
 
 
-def test_same_origin_redirect_is_followed(server: ListingServer, store: ModelStore) -> None:
+def test_same_origin_redirect_is_followed(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/v1/models", redirect("/v2/models", status=308))
-    server.route("/v2/models", json_body(openai_listing(["gpt-5.5", "moved-model"])))
+    server.route("/v2/models", json_body(openai_listing(["plain-model", "moved-model"])))
     result = discover_from(server, store)
     assert result.source == "api", result.error
-    assert "openai::moved-model" in [m.id for m in result.models]
+    assert "wire-openai::moved-model" in [m.id for m in result.models]
     assert [r.path for r in server.requests] == ["/v1/models", "/v2/models"]
 
 
 def test_keyless_cross_host_redirect_is_followed_without_credentials(
-    server: ListingServer, other_host: ListingServer, store: ModelStore
+    server: LoopbackServer, other_host: LoopbackServer, store: ModelStore
 ) -> None:
     other_host.route(
         "/api/tags", json_body({"models": [{"name": "qwen3:8b", "model": "qwen3:8b"}]})
@@ -179,7 +189,7 @@ def test_keyless_cross_host_redirect_is_followed_without_credentials(
     server.route("/api/tags", redirect(f"{other_host.origin}/api/tags"))
     result = run(
         discover_models(
-            "ollama", base_url=f"{server.origin}/v1", store=store, timeout=SHORT_TIMEOUT
+            "wire-local", base_url=f"{server.origin}/v1", store=store, timeout=SHORT_TIMEOUT
         )
     )
     assert result.source == "api", result.error
@@ -187,10 +197,10 @@ def test_keyless_cross_host_redirect_is_followed_without_credentials(
     assert "authorization" not in request.headers
 
 
-def test_redirect_loop_ends(server: ListingServer, store: ModelStore) -> None:
+def test_redirect_loop_ends(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/v1/models", redirect("/v1/models"))
     result = discover_from(server, store)
-    error = assert_clean_fallback(result, "openai", "config")
+    error = assert_clean_fallback(result, "wire-openai", "config")
     assert "redirected more than" in error.message
 
 
@@ -200,7 +210,7 @@ def test_redirect_loop_ends(server: ListingServer, store: ModelStore) -> None:
         (
             json_body({"error": {"message": f"Incorrect API key provided: {KEY}"}}, status=401),
             "auth",
-            "Check the key in OPENAI_API_KEY",
+            "Check the key in WIRE_OPENAI_API_KEY",
         ),
         (json_body({"error": {"message": "forbidden"}}, status=403), "auth", "HTTP 403"),
         (
@@ -233,7 +243,7 @@ def test_redirect_loop_ends(server: ListingServer, store: ModelStore) -> None:
     ],
 )
 def test_error_statuses_and_bad_bodies_fall_back_with_a_reason(
-    server: ListingServer, store: ModelStore, responder: Responder, kind: str, phrase: str
+    server: LoopbackServer, store: ModelStore, responder: Responder, kind: str, phrase: str
 ) -> None:
     server.route("/v1/models", responder)
     result = discover_from(server, store)
@@ -241,11 +251,11 @@ def test_error_statuses_and_bad_bodies_fall_back_with_a_reason(
         # A bare list is an accepted OpenAI-compatible shape; its entries are unusable: no models.
         assert result.source == "api" and result.models == ()
         return
-    error = assert_clean_fallback(result, "openai", kind)
+    error = assert_clean_fallback(result, "wire-openai", kind)
     assert phrase in error.message
 
 
-def test_rate_limit_carries_retry_after(server: ListingServer, store: ModelStore) -> None:
+def test_rate_limit_carries_retry_after(server: LoopbackServer, store: ModelStore) -> None:
     server.route("/v1/models", json_body({}, status=429, headers={"retry-after": "12"}))
     result = discover_from(server, store)
     assert rate_limit_error(result).retry_after == 12
@@ -254,13 +264,13 @@ def test_rate_limit_carries_retry_after(server: ListingServer, store: ModelStore
 @pytest.mark.parametrize(
     ("provider", "root", "body"),
     [
-        ("openai", "/v1", {"error": {"message": "LONG", "type": "invalid_request_error"}}),
-        ("google", "/v1beta", {"error": {"code": 400, "message": "LONG", "status": "X"}}),
-        ("anthropic", "/v1", {"type": "error", "error": {"type": "x", "message": "LONG"}}),
+        ("wire-openai", "/v1", {"error": {"message": "LONG", "type": "invalid_request_error"}}),
+        ("wire-gemini", "/v1beta", {"error": {"code": 400, "message": "LONG", "status": "X"}}),
+        ("wire-anthropic", "/v1", {"type": "error", "error": {"type": "x", "message": "LONG"}}),
     ],
 )
 def test_an_error_body_longer_than_is_read_still_gives_its_message(
-    server: ListingServer, store: ModelStore, provider: str, root: str, body: dict[str, object]
+    server: LoopbackServer, store: ModelStore, provider: str, root: str, body: dict[str, object]
 ) -> None:
     import json
 
@@ -276,7 +286,7 @@ def test_an_error_body_longer_than_is_read_still_gives_its_message(
 
 
 def test_retry_after_as_an_http_date_is_seconds_from_now(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     import re
     import time
@@ -293,36 +303,40 @@ def test_retry_after_as_an_http_date_is_seconds_from_now(
     assert 0 < int(shown.group(1)) <= 90
 
 
-def test_pagination_that_loops_ends(server: ListingServer, store: ModelStore) -> None:
+def test_pagination_that_loops_ends(server: LoopbackServer, store: ModelStore) -> None:
     looping = anthropic_page([("claude-a", "A")], has_more=True)
     server.route("/v1/models", paged({None: looping, "claude-a": looping}, "after_id"))
-    result = discover_from(server, store, provider="anthropic")
-    error = assert_clean_fallback(result, "anthropic", "unavailable")
+    result = discover_from(server, store, provider="wire-anthropic")
+    error = assert_clean_fallback(result, "wire-anthropic", "unavailable")
     assert "loop" in error.message
     assert len(server.requests) == 2
 
 
 def test_connection_refused(store: ModelStore) -> None:
-    with ListingServer() as gone:
+    with LoopbackServer() as gone:
         origin = gone.origin
     result = run(
         discover_models(
-            "openai", base_url=f"{origin}/v1", api_keys={"openai": KEY}, store=store, timeout=2
+            "wire-openai",
+            base_url=f"{origin}/v1",
+            api_keys={"wire-openai": KEY},
+            store=store,
+            timeout=2,
         )
     )
-    error = assert_clean_fallback(result, "openai", "unavailable")
+    error = assert_clean_fallback(result, "wire-openai", "unavailable")
     assert "could not connect" in error.message
 
 
 def test_listing_that_echoes_the_key_keeps_it_out_of_results_and_database(
-    server: ListingServer, store: ModelStore, db_path: object
+    server: LoopbackServer, store: ModelStore, db_path: object
 ) -> None:
     server.route(
         "/v1/models",
         json_body(
             {
                 "data": [
-                    {"id": "gpt-5.5"},
+                    {"id": "plain-model"},
                     {"id": f"echo-{KEY}"},
                     {"id": "named", "name": f"key is {KEY}"},
                 ]
@@ -331,19 +345,19 @@ def test_listing_that_echoes_the_key_keeps_it_out_of_results_and_database(
     )
     result = discover_from(server, store)
     assert result.source == "api"
-    assert [m.id for m in result.models] == ["openai::gpt-5.5"]
+    assert [m.id for m in result.models] == ["wire-openai::plain-model"]
     assert KEY.encode() not in database_bytes(store.path)
 
 
 def test_a_listing_echoing_the_key_upper_cased_or_cut_keeps_it_out_too(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route(
         "/v1/models",
         json_body(
             {
                 "data": [
-                    {"id": "gpt-5.5"},
+                    {"id": "plain-model"},
                     {"id": f"echo-{KEY.upper()}"},
                     {"id": "named", "name": f"key is {KEY[:-1]}"},
                 ]
@@ -352,7 +366,7 @@ def test_a_listing_echoing_the_key_upper_cased_or_cut_keeps_it_out_too(
     )
     result = discover_from(server, store)
     assert result.source == "api"
-    assert [m.id for m in result.models] == ["openai::gpt-5.5"]
+    assert [m.id for m in result.models] == ["wire-openai::plain-model"]
     assert KEY[:-1].lower().encode() not in database_bytes(store.path).lower()
 
 
@@ -360,7 +374,7 @@ def test_a_listing_echoing_the_key_upper_cased_or_cut_keeps_it_out_too(
     "echo", [str.upper, lambda key: key[1:], lambda key: key[:12]], ids=["upper", "cut", "piece"]
 )
 def test_an_error_echoing_the_key_in_another_form_is_scrubbed(
-    server: ListingServer, store: ModelStore, echo: Callable[[str], str]
+    server: LoopbackServer, store: ModelStore, echo: Callable[[str], str]
 ) -> None:
     echoed = echo(KEY)
     server.route("/v1/models", json_body({"error": {"message": f"bad key {echoed}"}}, status=401))
@@ -371,9 +385,9 @@ def test_an_error_echoing_the_key_in_another_form_is_scrubbed(
 
 
 def test_every_failure_leaves_the_key_out_of_the_database(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
-    server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
+    server.route("/v1/models", json_body(openai_listing(["plain-model"])))
     discover_from(server, store)
     server.route("/v1/models", json_body({"error": f"bad key {KEY}"}, status=401))
     result = discover_from(server, store, refresh=True)
@@ -407,12 +421,12 @@ GEMINI_QUOTA = {
 
 
 def test_geminis_real_bad_key_reply_is_an_auth_error(
-    server: ListingServer, store: ModelStore
+    server: LoopbackServer, store: ModelStore
 ) -> None:
     server.route("/v1beta/models", json_body(GEMINI_BAD_KEY, status=400))
-    result = discover_from(server, store, provider="google", root="/v1beta")
-    error = assert_clean_fallback(result, "google", "auth")
-    assert "GEMINI_API_KEY" in error.message
+    result = discover_from(server, store, provider="wire-gemini", root="/v1beta")
+    error = assert_clean_fallback(result, "wire-gemini", "auth")
+    assert "WIRE_GEMINI_API_KEY" in error.message
 
 
 @pytest.mark.parametrize(
@@ -424,7 +438,7 @@ def test_geminis_real_bad_key_reply_is_an_auth_error(
     ],
 )
 def test_retry_after_is_read_as_a_stream_reads_it(
-    server: ListingServer, store: ModelStore, responder: Responder, retry_after: float
+    server: LoopbackServer, store: ModelStore, responder: Responder, retry_after: float
 ) -> None:
     server.route("/v1/models", responder)
     result = discover_from(server, store)
@@ -445,13 +459,13 @@ def test_retry_after_is_read_as_a_stream_reads_it(
     ],
 )
 def test_a_status_and_body_map_to_the_class_a_stream_would_raise(
-    server: ListingServer, store: ModelStore, status: int, body: object
+    server: LoopbackServer, store: ModelStore, status: int, body: object
 ) -> None:
     from llm_registry.runtime._error_mapping import error_from_response
 
     server.route("/v1/models", json_body(body, status=status))
     result = discover_from(server, store)
-    expected = error_from_response(get_provider("openai"), None, status=status, body=body)
+    expected = error_from_response(registry_provider("wire-openai"), None, status=status, body=body)
     assert result.error is not None and type(result.error) is type(expected)
     assert f"HTTP {status}" in result.error.message
     assert f"127.0.0.1:{server.port}" in result.error.message

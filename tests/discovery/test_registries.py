@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_registry.runtime import Registry, UnknownProviderError, load_registry
+from llm_registry.runtime import Registry, UnknownProviderError, default_registry, load_registry
 from llm_registry.runtime._discovery.service import (
     DiscoveryResult,
     discover_models,
@@ -25,8 +25,10 @@ from llm_registry.runtime._discovery.service import (
 from llm_registry.runtime._registry import CURATED_PACKAGE
 from llm_registry.runtime._store.store import ModelStore, ModelStoreError, default_database_path
 from tests.discovery.conftest import KEY, PROJECT_ROOT, database_from_before_versions, run
-from tests.discovery.listing_server import ListingServer, json_body
 from tests.discovery.listings import ollama_model, openai_listing
+from tests.fixture_registry import TEST_REGISTRY_PACKAGE
+from tests.loopback import LoopbackServer
+from tests.loopback.responders import json_body
 
 APP_PACKAGE = "discovery_app_registry"
 APP_IDS = ("app-openai", "app-local", "app-static")
@@ -98,8 +100,8 @@ display_order: 30
 
 
 @pytest.fixture(scope="module")
-def app_server() -> Iterator[ListingServer]:
-    with ListingServer() as server:
+def app_server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as server:
         server.route("/app-openai/v1/models", json_body(openai_listing(["app-model-a", "new"])))
         server.route("/api/tags", json_body({"models": [ollama_model("local:7b")]}))
         yield server
@@ -107,7 +109,7 @@ def app_server() -> Iterator[ListingServer]:
 
 @pytest.fixture(scope="module")
 def app_registry(
-    app_server: ListingServer, tmp_path_factory: pytest.TempPathFactory
+    app_server: LoopbackServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Registry]:
     """The app's registry compiled with `llm-registry generate` into a package on sys.path."""
     source = tmp_path_factory.mktemp("app-registry")
@@ -213,18 +215,18 @@ def test_a_store_of_the_app_registry_serves_it_without_registry_again(
     assert {m.provider_id for m in store.models()} == set(APP_IDS)
 
 
-def test_a_curated_database_opened_with_another_registry_is_refused_untouched(
-    app_registry: Registry, tmp_path: Path
+def test_a_database_opened_with_another_registry_is_refused_untouched(
+    app_registry: Registry, test_registry: Registry, tmp_path: Path
 ) -> None:
     db_path = tmp_path / "models.db"
-    curated = ModelStore(db_path)
-    assert curated.set_hidden("openai::gpt-5.5", True)
+    other = ModelStore(db_path, registry=test_registry)
+    assert other.set_hidden("wire-openai::plain-model", True)
     before = dump(db_path)
 
     with pytest.raises(ModelStoreError) as refused:
         ModelStore(db_path, registry=app_registry).models()
     message = str(refused.value)
-    assert repr(CURATED_PACKAGE) in message and repr(APP_PACKAGE) in message
+    assert repr(TEST_REGISTRY_PACKAGE) in message and repr(APP_PACKAGE) in message
     assert str(db_path) in message
     assert str(default_database_path(registry=app_registry)) in message
     with pytest.raises(ModelStoreError, match=APP_PACKAGE):
@@ -234,10 +236,10 @@ def test_a_curated_database_opened_with_another_registry_is_refused_untouched(
             )
         )
     with pytest.raises(ModelStoreError, match=APP_PACKAGE):
-        run(refresh_all(registry=app_registry, store=curated))
+        run(refresh_all(registry=app_registry, store=other))
 
     assert dump(db_path) == before
-    assert {m.id: m for m in curated.models("openai")}["openai::gpt-5.5"].is_hidden
+    assert {m.id: m for m in other.models("wire-openai")}["wire-openai::plain-model"].is_hidden
 
 
 def test_an_app_database_is_refused_by_the_curated_registry(
@@ -248,20 +250,22 @@ def test_an_app_database_is_refused_by_the_curated_registry(
     with pytest.raises(ModelStoreError, match="belongs to the registry 'discovery_app_registry'"):
         ModelStore(db_path).models()
     with pytest.raises(ModelStoreError, match="discovery_app_registry"):
-        run(discover_models("perplexity", store=db_path))
+        run(discover_models(default_registry().ids[0], store=db_path))
 
 
 def test_an_unrecorded_database_of_other_providers_is_refused(
-    app_registry: Registry, tmp_path: Path
+    app_registry: Registry, test_registry: Registry, tmp_path: Path
 ) -> None:
-    """A database from before the record, seeded by the curated registry, is not claimed by a
-    registry that has none of its providers; the curated registry claims it."""
+    """A database from before the record, seeded by the test registry, is not claimed by a
+    registry that has none of its providers; the registry whose providers it holds claims it."""
     db_path = database_from_before_versions(tmp_path / "models.db")
-    with pytest.raises(ModelStoreError, match="not recorded; its providers: anthropic, openai"):
+    with pytest.raises(
+        ModelStoreError, match="not recorded; its providers: wire-openai, wire-anthropic"
+    ):
         ModelStore(db_path, registry=app_registry, auto_seed=False).models()
-    ModelStore(db_path).models()
+    ModelStore(db_path, registry=test_registry).models()
     assert rows(db_path, "SELECT value FROM store_meta WHERE key = 'registry_package'") == [
-        (CURATED_PACKAGE,)
+        (TEST_REGISTRY_PACKAGE,)
     ]
 
 

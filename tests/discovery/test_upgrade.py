@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from llm_registry.runtime import Registry
 from llm_registry.runtime._store.connection import Database
 from llm_registry.runtime._store.schema import (
     LAYOUT,
@@ -22,12 +23,10 @@ from llm_registry.runtime._store.schema import (
 )
 from llm_registry.runtime._store.store import ModelStore, ModelStoreError
 from llm_registry.runtime._store.upgrade import upgrade_layout
-from tests.discovery.conftest import PROJECT_ROOT, database_from_before_versions
-
-SEED = PROJECT_ROOT / "generated" / "seed.sql"
+from tests.discovery.conftest import database_from_before_versions
 
 # What the fixture's user and discovery left in it (see the fixture's header).
-HIDDEN = {"openai::gpt-5.5", "anthropic::claude-sonnet-5", "openai::gpt-live-only"}
+HIDDEN = {"wire-openai::plain-model", "wire-anthropic::budget-model", "wire-openai::gpt-live-only"}
 OTHER_BASE_URL = "http://127.0.0.1:9/v1"
 
 
@@ -60,53 +59,57 @@ def dump(db_path: Path) -> list[str]:
 
 
 def test_a_database_from_before_versions_is_upgraded_in_place_and_loses_nothing(
-    tmp_path: Path,
+    tmp_path: Path, test_registry: Registry
 ) -> None:
     db_path = database_from_before_versions(tmp_path / "models.db")
     assert user_version(db_path) == 0
     models_before = table_rows(db_path, "models")
     cache_before = table_rows(db_path, "discovery_cache")
 
-    store = ModelStore(db_path)
+    store = ModelStore(db_path, registry=test_registry)
     after = {m.id: m for m in store.models()}
 
     assert user_version(db_path) == SCHEMA_VERSION
     assert {row[0] for row in models_before} <= set(after)
     assert {model_id for model_id, m in after.items() if m.is_hidden} == HIDDEN
-    live = after["openai::gpt-live-only"]
+    live = after["wire-openai::gpt-live-only"]
     assert (live.display_name, live.context_window, live.in_registry) == ("Live Only", 64000, False)
     assert table_rows(db_path, "discovery_cache") == cache_before
-    cached = store.load_listing("openai", OTHER_BASE_URL)
-    assert cached is not None and [m.model_id for m in cached.models] == ["gpt-5.5"]
+    cached = store.load_listing("wire-openai", OTHER_BASE_URL)
+    assert cached is not None and [m.model_id for m in cached.models] == ["plain-model"]
     # The seed applied on opening brought back the providers the fixture was trimmed of.
     assert store.summary().providers > 2
 
 
-def test_a_database_made_by_the_old_seed_alone_gains_the_store_tables(tmp_path: Path) -> None:
+def test_a_database_made_by_the_old_seed_alone_gains_the_store_tables(
+    tmp_path: Path, test_registry: Registry
+) -> None:
     db_path = database_from_before_versions(tmp_path / "models.db")
     with sqlite3.connect(db_path) as conn:  # what `sqlite3 app.db < seed.sql` used to leave
         conn.executescript("DROP TABLE discovery_cache; DROP TABLE store_meta;")
     models_before = table_rows(db_path, "models")
 
-    ModelStore(db_path, auto_seed=False).models()
+    ModelStore(db_path, registry=test_registry, auto_seed=False).models()
 
     assert user_version(db_path) == SCHEMA_VERSION
     assert {"discovery_cache", "store_meta"} <= tables(db_path)
     assert table_rows(db_path, "models") == models_before
 
 
-def test_a_database_made_by_todays_seed_is_at_the_current_layout(tmp_path: Path) -> None:
+def test_a_database_made_by_todays_seed_is_at_the_current_layout(
+    tmp_path: Path, test_registry: Registry
+) -> None:
     db_path = tmp_path / "app.db"
     with sqlite3.connect(db_path) as conn:
-        conn.executescript(SEED.read_text(encoding="utf-8"))
+        conn.executescript(test_registry.seed_sql.read_text(encoding="utf-8"))
     assert user_version(db_path) == SCHEMA_VERSION
     fresh = tmp_path / "fresh.db"
-    ModelStore(fresh, auto_seed=False).models()
+    ModelStore(fresh, registry=test_registry, auto_seed=False).models()
     for table in ("providers", "models", "discovery_cache", "store_meta"):
         assert columns(db_path, table) == columns(fresh, table), table
-    store = ModelStore(db_path)
-    assert store.set_hidden("openai::gpt-5.5", True)
-    assert {m.id: m for m in store.models("openai")}["openai::gpt-5.5"].is_hidden
+    store = ModelStore(db_path, registry=test_registry)
+    assert store.set_hidden("wire-openai::plain-model", True)
+    assert {m.id: m for m in store.models("wire-openai")}["wire-openai::plain-model"].is_hidden
 
 
 # A later release's layout: a column on an existing table, a new table and its index, and a
@@ -134,11 +137,11 @@ LAYOUT_V2 = Layout(
 
 
 def test_a_version_1_file_gains_a_later_releases_column_and_table_in_place(
-    tmp_path: Path,
+    tmp_path: Path, test_registry: Registry
 ) -> None:
     assert LAYOUT_V2.version == SCHEMA_VERSION + 1 == 2
     db_path = database_from_before_versions(tmp_path / "models.db")
-    store = ModelStore(db_path)
+    store = ModelStore(db_path, registry=test_registry)
     store.models()
     store.close()
     assert user_version(db_path) == 1
@@ -164,23 +167,25 @@ def test_a_version_1_file_gains_a_later_releases_column_and_table_in_place(
         conn.executescript(LAYOUT_V2.ddl())  # and the v2 DDL a seed would carry fits it
     # This release's store meets a file newer than it knows, and refuses it.
     with pytest.raises(ModelStoreError, match="layout version 2"):
-        ModelStore(db_path).models()
+        ModelStore(db_path, registry=test_registry).models()
 
 
-def test_a_file_from_a_newer_release_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+def test_a_file_from_a_newer_release_is_refused_and_left_as_it_was(
+    tmp_path: Path, test_registry: Registry
+) -> None:
     db_path = database_from_before_versions(tmp_path / "models.db")
     with sqlite3.connect(db_path) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
     before = dump(db_path)
     with pytest.raises(ModelStoreError, match=r"newer than the 1 this release") as raised:
-        ModelStore(db_path).models()
+        ModelStore(db_path, registry=test_registry).models()
     assert str(db_path) in str(raised.value)
     assert dump(db_path) == before
 
 
-def test_a_seed_for_a_newer_layout_is_refused(tmp_path: Path) -> None:
+def test_a_seed_for_a_newer_layout_is_refused(tmp_path: Path, test_registry: Registry) -> None:
     store = ModelStore(tmp_path / "models.db", auto_seed=False)
-    newer = SEED.read_text(encoding="utf-8").replace(
+    newer = test_registry.seed_sql.read_text(encoding="utf-8").replace(
         f"PRAGMA user_version = {SCHEMA_VERSION};", f"PRAGMA user_version = {SCHEMA_VERSION + 1};"
     )
     with pytest.raises(ModelStoreError, match="regenerate the registry"):
@@ -188,13 +193,15 @@ def test_a_seed_for_a_newer_layout_is_refused(tmp_path: Path) -> None:
     assert store.summary().models == 0
 
 
-def test_an_older_seed_does_not_set_the_files_version_back(tmp_path: Path) -> None:
+def test_an_older_seed_does_not_set_the_files_version_back(
+    tmp_path: Path, test_registry: Registry
+) -> None:
     db_path = tmp_path / "models.db"
-    store = ModelStore(db_path, auto_seed=False)
-    older = SEED.read_text(encoding="utf-8").replace(
+    store = ModelStore(db_path, registry=test_registry, auto_seed=False)
+    older = test_registry.seed_sql.read_text(encoding="utf-8").replace(
         f"PRAGMA user_version = {SCHEMA_VERSION};", "PRAGMA user_version = 0;"
     )
-    assert older != SEED.read_text(encoding="utf-8")
+    assert older != test_registry.seed_sql.read_text(encoding="utf-8")
     summary = store.apply_seed(older)
     assert summary.models > 0
     assert user_version(db_path) == SCHEMA_VERSION

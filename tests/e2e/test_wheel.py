@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.discovery.listing_server import ListingServer, json_body
-from tests.runtime import loopback
-from tests.runtime.loopback import LoopbackLLMServer
+from tests import loopback
+from tests.loopback import LoopbackServer
+from tests.loopback.responders import json_body
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,8 +119,8 @@ def app_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def llm_server() -> Iterator[LoopbackLLMServer]:
-    with LoopbackLLMServer() as server:
+def llm_server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as server:
         yield server
 
 
@@ -140,7 +140,7 @@ def test_the_wheel_installs_one_import_root(app_python: Path) -> None:
 
 
 def test_an_app_uses_its_own_registry_end_to_end(
-    app_python: Path, llm_server: LoopbackLLMServer, tmp_path: Path
+    app_python: Path, llm_server: LoopbackServer, tmp_path: Path
 ) -> None:
     env = _environment(tmp_path)
     command = str(app_python.parent / "llm-registry")
@@ -169,7 +169,7 @@ def test_an_app_uses_its_own_registry_end_to_end(
     assert chat.stdout.strip() == loopback.REPLY
 
     # Models listed live from a loopback listing, into a database of the app's own.
-    with ListingServer() as listing:
+    with LoopbackServer() as listing:
         listing.route("/v1/models", json_body({"object": "list", "data": [{"id": "local-big"}]}))
         models = _run(
             [

@@ -1,21 +1,12 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from llm_registry.curated.descriptor import ApiKey, Discovery, Model, ProviderDescriptor, Reasoning
-from llm_registry.runtime import Registry, load_registry
-from tests.runtime.loopback import LoopbackLLMServer
-
-# The registry the runtime's tests run against: a few providers, one per wire format and
-# shape the tests need, compiled at the start of the session like an app's own registry.
-TEST_REGISTRY_DIR = Path(__file__).parent / "registry"
-TEST_REGISTRY_PACKAGE = "wire_registry"
+from tests.loopback import LoopbackServer
 
 TEST_KEY = "sk-loopback-SECRET-7f3a9c2e41d8b6"
 
@@ -23,54 +14,13 @@ IMPLEMENTATIONS = {"openai": "openai_compatible", "anthropic": "anthropic", "gem
 
 
 @pytest.fixture(scope="session")
-def _session_server() -> Iterator[LoopbackLLMServer]:
-    with LoopbackLLMServer() as server:
+def _session_server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as server:
         yield server
 
 
-@dataclass(frozen=True)
-class CompiledRegistry:
-    """A registry compiled into an importable package for the session."""
-
-    registry: Registry
-    package: str
-    import_root: Path  # the folder on sys.path that holds the package
-
-
-def compile_test_registry(import_root: Path, package: str = TEST_REGISTRY_PACKAGE) -> Path:
-    """Compile tests/runtime/registry/ into ``import_root/package``; return the package folder."""
-    from llm_registry.codegen.pipeline import compile_registry
-    from llm_registry.codegen.writer import write_tree
-
-    out = import_root / package
-    write_tree(out, compile_registry(TEST_REGISTRY_DIR))
-    return out
-
-
-@pytest.fixture(scope="session")
-def compiled_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CompiledRegistry]:
-    """tests/runtime/registry/ compiled into a package on sys.path, and its REGISTRY."""
-    import_root = tmp_path_factory.mktemp("registry-package")
-    compile_test_registry(import_root)
-    sys.path.insert(0, str(import_root))
-    try:
-        yield CompiledRegistry(
-            load_registry(TEST_REGISTRY_PACKAGE), TEST_REGISTRY_PACKAGE, import_root
-        )
-    finally:
-        sys.path.remove(str(import_root))
-        for name in [m for m in sys.modules if m.partition(".")[0] == TEST_REGISTRY_PACKAGE]:
-            del sys.modules[name]
-
-
-@pytest.fixture(scope="session")
-def test_registry(compiled_registry: CompiledRegistry) -> Registry:
-    """The REGISTRY of the package compiled from tests/runtime/registry/."""
-    return compiled_registry.registry
-
-
 @pytest.fixture
-def llm_server(_session_server: LoopbackLLMServer) -> LoopbackLLMServer:
+def llm_server(_session_server: LoopbackServer) -> LoopbackServer:
     """The loopback LLM server, with an empty request log."""
     _session_server.clear()
     return _session_server

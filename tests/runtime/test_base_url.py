@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llm_registry import runtime
+from llm_registry.runtime import Registry
 from llm_registry.runtime._urls import checked_base_url
 
 UNUSABLE = {
@@ -26,10 +27,12 @@ UNUSABLE = {
 
 
 @pytest.mark.parametrize(("url", "reason"), UNUSABLE.items())
-def test_an_unusable_base_url_is_a_config_error_saying_why(url: str, reason: str) -> None:
+def test_an_unusable_base_url_is_a_config_error_saying_why(
+    test_registry: Registry, url: str, reason: str
+) -> None:
     for check in (
         lambda: checked_base_url(url),
-        lambda: runtime.create_provider("ollama", base_url=url),
+        lambda: runtime.create_provider("wire-local", base_url=url, registry=test_registry),
     ):
         with pytest.raises(runtime.ConfigError) as caught:
             check()
@@ -40,6 +43,7 @@ def test_an_unusable_base_url_is_a_config_error_saying_why(url: str, reason: str
 @pytest.mark.parametrize(
     "url", ["http://127.0.0.1:8080/v1", "https://api.example.com", "http://[::1]:11434/v1/"]
 )
-def test_a_usable_base_url_is_kept(url: str) -> None:
+def test_a_usable_base_url_is_kept(test_registry: Registry, url: str) -> None:
     assert checked_base_url(url) == url
-    assert runtime.create_provider("ollama", base_url=url).base_url == url.rstrip("/")
+    provider = runtime.create_provider("wire-local", base_url=url, registry=test_registry)
+    assert provider.base_url == url.rstrip("/")

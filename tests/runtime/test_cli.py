@@ -1,6 +1,6 @@
-"""``python -m runtime chat``, end to end: subprocesses against the loopback server for the
-user's view (exit status, stdout, stderr, no traceback, never the key), and ``main()`` in
-process for the many error paths."""
+"""``python -m llm_registry.runtime chat``, end to end on the test registry: subprocesses
+against the loopback server for the user's view (exit status, stdout, stderr, no traceback,
+never the key), and ``main()`` in process for the many error paths."""
 
 from __future__ import annotations
 
@@ -15,32 +15,52 @@ from pathlib import Path
 import pytest
 
 from llm_registry.runtime._cli.main import main
-from tests.runtime import loopback
-from tests.runtime.loopback import LoopbackLLMServer
+from tests import loopback
+from tests.fixture_registry import TEST_REGISTRY_PACKAGE, CompiledRegistry
+from tests.loopback import LoopbackServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-KIMI_KEY = "sk-kimi-CLI-SECRET-5d1e0a77c3b2"
+OPENAI_KEY = "sk-wire-CLI-SECRET-5d1e0a77c3b2"
 GEMINI_KEY = "AIza-CLI-SECRET-0b9c8d7e6f"
 ANTHROPIC_KEY = "sk-ant-CLI-SECRET-abcdef0123"
 KEYS = {
-    "MOONSHOT_API_KEY": KIMI_KEY,
-    "GEMINI_API_KEY": GEMINI_KEY,
-    "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
+    "WIRE_OPENAI_API_KEY": OPENAI_KEY,
+    "WIRE_GEMINI_API_KEY": GEMINI_KEY,
+    "WIRE_ANTHROPIC_API_KEY": ANTHROPIC_KEY,
 }
-KIMI = "kimi::kimi-k2-0905-preview"
+# One model of the test registry (tests/registry/) per wire format; every command is given
+# `--package` with the test registry's package.
+OPENAI_MODEL = "wire-openai::plain-model"
+MODELS = {
+    "openai": OPENAI_MODEL,
+    "anthropic": "wire-anthropic::budget-model",
+    "gemini": "wire-gemini::gemini-model",
+}
+
+
+@pytest.fixture(autouse=True)
+def _importable_test_registry(
+    compiled_registry: CompiledRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test registry's package importable here (the session fixture) and in children."""
+    paths = [str(PROJECT_ROOT), str(compiled_registry.import_root)]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+
+
+def _with_package(args: tuple[str, ...]) -> list[str]:
+    return [*args, "--package", TEST_REGISTRY_PACKAGE] if args[:1] == ("chat",) else list(args)
 
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env.update(KEYS)
     env.update(extra)
-    env["PYTHONPATH"] = str(PROJECT_ROOT)
     return env
 
 
 def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "llm_registry.runtime", *args],
+        [sys.executable, "-m", "llm_registry.runtime", *_with_package(args)],
         cwd=PROJECT_ROOT,
         env=_env(),
         input=stdin,
@@ -68,38 +88,40 @@ def _one_error_line(stderr: str, kind: str) -> str:
 # As a user runs it.
 
 
-def test_kimi_streams_the_reply(llm_server: LoopbackLLMServer) -> None:
-    result = _run("chat", KIMI, "hello", "--base-url", llm_server.base_url("ok", "openai"))
+def test_an_openai_compatible_provider_streams_the_reply(llm_server: LoopbackServer) -> None:
+    result = _run("chat", OPENAI_MODEL, "hello", "--base-url", llm_server.base_url("ok", "openai"))
     assert result.returncode == 0, result.stderr
     assert result.stdout == loopback.REPLY + "\n"
     assert result.stderr == ""
     sent = llm_server.requests[-1]
-    assert sent.headers["authorization"] == f"Bearer {KIMI_KEY}"  # the key from MOONSHOT_API_KEY
-    assert sent.json["model"] == "kimi-k2-0905-preview"
+    assert sent.headers["authorization"] == f"Bearer {OPENAI_KEY}"  # from WIRE_OPENAI_API_KEY
+    assert sent.json["model"] == "plain-model"
     assert sent.json["messages"] == [{"role": "user", "content": "hello"}]
 
 
 @pytest.mark.parametrize(
     ("scenario", "kind", "phrase"),
     [
-        ("401", "auth", "MOONSHOT_API_KEY"),
+        ("401", "auth", "WIRE_OPENAI_API_KEY"),
         ("429", "rate_limit", "retry after 7s"),
-        ("overflow", "context_limit", "kimi::kimi-k2-0905-preview"),
+        ("overflow", "context_limit", OPENAI_MODEL),
     ],
 )
-def test_kimi_failures_end_in_one_clear_line(
-    llm_server: LoopbackLLMServer, scenario: str, kind: str, phrase: str
+def test_failures_end_in_one_clear_line(
+    llm_server: LoopbackServer, scenario: str, kind: str, phrase: str
 ) -> None:
-    result = _run("chat", KIMI, "hello", "--base-url", llm_server.base_url(scenario, "openai"))
+    result = _run(
+        "chat", OPENAI_MODEL, "hello", "--base-url", llm_server.base_url(scenario, "openai")
+    )
     assert result.returncode == 1
     assert result.stdout == ""
     assert phrase in _one_error_line(result.stderr, kind)
 
 
-def test_gemini_format_streams_the_reply(llm_server: LoopbackLLMServer) -> None:
+def test_gemini_format_streams_the_reply(llm_server: LoopbackServer) -> None:
     result = _run(
         "chat",
-        "google::gemini-2.5-flash",
+        MODELS["gemini"],
         "hello",
         "--system",
         "Be brief.",
@@ -113,22 +135,22 @@ def test_gemini_format_streams_the_reply(llm_server: LoopbackLLMServer) -> None:
     assert sent.json["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
 
 
-def test_a_dropped_stream_keeps_what_arrived_and_reports_it(llm_server: LoopbackLLMServer) -> None:
-    result = _run("chat", KIMI, "hello", "--base-url", llm_server.base_url("drop", "openai"))
+def test_a_dropped_stream_keeps_what_arrived_and_reports_it(llm_server: LoopbackServer) -> None:
+    result = _run(
+        "chat", OPENAI_MODEL, "hello", "--base-url", llm_server.base_url("drop", "openai")
+    )
     assert result.returncode == 1
     assert result.stdout == "".join(loopback.REPLY_PIECES[:2]) + "\n"
     _one_error_line(result.stderr, "unavailable")
 
 
-def test_ctrl_c_while_streaming_stops_cleanly(llm_server: LoopbackLLMServer) -> None:
+def test_ctrl_c_while_streaming_stops_cleanly(llm_server: LoopbackServer) -> None:
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "llm_registry.runtime",
-            "chat",
-            KIMI,
-            "hello",
+            *_with_package(("chat", OPENAI_MODEL, "hello")),
             "--base-url",
             llm_server.base_url("stall", "openai"),
         ],
@@ -164,7 +186,7 @@ def _main(
     for name, value in KEYS.items():
         monkeypatch.setenv(name, value)
     try:
-        status = main(list(args))
+        status = main(_with_package(args))
     except SystemExit as exit_:  # argparse's --help and usage errors
         status = int(exit_.code or 0)
     out, err = capsys.readouterr()
@@ -192,18 +214,14 @@ def _main(
     ],
 )
 def test_any_provider_any_format_through_base_url(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     wire_format: str,
     scenario: str,
     kind: str | None,
 ) -> None:
-    model_id = {
-        "openai": KIMI,
-        "anthropic": "anthropic::claude-haiku-4-5",
-        "gemini": "google::gemini-2.5-flash",
-    }[wire_format]
+    model_id = MODELS[wire_format]
     status, out, err = _main(
         capsys,
         monkeypatch,
@@ -222,7 +240,7 @@ def test_any_provider_any_format_through_base_url(
 
 @pytest.mark.parametrize("scenario", sorted(loopback.KEY_ECHOES))
 def test_the_key_echoed_by_a_server_never_reaches_the_terminal(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     scenario: str,
@@ -231,31 +249,37 @@ def test_the_key_echoed_by_a_server_never_reaches_the_terminal(
         capsys,
         monkeypatch,
         "chat",
-        KIMI,
+        OPENAI_MODEL,
         "hello",
         "--base-url",
         llm_server.base_url(scenario, "openai"),
     )
     assert status == 1
     assert "[REDACTED]" in err  # the loopback server echoed it; _main asserted it is gone
-    assert loopback.KEY_ECHOES[scenario](KIMI_KEY).lower() not in err.lower()
+    assert loopback.KEY_ECHOES[scenario](OPENAI_KEY).lower() not in err.lower()
 
 
 @pytest.mark.parametrize(
     ("args", "phrase"),
     [
-        (("chat", "kimi", "hi"), "invalid model id 'kimi'"),
+        (("chat", "wire-openai", "hi"), "invalid model id 'wire-openai'"),
         (("chat", "nope::model", "hi"), "unknown provider 'nope'"),
-        (("chat", "openrouter::a::b", "hi"), "may not contain '::'"),
-        (("chat", KIMI, "hi", "--base-url", "ftp://example.com"), "invalid base URL"),
-        (("chat", KIMI, "hi", "--base-url", "not a url"), "invalid base URL"),
+        (("chat", "wire-aggregator::a::b", "hi"), "may not contain '::'"),
+        (("chat", OPENAI_MODEL, "hi", "--base-url", "ftp://example.com"), "invalid base URL"),
+        (("chat", OPENAI_MODEL, "hi", "--base-url", "not a url"), "invalid base URL"),
         (
-            ("chat", KIMI, "hi", "--base-url", "http://user:pw@127.0.0.1/v1"),
+            ("chat", OPENAI_MODEL, "hi", "--base-url", "http://user:pw@127.0.0.1/v1"),
             "must not carry credentials",
         ),
-        (("chat", KIMI, "hi", "--base-url", "http://[::1/v1"), "invalid base URL"),
-        (("chat", KIMI, "hi", "--base-url", "http://127.0.0.1:99999/v1"), "invalid base URL"),
-        (("chat", KIMI, "hi", "--base-url", "http://127.0.0.1:port/v1"), "invalid base URL"),
+        (("chat", OPENAI_MODEL, "hi", "--base-url", "http://[::1/v1"), "invalid base URL"),
+        (
+            ("chat", OPENAI_MODEL, "hi", "--base-url", "http://127.0.0.1:99999/v1"),
+            "invalid base URL",
+        ),
+        (
+            ("chat", OPENAI_MODEL, "hi", "--base-url", "http://127.0.0.1:port/v1"),
+            "invalid base URL",
+        ),
     ],
 )
 def test_config_errors(
@@ -272,7 +296,7 @@ def test_config_errors(
 @pytest.mark.parametrize("wire_format", ["openai", "anthropic", "gemini"])
 @pytest.mark.parametrize("suffix", ["?x=1", "?", "#part", "?key=QUERY-SECRET"])
 def test_a_base_url_with_a_query_or_fragment_is_refused_before_any_request(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     wire_format: str,
@@ -280,11 +304,7 @@ def test_a_base_url_with_a_query_or_fragment_is_refused_before_any_request(
 ) -> None:
     # The SDK and the native clients append their paths to the base URL: after a query they
     # would land inside it (…/v1?x=1/chat/completions) and the key would go to the wrong path.
-    model_id = {
-        "openai": KIMI,
-        "anthropic": "anthropic::claude-haiku-4-5",
-        "gemini": "google::gemini-2.5-flash",
-    }[wire_format]
+    model_id = MODELS[wire_format]
     url = llm_server.base_url("ok", wire_format) + suffix  # type: ignore[arg-type]
     status, out, err = _main(capsys, monkeypatch, "chat", model_id, "hello", "--base-url", url)
     assert status == 1 and out == ""
@@ -296,12 +316,12 @@ def test_a_base_url_with_a_query_or_fragment_is_refused_before_any_request(
 def test_a_missing_key_says_where_to_put_it(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("MOONSHOT_API_KEY", raising=False)
-    status = main(["chat", KIMI, "hi"])
+    monkeypatch.delenv("WIRE_OPENAI_API_KEY", raising=False)
+    status = main(_with_package(("chat", OPENAI_MODEL, "hi")))
     out, err = capsys.readouterr()
     assert status == 1 and out == ""
     line = _one_error_line(err, "config")
-    assert "Please add your Moonshot AI (Kimi) API key" in line and "MOONSHOT_API_KEY" in line
+    assert "Please add your Wire OpenAI API key" in line and "WIRE_OPENAI_API_KEY" in line
 
 
 @pytest.mark.parametrize(
@@ -309,15 +329,15 @@ def test_a_missing_key_says_where_to_put_it(
     [
         (),
         ("chat",),
-        ("chat", KIMI),
+        ("chat", OPENAI_MODEL),
         ("no-such-command",),
-        ("chat", KIMI, "hi", "--timeout", "0"),
-        ("chat", KIMI, "hi", "--timeout", "nan"),
-        ("chat", KIMI, "hi", "--max-tokens", "-3"),
-        ("chat", KIMI, "hi", "--temperature", "nan"),
-        ("chat", KIMI, "hi", "--temperature", "inf"),
-        ("chat", KIMI, "hi", "--temperature", "warm"),
-        ("chat", KIMI, "hi", "--unknown-flag"),
+        ("chat", OPENAI_MODEL, "hi", "--timeout", "0"),
+        ("chat", OPENAI_MODEL, "hi", "--timeout", "nan"),
+        ("chat", OPENAI_MODEL, "hi", "--max-tokens", "-3"),
+        ("chat", OPENAI_MODEL, "hi", "--temperature", "nan"),
+        ("chat", OPENAI_MODEL, "hi", "--temperature", "inf"),
+        ("chat", OPENAI_MODEL, "hi", "--temperature", "warm"),
+        ("chat", OPENAI_MODEL, "hi", "--unknown-flag"),
     ],
 )
 def test_usage_errors_exit_2(
@@ -334,16 +354,21 @@ def test_help(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatc
     assert "--base-url" in out and "MODEL_ID" in out
 
 
-def test_prompt_from_stdin(llm_server: LoopbackLLMServer) -> None:
+def test_prompt_from_stdin(llm_server: LoopbackServer) -> None:
     result = _run(
-        "chat", KIMI, "-", "--base-url", llm_server.base_url("ok", "openai"), stdin="from stdin\n"
+        "chat",
+        OPENAI_MODEL,
+        "-",
+        "--base-url",
+        llm_server.base_url("ok", "openai"),
+        stdin="from stdin\n",
     )
     assert result.returncode == 0
     assert llm_server.requests[-1].json["messages"][-1]["content"] == "from stdin\n"
 
 
 def test_a_stalled_server_times_out(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -351,7 +376,7 @@ def test_a_stalled_server_times_out(
         capsys,
         monkeypatch,
         "chat",
-        KIMI,
+        OPENAI_MODEL,
         "hi",
         "--timeout",
         "1.5",
@@ -364,14 +389,14 @@ def test_a_stalled_server_times_out(
 
 
 def test_timeout_bounds_a_stream_of_nothing_but_pings(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # (Every wire format is covered in test_streaming; this is what the user sees.)
     url = llm_server.base_url("pings", "openai")
     status, out, err = _main(
-        capsys, monkeypatch, "chat", KIMI, "hi", "--timeout", "0.5", "--base-url", url
+        capsys, monkeypatch, "chat", OPENAI_MODEL, "hi", "--timeout", "0.5", "--base-url", url
     )
     assert status == 1
     assert out == "".join(loopback.REPLY_PIECES[:2]) + "\n"
@@ -380,7 +405,7 @@ def test_timeout_bounds_a_stream_of_nothing_but_pings(
     # A reply slower in all than --timeout, but never idle that long, is not cut.
     url = llm_server.base_url("slow-events", "openai")
     status, out, err = _main(
-        capsys, monkeypatch, "chat", KIMI, "hi", "--timeout", "0.5", "--base-url", url
+        capsys, monkeypatch, "chat", OPENAI_MODEL, "hi", "--timeout", "0.5", "--base-url", url
     )
     assert (status, out, err) == (0, loopback.REPLY + "\n", "")
 
@@ -391,10 +416,10 @@ def test_an_unexpected_bug_is_still_one_scrubbed_line(
     import llm_registry.runtime._cli.chat as chat_cli
 
     def broken(*args: object, **kwargs: object) -> object:
-        raise RuntimeError(f"bug holding {KIMI_KEY}")
+        raise RuntimeError(f"bug holding {OPENAI_KEY}")
 
     monkeypatch.setattr(chat_cli, "parse_model_id", broken)
-    status, _, err = _main(capsys, monkeypatch, "chat", KIMI, "hi")
+    status, _, err = _main(capsys, monkeypatch, "chat", OPENAI_MODEL, "hi")
     assert status == 1
     assert "RuntimeError" in _one_error_line(err, "internal")
 
@@ -402,23 +427,21 @@ def test_an_unexpected_bug_is_still_one_scrubbed_line(
 @pytest.mark.parametrize(
     ("variable", "model_id", "wire_format"),
     [
-        ("MOONSHOT_API_KEY", KIMI, "openai"),
-        ("ANTHROPIC_API_KEY", "anthropic::claude-haiku-4-5", "anthropic"),
-        ("GEMINI_API_KEY", "google::gemini-2.5-flash", "gemini"),
+        ("WIRE_OPENAI_API_KEY", MODELS["openai"], "openai"),
+        ("WIRE_ANTHROPIC_API_KEY", MODELS["anthropic"], "anthropic"),
+        ("WIRE_GEMINI_API_KEY", MODELS["gemini"], "gemini"),
     ],
 )
 @pytest.mark.parametrize("bad_key", ["sk-part1\nsk-part2", "sk-part1-caf\u00e9-part2"], ids=repr)
 def test_a_key_no_header_can_carry_is_a_config_error_naming_the_variable_not_the_key(
-    llm_server: LoopbackLLMServer, variable: str, model_id: str, wire_format: str, bad_key: str
+    llm_server: LoopbackServer, variable: str, model_id: str, wire_format: str, bad_key: str
 ) -> None:
     result = subprocess.run(
         [
             sys.executable,
             "-m",
             "llm_registry.runtime",
-            "chat",
-            model_id,
-            "hello",
+            *_with_package(("chat", model_id, "hello")),
             "--base-url",
             llm_server.base_url("ok", wire_format),  # type: ignore[arg-type]
         ],

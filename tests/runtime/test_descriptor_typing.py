@@ -1,7 +1,7 @@
 """mypy --strict accepts an app's own generated package wherever the runtime takes a registry
 or a descriptor, and still rejects what is neither.
 
-The app package is the one compiled from tests/runtime/registry/ for this session; two small
+The app package is the one compiled from tests/registry/ for this session; two small
 modules use it with the runtime, one correctly and one with a mistake on each marked line.
 """
 
@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.runtime.conftest import CompiledRegistry
+from tests.fixture_registry import CompiledRegistry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,5 +1,5 @@
 """``--package PKG`` on the runtime's subcommands: the app's own generated package (compiled
-from tests/runtime/registry/) served end to end, in subprocesses as a user runs them."""
+from tests/registry/) served end to end, in subprocesses as a user runs them."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime import loopback
-from tests.runtime.conftest import CompiledRegistry
-from tests.runtime.loopback import LoopbackLLMServer
+from tests import loopback
+from tests.fixture_registry import CompiledRegistry
+from tests.loopback import LoopbackServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KEYS = {
@@ -57,7 +57,7 @@ def _run(compiled: CompiledRegistry, *args: str) -> subprocess.CompletedProcess[
 )
 def test_chat_streams_from_the_package_named(
     compiled_registry: CompiledRegistry,
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
     model_id: str,
     wire_format: loopback.Format,
     key_header: str,
@@ -90,7 +90,7 @@ def test_chat_streams_from_the_package_named(
 )
 def test_failures_name_the_apps_provider_and_never_its_key(
     compiled_registry: CompiledRegistry,
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
     scenario: str,
     kind: str,
     phrase: str,

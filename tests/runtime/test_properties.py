@@ -6,11 +6,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from llm_registry import runtime
+from llm_registry.runtime import Registry
 from llm_registry.runtime._error_mapping import error_from_response
 from llm_registry.runtime._errors import redact
+from tests.fixture_registry import TEST_REGISTRY_DIR
 from tests.runtime.conftest import make_descriptor
 
-PROVIDER_IDS = [d.id for d in runtime.providers()]
+# The test registry's ids, known before the session compiles it (hypothesis samples them).
+PROVIDER_IDS = sorted(p.stem for p in (TEST_REGISTRY_DIR / "providers").glob("*.yaml"))
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
     lambda children: (
@@ -21,9 +24,9 @@ json_values = st.recursive(
 
 
 @given(st.text())
-def test_any_string_parses_or_raises_a_config_error(text: str) -> None:
+def test_any_string_parses_or_raises_a_config_error(test_registry: Registry, text: str) -> None:
     try:
-        ref = runtime.parse_model_id(text)
+        ref = runtime.parse_model_id(text, registry=test_registry)
     except runtime.ConfigError as error:
         assert "\n" not in str(error)
     else:
@@ -35,14 +38,17 @@ def test_any_string_parses_or_raises_a_config_error(text: str) -> None:
     st.sampled_from(PROVIDER_IDS),
     st.text(min_size=1).filter(lambda s: "::" not in s and not any(c.isspace() for c in s)),
 )
-def test_well_formed_ids_round_trip(provider_id: str, model: str) -> None:
-    ref = runtime.parse_model_id(f"{provider_id}::{model}")
+def test_well_formed_ids_round_trip(test_registry: Registry, provider_id: str, model: str) -> None:
+    ref = runtime.parse_model_id(f"{provider_id}::{model}", registry=test_registry)
     assert (ref.provider_id, ref.model) == (provider_id, model)
 
 
 @given(st.text(), st.text())
-def test_detection_is_a_predicate_that_never_raises(message: str, model_id: str) -> None:
-    assert runtime.detect_context_limit_error(message, model_id) in (True, False)
+def test_detection_is_a_predicate_that_never_raises(
+    test_registry: Registry, message: str, model_id: str
+) -> None:
+    found = runtime.detect_context_limit_error(message, model_id, registry=test_registry)
+    assert found in (True, False)
 
 
 @given(st.text(), st.text(min_size=8, alphabet=st.characters(blacklist_categories=["Cs"])))

@@ -23,14 +23,15 @@ from llm_registry.codegen.schema import descriptor_schema
 from llm_registry.codegen.validate import validate_registry
 from llm_registry.runtime import Registry
 from llm_registry.runtime._chat import provider_classes
-from tests.runtime.conftest import TEST_KEY, TEST_REGISTRY_DIR, make_descriptor
+from tests.fixture_registry import TEST_REGISTRY_DIR
+from tests.loopback import LoopbackServer
+from tests.runtime.conftest import TEST_KEY, make_descriptor
 from tests.runtime.custom_provider import (
     BudgetAwareProvider,
     NotAProvider,
     QuietAnthropicProvider,
     not_a_class,
 )
-from tests.runtime.loopback import LoopbackLLMServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GROUP = "llm_registry.provider_classes"
@@ -70,7 +71,7 @@ def stream_budget_request(provider: runtime.ChatProvider) -> runtime.ChatResult:
 
 
 def test_a_class_passed_by_name_is_used_and_its_differences_reach_the_wire(
-    llm_server: LoopbackLLMServer, test_registry: Registry
+    llm_server: LoopbackServer, test_registry: Registry
 ) -> None:
     # wire-custom's descriptor (tests/runtime/registry/) says `provider_class: budget-aware`.
     provider = runtime.create_provider(

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from llm_registry import runtime
-from tests.runtime.conftest import CompiledRegistry
+from tests.fixture_registry import CompiledRegistry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HEAVY_MODULES = ["openai", "httpx", "httpx2", "httpx_sse", "yaml", "jsonschema", "pydantic"]
@@ -38,7 +38,8 @@ def test_providers_is_the_function_even_after_every_module_is_loaded() -> None:
     assert runtime.providers()[0].id == runtime.get_provider(runtime.providers()[0].id).id
 
 
-def _fresh(code: str, *, path: Path = PROJECT_ROOT) -> list[str]:
+def loaded_modules(code: str, *, path: Path = PROJECT_ROOT) -> list[str]:
+    """Run ``code`` in a fresh interpreter; the module names it prints (as JSON)."""
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=PROJECT_ROOT,
@@ -50,20 +51,6 @@ def _fresh(code: str, *, path: Path = PROJECT_ROOT) -> list[str]:
     assert result.returncode == 0, result.stderr
     loaded: list[str] = json.loads(result.stdout)
     return loaded
-
-
-def test_import_and_lookup_load_no_sdk_http_client_or_schema_library() -> None:
-    code = (
-        "import sys, json\n"
-        "from llm_registry import runtime\n"
-        "runtime.get_provider('openai')\n"
-        "runtime.parse_model_id('openrouter::meta-llama/llama-4-scout')\n"
-        "runtime.detect_context_limit_error('prompt is too long', 'anthropic::claude-sonnet-4-5')\n"
-        "runtime.can_proceed('kimi')\n"
-        "runtime.create_provider('ollama')\n"
-        f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))\n"
-    )
-    assert _fresh(code) == []
 
 
 def test_the_registry_contract_is_exported() -> None:
@@ -84,19 +71,20 @@ def test_an_app_registry_loads_no_sdk_http_client_or_schema_library(
         "runtime.create_provider('wire-local', registry=registry)\n"
         f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))\n"
     )
-    assert _fresh(code, path=compiled_registry.import_root) == []
+    assert loaded_modules(code, path=compiled_registry.import_root) == []
 
 
-def test_streaming_loads_the_sdk_it_needs() -> None:
+def test_streaming_loads_the_sdk_it_needs(compiled_registry: CompiledRegistry) -> None:
     # The check above is meaningful: these modules are what a stream brings in.
     code = (
         "import sys, json, asyncio\n"
         "from llm_registry import runtime\n"
-        "p = runtime.create_provider('ollama', base_url='http://127.0.0.1:9/v1', timeout=2)\n"
+        f"registry = runtime.load_registry({compiled_registry.package!r})\n"
+        "p = runtime.create_provider('wire-local', registry=registry, timeout=2)\n"
         "try:\n"
         "    asyncio.run(runtime.collect(p.stream('m', [runtime.UserMessage('hi')])))\n"
         "except runtime.ProviderUnavailableError:\n"
         "    pass\n"
         f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))\n"
     )
-    assert {"openai", "httpx2"} <= set(_fresh(code))
+    assert {"openai", "httpx2"} <= set(loaded_modules(code, path=compiled_registry.import_root))

@@ -1,5 +1,5 @@
 """Registry access and the model-id grammar, against the registry compiled from
-tests/runtime/registry/ (an app's own package), and a few checks of the curated registry."""
+tests/registry/ (an app's own package); the curated registry's own checks are in test_curated.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from llm_registry import runtime
 from llm_registry.runtime import InvalidModelIdError, Registry, UnknownProviderError
-from tests.runtime.conftest import TEST_REGISTRY_PACKAGE, CompiledRegistry
+from tests.fixture_registry import TEST_REGISTRY_PACKAGE, CompiledRegistry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEST_IDS = [
@@ -238,31 +238,6 @@ def test_load_registry_refuses_what_is_not_a_generated_package() -> None:
         runtime.load_registry("json")
     with pytest.raises(runtime.ConfigError, match="invalid registry package name"):
         runtime.load_registry("")
-
-
-# --- the curated registry itself ----------------------------------------------------------------
-
-
-def test_the_default_is_the_curated_registry() -> None:
-    from llm_registry import curated
-
-    assert runtime.default_registry() is curated.REGISTRY
-    assert runtime.default_registry().package == "llm_registry.curated"
-    assert [d.id for d in runtime.providers()] == list(curated.IDS) == list(curated.PROVIDERS)
-    for provider_id in curated.IDS:
-        assert runtime.get_provider(provider_id) is curated.PROVIDERS[provider_id]
-
-
-def test_every_curated_default_model_round_trips_through_the_grammar() -> None:
-    for descriptor in runtime.providers():
-        for model in descriptor.default_models:
-            ref = runtime.parse_model_id(f"{descriptor.id}::{model.id}")
-            assert (ref.provider_id, ref.model) == (descriptor.id, model.id)
-
-
-def test_curated_aggregator_labels() -> None:
-    assert runtime.provider_label("openrouter::meta-llama/llama-4-scout") == "meta-llama"
-    assert runtime.provider_label("together::meta-llama/Llama-3.3-70B-Instruct-Turbo") == "together"
 
 
 def test_a_zipped_package_is_served_too(

@@ -27,9 +27,9 @@ from llm_registry.runtime import (
     UserMessage,
 )
 from llm_registry.runtime._chat.wire_format import ServerReportedError
-from tests.runtime import loopback
+from tests import loopback
+from tests.loopback import LoopbackServer
 from tests.runtime.conftest import TEST_KEY, make_descriptor
-from tests.runtime.loopback import LoopbackLLMServer
 
 FORMATS = ["openai", "anthropic", "gemini"]
 PROVIDER_CLASSES = {
@@ -39,7 +39,7 @@ PROVIDER_CLASSES = {
 }
 
 
-def _provider(server: LoopbackLLMServer, wire_format: str, scenario: str) -> runtime.ChatProvider:
+def _provider(server: LoopbackServer, wire_format: str, scenario: str) -> runtime.ChatProvider:
     return runtime.create_provider(
         make_descriptor(wire_format),
         api_key=TEST_KEY,
@@ -59,7 +59,7 @@ def _events(
     return asyncio.run(read())
 
 
-def _failure(server: LoopbackLLMServer, wire_format: str, scenario: str) -> ProviderError:
+def _failure(server: LoopbackServer, wire_format: str, scenario: str) -> ProviderError:
     provider = _provider(server, wire_format, scenario)
     with pytest.raises(ProviderError) as caught:
         _events(provider)
@@ -82,7 +82,7 @@ def test_factory_picks_the_class_from_the_implementation(wire_format: str) -> No
 
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_a_normal_reply_streams_as_typed_events(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     events = _events(_provider(llm_server, wire_format, "ok"))
     texts = [e.text for e in events if isinstance(e, TextDelta)]
@@ -99,7 +99,7 @@ def test_a_normal_reply_streams_as_typed_events(
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
-def test_tool_calls_stream_and_add_up(llm_server: LoopbackLLMServer, wire_format: str) -> None:
+def test_tool_calls_stream_and_add_up(llm_server: LoopbackServer, wire_format: str) -> None:
     events = _events(_provider(llm_server, wire_format, "tool"))
     deltas = [e for e in events if isinstance(e, ToolCallDelta)]
     assert deltas and all(d.index == 0 for d in deltas)
@@ -123,7 +123,7 @@ def test_tool_calls_stream_and_add_up(llm_server: LoopbackLLMServer, wire_format
     assert call.id  # every call has an id to answer with a tool result
 
 
-def test_tool_call_deltas_without_an_index_keep_calls_apart(llm_server: LoopbackLLMServer) -> None:
+def test_tool_call_deltas_without_an_index_keep_calls_apart(llm_server: LoopbackServer) -> None:
     events = _events(_provider(llm_server, "openai", "tool-noindex"))
     deltas = [e for e in events if isinstance(e, ToolCallDelta)]
     assert deltas and all(isinstance(d.index, int) for d in deltas)
@@ -142,7 +142,7 @@ async def _replay(events: list[StreamEvent]) -> AsyncIterator[StreamEvent]:
 
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_reasoning_arrives_apart_from_the_text(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     events = _events(_provider(llm_server, wire_format, "reasoning"))
     assert [e.text for e in events if isinstance(e, ReasoningDelta)] == list(
@@ -152,7 +152,7 @@ def test_reasoning_arrives_apart_from_the_text(
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
-def test_callback_form(llm_server: LoopbackLLMServer, wire_format: str) -> None:
+def test_callback_form(llm_server: LoopbackServer, wire_format: str) -> None:
     chunks: list[str] = []
     completed: list[tuple[str, tuple[ToolCall, ...], Usage | None]] = []
     errors: list[str] = []
@@ -174,7 +174,7 @@ def test_callback_form(llm_server: LoopbackLLMServer, wire_format: str) -> None:
 
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_callback_form_reports_errors_through_on_error(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     chunks: list[str] = []
     errors: list[str] = []
@@ -199,21 +199,21 @@ def test_callback_form_reports_errors_through_on_error(
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
-def test_an_error_event_mid_stream(llm_server: LoopbackLLMServer, wire_format: str) -> None:
+def test_an_error_event_mid_stream(llm_server: LoopbackServer, wire_format: str) -> None:
     error = _failure(llm_server, wire_format, "midstream-error")
     assert isinstance(error, ProviderUnavailableError)
     assert "overloaded" in str(error).lower() or "error while processing" in str(error)
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
-def test_an_overflow_reported_mid_stream(llm_server: LoopbackLLMServer, wire_format: str) -> None:
+def test_an_overflow_reported_mid_stream(llm_server: LoopbackServer, wire_format: str) -> None:
     error = _failure(llm_server, wire_format, "midstream-overflow")
     assert isinstance(error, ContextLimitError)
     assert loopback.OVERFLOW_MESSAGES[wire_format] in str(error)  # type: ignore[index]
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
-def test_a_dropped_connection(llm_server: LoopbackLLMServer, wire_format: str) -> None:
+def test_a_dropped_connection(llm_server: LoopbackServer, wire_format: str) -> None:
     error = _failure(llm_server, wire_format, "drop")
     assert isinstance(error, ProviderUnavailableError)
     assert "dropped" in str(error)
@@ -221,9 +221,7 @@ def test_a_dropped_connection(llm_server: LoopbackLLMServer, wire_format: str) -
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
-def test_a_stream_that_ends_without_finishing(
-    llm_server: LoopbackLLMServer, wire_format: str
-) -> None:
+def test_a_stream_that_ends_without_finishing(llm_server: LoopbackServer, wire_format: str) -> None:
     error = _failure(llm_server, wire_format, "truncated")
     assert isinstance(error, ProviderUnavailableError)
     assert "before the reply was complete" in str(error)
@@ -232,7 +230,7 @@ def test_a_stream_that_ends_without_finishing(
 @pytest.mark.parametrize("wire_format", FORMATS)
 @pytest.mark.parametrize("scenario", ["garbage", "not-sse"])
 def test_a_reply_that_is_not_an_event_stream(
-    llm_server: LoopbackLLMServer, wire_format: str, scenario: str
+    llm_server: LoopbackServer, wire_format: str, scenario: str
 ) -> None:
     error = _failure(llm_server, wire_format, scenario)
     assert isinstance(error, ProviderUnavailableError)
@@ -241,7 +239,7 @@ def test_a_reply_that_is_not_an_event_stream(
 
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_an_event_nested_too_deep_to_decode_is_a_malformed_stream(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     error = _failure(llm_server, wire_format, "deep")
     assert isinstance(error, ProviderUnavailableError)
@@ -250,7 +248,7 @@ def test_an_event_nested_too_deep_to_decode_is_a_malformed_stream(
 
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_an_error_body_nested_too_deep_to_decode_still_maps_by_status(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     error = _failure(llm_server, wire_format, "deep-error")
     assert isinstance(error, BadRequestError)
@@ -259,7 +257,7 @@ def test_an_error_body_nested_too_deep_to_decode_still_maps_by_status(
 
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_401_is_an_auth_error_and_the_echoed_key_is_scrubbed(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     error = _failure(llm_server, wire_format, "401")
     assert isinstance(error, AuthenticationError)
@@ -283,7 +281,7 @@ ENCODABLE_KEY = "sk-loopback/SECRET+7f3a9c2e=41d8b6"
 @pytest.mark.parametrize("wire_format", FORMATS)
 @pytest.mark.parametrize("scenario", sorted(set(loopback.KEY_ECHOES) - {"401"}))
 def test_a_key_echoed_upper_cased_cut_or_percent_encoded_is_scrubbed_too(
-    llm_server: LoopbackLLMServer, wire_format: str, scenario: str
+    llm_server: LoopbackServer, wire_format: str, scenario: str
 ) -> None:
     provider = runtime.create_provider(
         make_descriptor(wire_format),
@@ -305,7 +303,7 @@ def test_a_key_echoed_upper_cased_cut_or_percent_encoded_is_scrubbed_too(
 
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_a_keyless_provider_refused_by_its_server_is_not_told_to_check_a_key(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     provider = runtime.create_provider(
         make_descriptor(wire_format, api_key=None),
@@ -322,7 +320,7 @@ def test_a_keyless_provider_refused_by_its_server_is_not_told_to_check_a_key(
 
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_an_error_body_longer_than_is_read_still_gives_its_message(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     from llm_registry.runtime._error_body import MAX_ERROR_BODY_BYTES
 
@@ -334,16 +332,14 @@ def test_an_error_body_longer_than_is_read_still_gives_its_message(
     assert "{" not in str(error) and '"message"' not in str(error)
 
 
-def test_gemini_wrong_key_400_is_an_auth_error(llm_server: LoopbackLLMServer) -> None:
+def test_gemini_wrong_key_400_is_an_auth_error(llm_server: LoopbackServer) -> None:
     error = _failure(llm_server, "gemini", "bad-key-400")
     assert isinstance(error, AuthenticationError)
     assert error.status_code == 400
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
-def test_429_is_a_rate_limit_with_retry_after(
-    llm_server: LoopbackLLMServer, wire_format: str
-) -> None:
+def test_429_is_a_rate_limit_with_retry_after(llm_server: LoopbackServer, wire_format: str) -> None:
     error = _failure(llm_server, wire_format, "429")
     assert isinstance(error, RateLimitError)
     assert error.retry_after == loopback.RETRY_AFTER_SECONDS
@@ -353,7 +349,7 @@ def test_429_is_a_rate_limit_with_retry_after(
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
-def test_500_is_unavailable(llm_server: LoopbackLLMServer, wire_format: str) -> None:
+def test_500_is_unavailable(llm_server: LoopbackServer, wire_format: str) -> None:
     error = _failure(llm_server, wire_format, "500")
     assert isinstance(error, ProviderUnavailableError)
     assert error.status_code == 500
@@ -363,7 +359,7 @@ def test_500_is_unavailable(llm_server: LoopbackLLMServer, wire_format: str) -> 
 @pytest.mark.parametrize("wire_format", FORMATS)
 @pytest.mark.parametrize("scenario", ["overflow", "overflow-500", "overflow-moonshot"])
 def test_context_overflow_in_each_wording_whatever_the_status(
-    llm_server: LoopbackLLMServer, wire_format: str, scenario: str
+    llm_server: LoopbackServer, wire_format: str, scenario: str
 ) -> None:
     error = _failure(llm_server, wire_format, scenario)
     assert isinstance(error, ContextLimitError)
@@ -371,9 +367,7 @@ def test_context_overflow_in_each_wording_whatever_the_status(
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
-def test_a_redirect_is_reported_not_followed(
-    llm_server: LoopbackLLMServer, wire_format: str
-) -> None:
+def test_a_redirect_is_reported_not_followed(llm_server: LoopbackServer, wire_format: str) -> None:
     error = _failure(llm_server, wire_format, "redirect")
     assert isinstance(error, ConfigError)
     assert "redirect" in str(error)
@@ -398,18 +392,14 @@ def test_nothing_listening_is_unavailable(wire_format: str) -> None:
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
-def test_an_unknown_endpoint_is_a_bad_request(
-    llm_server: LoopbackLLMServer, wire_format: str
-) -> None:
+def test_an_unknown_endpoint_is_a_bad_request(llm_server: LoopbackServer, wire_format: str) -> None:
     error = _failure(llm_server, wire_format, "no-such-scenario")
     assert isinstance(error, BadRequestError)
     assert error.status_code == 404
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
-def test_a_closed_stream_frees_its_connection(
-    llm_server: LoopbackLLMServer, wire_format: str
-) -> None:
+def test_a_closed_stream_frees_its_connection(llm_server: LoopbackServer, wire_format: str) -> None:
     """Stopping early (the user pressed stop) closes the stream without an error."""
 
     async def first_text() -> str:
@@ -424,7 +414,7 @@ def test_a_closed_stream_frees_its_connection(
 
 
 def test_a_local_failure_before_the_request_goes_out_is_not_blamed_on_the_server(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
 ) -> None:
     # NaN cannot be written as JSON: the SDK refuses it while building the request. That is
     # the caller's mistake, not "a reply that is not a readable event stream".
@@ -442,7 +432,7 @@ def test_a_local_failure_before_the_request_goes_out_is_not_blamed_on_the_server
 
 
 def test_an_anthropic_reply_ends_at_message_stop_even_if_the_connection_stays_open(
-    llm_server: LoopbackLLMServer,
+    llm_server: LoopbackServer,
 ) -> None:
     provider = runtime.create_provider(
         make_descriptor("anthropic"),
@@ -457,7 +447,7 @@ def test_an_anthropic_reply_ends_at_message_stop_even_if_the_connection_stays_op
 @pytest.mark.parametrize("scenario", ["huge-line", "huge-event"])
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_an_event_that_never_ends_is_cut_off_at_the_cap(
-    llm_server: LoopbackLLMServer, wire_format: str, scenario: str
+    llm_server: LoopbackServer, wire_format: str, scenario: str
 ) -> None:
     error = _failure(llm_server, wire_format, scenario)
     assert isinstance(error, ProviderUnavailableError)
@@ -470,7 +460,7 @@ HANG_GUARD = 30.0
 
 
 def _stream_with_timeout(
-    server: LoopbackLLMServer, wire_format: str, scenario: str
+    server: LoopbackServer, wire_format: str, scenario: str
 ) -> tuple[list[StreamEvent], ProviderError | None]:
     provider = runtime.create_provider(
         make_descriptor(wire_format),
@@ -493,7 +483,7 @@ def _stream_with_timeout(
 
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_keep_alive_pings_alone_do_not_hold_a_stream_past_its_timeout(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     # The server pings every 50 ms for 10 s: each read gets bytes well within the timeout, so
     # only a deadline on the reply's events (which pings do not reset) can end it sooner.
@@ -507,7 +497,7 @@ def test_keep_alive_pings_alone_do_not_hold_a_stream_past_its_timeout(
 
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_a_slow_reply_that_keeps_sending_events_is_not_cut(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     # Five gaps of 150 ms, pings in each: longer in all than the timeout, never idle that long.
     assert 5 * loopback.SLOW_EVENT_GAP > IDLE_TIMEOUT > 3 * loopback.SLOW_EVENT_GAP
@@ -520,7 +510,7 @@ def test_a_slow_reply_that_keeps_sending_events_is_not_cut(
 # The two ways streams are read: the SDK's, and httpx-sse's (shared by the native formats).
 @pytest.mark.parametrize("wire_format", ["openai", "gemini"])
 def test_time_the_caller_takes_between_events_is_not_held_against_the_server(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     provider = _provider(llm_server, wire_format, "ok")
     provider.timeout = IDLE_TIMEOUT
@@ -540,7 +530,7 @@ def test_time_the_caller_takes_between_events_is_not_held_against_the_server(
 # The two ways streams are read: the SDK's, and httpx-sse's (shared by the native formats).
 @pytest.mark.parametrize("wire_format", ["openai", "gemini"])
 def test_cancelling_a_stream_that_waits_among_pings_is_a_plain_cancellation(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     provider = _provider(llm_server, wire_format, "pings")  # a timeout of 10 s
 
@@ -572,7 +562,7 @@ _RECORDED_FORMATS: dict[str, loopback.Format] = {
 
 @pytest.mark.parametrize("name", RECORDED)
 def test_a_recorded_stream_reads_through_the_provider_as_through_its_translator(
-    llm_server: LoopbackLLMServer, name: str
+    llm_server: LoopbackServer, name: str
 ) -> None:
     """The whole path (socket, SSE decoding, the loop) adds nothing to and loses nothing of
     what the translator makes of the recording (tests/runtime/test_translators.py)."""

@@ -1,15 +1,14 @@
-"""The wire formats' translators, fed the recorded streams of tests/runtime/streams/.
+"""The wire formats' translators, fed the recorded streams of tests/loopback/streams/.
 
 No server: each file is split into its server-sent events, each event's data decoded as the
 transports decode it (JSON for Anthropic and Gemini, the SDK's chunk objects for OpenAI), fed
 to a fresh translator, and the events that come out are compared with the exact sequence the
-reply must give. See streams/README.md for where each recording comes from.
+reply must give. See tests/loopback/streams/README.md for where each recording comes from.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,8 +32,9 @@ from llm_registry.runtime._chat.wire_format import (
     ServerReportedError,
     StreamTranslator,
 )
+from tests.loopback import RECORDED_STREAMS
 
-STREAMS = Path(__file__).parent / "streams"
+STREAMS = RECORDED_STREAMS
 
 
 def sse_events(name: str) -> list[tuple[str, str]]:

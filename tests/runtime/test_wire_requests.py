@@ -14,6 +14,7 @@ from llm_registry.runtime import (
     AssistantMessage,
     ImageAttachment,
     PdfAttachment,
+    Registry,
     TextAttachment,
     ToolCall,
     ToolResultMessage,
@@ -21,8 +22,9 @@ from llm_registry.runtime import (
     UserMessage,
     WebpageAttachment,
 )
+from tests.fixture_registry import TEST_REGISTRY_DIR
+from tests.loopback import Format, LoopbackServer, Recorded
 from tests.runtime.conftest import TEST_KEY, make_descriptor
-from tests.runtime.loopback import Format, LoopbackLLMServer, Recorded
 
 PNG = b"\x89PNG\r\n\x1a\n fake image bytes"
 PDF = b"%PDF-1.7 fake document"
@@ -52,7 +54,7 @@ CONVERSATION: list[runtime.Message] = [
 
 
 def _send(
-    server: LoopbackLLMServer,
+    server: LoopbackServer,
     wire_format: str,
     model: str = "plain-model",
     messages: list[runtime.Message] | None = None,
@@ -78,7 +80,7 @@ def _send(
 # OpenAI-compatible
 
 
-def test_openai_request(llm_server: LoopbackLLMServer) -> None:
+def test_openai_request(llm_server: LoopbackServer) -> None:
     sent = _send(
         llm_server,
         "openai",
@@ -140,7 +142,7 @@ def test_openai_request(llm_server: LoopbackLLMServer) -> None:
     ]
 
 
-def test_openai_reasoning_effort_where_the_model_declares_it(llm_server: LoopbackLLMServer) -> None:
+def test_openai_reasoning_effort_where_the_model_declares_it(llm_server: LoopbackServer) -> None:
     body = _send(
         llm_server, "openai", model="effort-model", reasoning_effort="high", max_output_tokens=500
     ).json
@@ -165,7 +167,7 @@ def test_openai_reasoning_effort_where_the_model_declares_it(llm_server: Loopbac
 
 @pytest.mark.parametrize("wire_format", ["openai", "anthropic", "gemini"])
 def test_reasoning_settings_are_checked_against_the_registry_before_sending(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     with pytest.raises(runtime.BadRequestError, match="low, medium, high"):
         _send(llm_server, wire_format, model="effort-model", reasoning_effort="extreme")
@@ -175,7 +177,7 @@ def test_reasoning_settings_are_checked_against_the_registry_before_sending(
 
 
 def test_openai_descriptor_headers_and_no_openai_account_leaks(
-    llm_server: LoopbackLLMServer, monkeypatch: pytest.MonkeyPatch
+    llm_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-must-not-travel")
     monkeypatch.setenv("OPENAI_ORG_ID", "org-must-not-travel")
@@ -200,7 +202,7 @@ def test_openai_descriptor_headers_and_no_openai_account_leaks(
 # Anthropic
 
 
-def test_anthropic_request(llm_server: LoopbackLLMServer) -> None:
+def test_anthropic_request(llm_server: LoopbackServer) -> None:
     sent = _send(
         llm_server, "anthropic", messages=CONVERSATION, system="Be brief.", tools=[WEATHER]
     )
@@ -250,7 +252,7 @@ def test_anthropic_request(llm_server: LoopbackLLMServer) -> None:
     ]
 
 
-def test_anthropic_reasoning(llm_server: LoopbackLLMServer) -> None:
+def test_anthropic_reasoning(llm_server: LoopbackServer) -> None:
     body = _send(llm_server, "anthropic", model="budget-model", reasoning_budget=2048).json
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
     assert body["max_tokens"] > 2048
@@ -267,7 +269,7 @@ def test_anthropic_reasoning(llm_server: LoopbackLLMServer) -> None:
 # Gemini
 
 
-def test_gemini_request(llm_server: LoopbackLLMServer) -> None:
+def test_gemini_request(llm_server: LoopbackServer) -> None:
     sent = _send(
         llm_server,
         "gemini",
@@ -326,7 +328,7 @@ def test_gemini_request(llm_server: LoopbackLLMServer) -> None:
     ]
 
 
-def test_gemini_reasoning(llm_server: LoopbackLLMServer) -> None:
+def test_gemini_reasoning(llm_server: LoopbackServer) -> None:
     body = _send(llm_server, "gemini", model="budget-model", reasoning_budget=4096).json
     assert body["generationConfig"]["thinkingConfig"] == {
         "thinkingBudget": 4096,
@@ -340,18 +342,21 @@ def test_gemini_reasoning(llm_server: LoopbackLLMServer) -> None:
     }
 
 
-def test_gemini_model_path_accepts_the_models_prefix(llm_server: LoopbackLLMServer) -> None:
+def test_gemini_model_path_accepts_the_models_prefix(llm_server: LoopbackServer) -> None:
     sent = _send(llm_server, "gemini", model="models/gemini-2.5-flash")
     assert sent.path == "/ok/v1beta/models/gemini-2.5-flash:streamGenerateContent"
 
 
-# Every provider in the registry
+# Every provider of the test registry
 
 
-@pytest.mark.parametrize("descriptor", runtime.providers(), ids=lambda d: d.id)
+@pytest.mark.parametrize(
+    "provider_id", sorted(p.stem for p in (TEST_REGISTRY_DIR / "providers").glob("*.yaml"))
+)
 def test_every_registry_provider_streams_through_its_class(
-    llm_server: LoopbackLLMServer, descriptor: Any
+    llm_server: LoopbackServer, test_registry: Registry, provider_id: str
 ) -> None:
+    descriptor: Any = runtime.get_provider(provider_id, registry=test_registry)
     formats: dict[str, Format] = {
         "openai_compatible": "openai",
         "anthropic": "anthropic",
@@ -361,6 +366,7 @@ def test_every_registry_provider_streams_through_its_class(
     model = descriptor.default_models[0].id if descriptor.default_models else "some-model"
     provider = runtime.create_provider(
         descriptor,
+        registry=test_registry,
         api_key="sk-registry-test",
         base_url=llm_server.base_url("ok", wire_format),
         timeout=10,
@@ -374,7 +380,7 @@ def test_every_registry_provider_streams_through_its_class(
 
 @pytest.mark.parametrize("wire_format", ["anthropic", "gemini"])
 def test_tool_call_arguments_nested_too_deep_to_decode_go_back_as_an_empty_object(
-    llm_server: LoopbackLLMServer, wire_format: str
+    llm_server: LoopbackServer, wire_format: str
 ) -> None:
     # The arguments came from an earlier reply, so from the server: they may be anything.
     deep = "[" * 200_000 + "]" * 200_000

@@ -1,0 +1,34 @@
+"""Fixtures every test folder shares: the test registry compiled into a package (see
+tests/fixture_registry.py)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from llm_registry.runtime import Registry, load_registry
+from tests.fixture_registry import TEST_REGISTRY_PACKAGE, CompiledRegistry, compile_test_registry
+
+
+@pytest.fixture(scope="session")
+def compiled_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CompiledRegistry]:
+    """tests/registry/ compiled into a package on sys.path, and its REGISTRY."""
+    import_root = tmp_path_factory.mktemp("registry-package")
+    compile_test_registry(import_root)
+    sys.path.insert(0, str(import_root))
+    try:
+        yield CompiledRegistry(
+            load_registry(TEST_REGISTRY_PACKAGE), TEST_REGISTRY_PACKAGE, import_root
+        )
+    finally:
+        sys.path.remove(str(import_root))
+        for name in [m for m in sys.modules if m.partition(".")[0] == TEST_REGISTRY_PACKAGE]:
+            del sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def test_registry(compiled_registry: CompiledRegistry) -> Registry:
+    """The REGISTRY of the package compiled from tests/registry/."""
+    return compiled_registry.registry
