@@ -45,6 +45,8 @@ Scenarios (the first path segment):
 - ``pings``: two chunks, then only keep-alive pings every :data:`PING_INTERVAL` for up to
   :data:`STALL_SECONDS` (SSE comments; Anthropic's own ``event: ping`` in that format)
 - ``replay-<file>``: a recorded stream of ``tests/loopback/streams/`` as it is, in small chunks
+- the hostile scenarios of :mod:`tests.loopback.hostile` (compression bombs, a header drip,
+  an endless reply, bytes that are not UTF-8, a reply echoing the key)
 - ``slow-events``: the reply one piece every :data:`SLOW_EVENT_GAP` seconds, pings between,
   then a normal finish: slow overall, never idle for long
 """
@@ -57,6 +59,7 @@ from pathlib import Path
 from tests.loopback._http import Handler, Recorded
 from tests.loopback.anthropic_format import AnthropicSpeaker
 from tests.loopback.gemini_format import GeminiSpeaker
+from tests.loopback.hostile import HOSTILE_SCENARIOS
 from tests.loopback.long_streams import PIECE_BYTES, long_stream_body
 from tests.loopback.openai_format import OpenAISpeaker
 from tests.loopback.replies import (
@@ -326,6 +329,7 @@ _SCENARIOS: dict[str, Callable[[Handler, Speaker, str], None]] = {
     "long-error": _long_error,
     "overflow-500": _overflow_500,
     "overflow-moonshot": _overflow_moonshot,
+    **HOSTILE_SCENARIOS,  # see tests.loopback.hostile
 }
 
 # Scenarios only the OpenAI format has; other formats answer 404 to them.

@@ -13,8 +13,9 @@ from llm_registry.runtime import ModelStoreError
 from llm_registry.runtime._discovery.dialects import ListedModel
 from llm_registry.runtime._store.records import ModelInfo
 from llm_registry.runtime._store.store import ModelStore
-from tests.discovery.listing_server import ListingServer, json_body
 from tests.discovery.listings import openai_listing
+from tests.loopback import LoopbackServer
+from tests.loopback.responders import json_body
 from tests.store.conftest import (
     OPENAI_URL,
     cli,
@@ -89,7 +90,7 @@ def test_writing_commands_refuse_a_damaged_file(
 
 
 def test_refresh_with_a_live_server_refuses_a_damaged_file(damaged: Path) -> None:
-    with ListingServer() as server:
+    with LoopbackServer() as server:
         server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
         completed = cli(
             "models",

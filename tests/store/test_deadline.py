@@ -18,8 +18,9 @@ import pytest
 
 from llm_registry.runtime import ModelStoreError, discover_models
 from llm_registry.runtime._store.store import ModelStore
-from tests.discovery.listing_server import ListingServer, json_body
 from tests.discovery.listings import openai_listing
+from tests.loopback import LoopbackServer
+from tests.loopback.responders import json_body
 from tests.store.conftest import KEY, PROJECT_ROOT, cli, populated_database
 
 TIMEOUT = 2.0
@@ -46,15 +47,15 @@ def locked(path: Path, mode: str) -> Iterator[None]:
 
 
 @pytest.fixture
-def listing_server() -> Iterator[ListingServer]:
-    with ListingServer() as server:
+def listing_server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as server:
         server.route("/v1/models", json_body(openai_listing(["gpt-5.5", "gpt-deadline"])))
         yield server
 
 
 @pytest.mark.parametrize("mode", ["exclusive", "write"])
 def test_models_timeout_covers_a_locked_database(
-    tmp_path: Path, listing_server: ListingServer, mode: str
+    tmp_path: Path, listing_server: LoopbackServer, mode: str
 ) -> None:
     db = populated_database(tmp_path / "models.db")
     # --base-url is not the provider's own: its listing is only cached (a write all the same).
@@ -86,7 +87,7 @@ def test_refresh_timeout_covers_a_locked_database(tmp_path: Path) -> None:
 
 
 def test_discover_models_raises_busy_within_its_timeout(
-    tmp_path: Path, listing_server: ListingServer
+    tmp_path: Path, listing_server: LoopbackServer
 ) -> None:
     db = populated_database(tmp_path / "models.db")
     store = ModelStore(db)

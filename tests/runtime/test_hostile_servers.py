@@ -1,0 +1,167 @@
+"""What a hostile server cannot do to a reply: expand a compression bomb in memory, hold the
+client with a header drip or an endless reply, slip bytes that are not UTF-8 through one wire
+format and not another, or get a key printed by echoing it in the reply."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from llm_registry import runtime
+from llm_registry.runtime import ProviderError, Registry, UserMessage
+from tests.fixture_registry import TEST_REGISTRY_PACKAGE, CompiledRegistry
+from tests.loopback import Handler, LoopbackServer, Recorded
+from tests.loopback.hostile import ECHO_PREFIX, gzip_bomb
+from tests.runtime.conftest import TEST_KEY, make_descriptor
+
+FORMATS = ("openai", "anthropic", "gemini")
+# Deadlines in these tests are short; a loaded machine may add a few seconds to any of them.
+SLACK = 4.0
+
+
+def _failure(
+    server: LoopbackServer, wire_format: str, scenario: str, **options: float
+) -> tuple[ProviderError, str, float]:
+    """(the error that ended the reply, the text received before it, seconds it took)."""
+    provider = runtime.create_provider(
+        make_descriptor(wire_format),
+        api_key=TEST_KEY,
+        base_url=server.base_url(scenario, wire_format),  # type: ignore[arg-type]
+        **options,  # type: ignore[arg-type]
+    )
+    text: list[str] = []
+
+    async def read() -> None:
+        async for event in provider.stream("plain-model", [UserMessage("Hi")]):
+            if isinstance(event, runtime.TextDelta):
+                text.append(event.text)
+
+    started = time.monotonic()
+    with pytest.raises(ProviderError) as caught:
+        asyncio.run(read())
+    return caught.value, "".join(text), time.monotonic() - started
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_a_compressed_reply_is_refused_unread(llm_server: LoopbackServer, wire_format: str) -> None:
+    gzip_bomb()  # made (64 MiB of zeros, compressed) before memory is traced
+    tracemalloc.start()
+    try:
+        error, text, _ = _failure(llm_server, wire_format, "gzip-stream", timeout=10)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert error.kind == "unavailable"
+    assert "gzip-compressed" in str(error) and text == ""
+    assert peak < 48 * 1024 * 1024, peak  # expanded, the bomb alone would be 64 MiB
+    [request] = llm_server.requests
+    assert request.headers["accept-encoding"] == "identity"
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_a_compressed_error_body_is_reported_by_its_status(
+    llm_server: LoopbackServer, wire_format: str
+) -> None:
+    gzip_bomb()
+    tracemalloc.start()
+    try:
+        error, _, _ = _failure(llm_server, wire_format, "gzip-error", timeout=10)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert error.status_code == 400 or "gzip-compressed" in str(error), error
+    assert "\x00" not in str(error)
+    assert peak < 48 * 1024 * 1024, peak
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_the_timeout_bounds_a_header_drip(llm_server: LoopbackServer, wire_format: str) -> None:
+    error, _, elapsed = _failure(llm_server, wire_format, "header-drip", timeout=1)
+    assert error.kind == "unavailable" and "no reply within 1s" in str(error), error
+    assert elapsed < 1 + SLACK, elapsed
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_max_time_bounds_a_reply_that_never_ends(
+    llm_server: LoopbackServer, wire_format: str
+) -> None:
+    error, text, elapsed = _failure(llm_server, wire_format, "endless", timeout=5, max_time=1)
+    assert "still coming after 1s" in str(error), error
+    assert text.startswith("more more ")  # it was streaming steadily: no idle deadline applied
+    assert elapsed < 1 + SLACK, elapsed
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_bytes_that_are_not_utf8_end_a_reply_alike_on_every_format(
+    llm_server: LoopbackServer, wire_format: str
+) -> None:
+    error, text, _ = _failure(llm_server, wire_format, "not-utf8", timeout=10)
+    assert error.kind == "unavailable" and "not valid UTF-8" in str(error), error
+    assert "\ufffd" not in text
+
+
+def test_chat_never_prints_a_key_the_reply_echoes(
+    llm_server: LoopbackServer, compiled_registry: CompiledRegistry, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env["WIRE_OPENAI_API_KEY"] = TEST_KEY
+    env["PYTHONPATH"] = str(compiled_registry.import_root)
+    chat = ["chat", "wire-openai::plain-model", "hi", "--package", TEST_REGISTRY_PACKAGE]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llm_registry.runtime",
+            *chat,
+            "--base-url",
+            llm_server.base_url("echo-key", "openai"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    # The server did echo it, split across two events.
+    assert llm_server.requests[-1].headers["authorization"] == f"Bearer {TEST_KEY}"
+    assert result.stdout == f"{ECHO_PREFIX}[REDACTED].\n"
+    assert TEST_KEY[:6] not in result.stdout + result.stderr
+
+
+def _compressed_listing(handler: Handler, recorded: Recorded) -> None:
+    body = gzip_bomb()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Encoding", "gzip")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def test_a_compressed_listing_is_refused_unread(
+    llm_server: LoopbackServer, test_registry: Registry, tmp_path: Path
+) -> None:
+    llm_server.route("/listing/v1/models", _compressed_listing)
+    store = runtime.ModelStore(tmp_path / "models.db", registry=test_registry)
+    result = asyncio.run(
+        runtime.discover_models(
+            "wire-openai",
+            registry=test_registry,
+            api_keys={"wire-openai": TEST_KEY},
+            base_url=f"{llm_server.origin}/listing/v1",
+            store=store,
+            timeout=10,
+        )
+    )
+    assert result.source == "fallback"
+    assert result.error is not None and "gzip-compressed" in result.error.message
+    assert llm_server.requests[-1].headers["accept-encoding"] == "identity"
