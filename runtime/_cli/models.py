@@ -175,12 +175,13 @@ def _models_command(args: argparse.Namespace) -> int:
 
 
 def result_json(result: DiscoveryResult) -> dict[str, object]:
-    """The ``--json`` object: ``{"provider", "source", "error", "models"}``."""
+    """The ``--json`` object: ``{"provider", "source", "error", "refused", "models"}``."""
     error = result.error
     return {
         "provider": result.provider_id,
         "source": result.source,
         "error": None if error is None else {"kind": error.kind, "message": error.message},
+        "refused": result.refused,
         "models": [_model_json(model) for model in result.models],
     }
 
@@ -208,6 +209,11 @@ def _print_table(result: DiscoveryResult) -> None:
     header = f"{result.provider_id}: {_count(len(result.models), 'model')} from {result.source}"
     if result.error is not None:
         header += f" ({result.error.kind}: {result.error.message})"
+    if result.refused:
+        header += (
+            f"; {_count(result.refused, 'listing entry')} left out"
+            " (no usable model id, or an echo of the key)"
+        )
     print(header)
     if not result.models:
         return
@@ -223,7 +229,9 @@ def _print_table(result: DiscoveryResult) -> None:
 
 def _count(number: int, noun: str) -> str:
     """``1 model``, ``2 models``."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+    if number == 1:
+        return f"{number} {noun}"
+    return f"{number} {noun[:-1]}ies" if noun.endswith("y") else f"{number} {noun}s"
 
 
 def _tokens(count: int | None) -> str:

@@ -73,6 +73,9 @@ class ListingPage:
     models: tuple[ListedModel, ...]
     # Opaque cursor for the next page, None on the last one.
     next_cursor: str | None = None
+    # Entries left out because they are not usable (not an object, no usable model id): counted
+    # so that discovery can say so, never dropped in silence.
+    unusable: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,8 +162,11 @@ def _parse_openai(payload: object) -> ListingPage:
     # ones (Together) answer with the bare list.
     entries = payload if isinstance(payload, list) else _list_field(payload, "data", "openai")
     models: list[ListedModel] = []
-    for entry in _objects(entries):
+    objects = _objects(entries)
+    unusable = len(entries) - len(objects)
+    for entry in objects:
         model_id = _model_id(entry.get("id"))
+        unusable += model_id is None
         if model_id is None or _is_non_chat(model_id):
             continue
         capabilities = entry.get("capabilities")
@@ -181,7 +187,7 @@ def _parse_openai(payload: object) -> ListingPage:
                 supports_tools=_bool(caps.get("function_calling")),
             )
         )
-    return ListingPage(tuple(models))
+    return ListingPage(tuple(models), unusable=unusable)
 
 
 def _parse_anthropic(payload: object) -> ListingPage:
@@ -197,13 +203,14 @@ def _parse_anthropic(payload: object) -> ListingPage:
         for entry in _objects(entries)
         if (model_id := _model_id(entry.get("id"))) is not None
     ]
+    unusable = len(entries) - len(models)
     next_cursor: str | None = None
     if payload.get("has_more") is True:
         last_id = payload.get("last_id")
         if not isinstance(last_id, str) or not last_id:
             raise ListingShapeError("anthropic listing says has_more but gives no last_id")
         next_cursor = last_id
-    return ListingPage(tuple(models), next_cursor)
+    return ListingPage(tuple(models), next_cursor, unusable)
 
 
 def _parse_google(payload: object) -> ListingPage:
@@ -214,7 +221,9 @@ def _parse_google(payload: object) -> ListingPage:
         entries = _list_field(payload, "models", "google")
     assert isinstance(payload, dict)
     models: list[ListedModel] = []
-    for entry in _objects(entries):
+    objects = _objects(entries)
+    unusable = len(entries) - len(objects)
+    for entry in objects:
         methods = entry.get("supportedGenerationMethods")
         # Embedding and AQA models list other methods; a chat app can only use generateContent.
         if isinstance(methods, list) and "generateContent" not in methods:
@@ -224,6 +233,7 @@ def _parse_google(payload: object) -> ListingPage:
             name = name[len("models/") :]
         model_id = _model_id(name)
         if model_id is None:
+            unusable += 1
             continue
         models.append(
             ListedModel(
@@ -235,15 +245,19 @@ def _parse_google(payload: object) -> ListingPage:
             )
         )
     token = payload.get("nextPageToken")
-    return ListingPage(tuple(models), token if isinstance(token, str) and token else None)
+    cursor = token if isinstance(token, str) and token else None
+    return ListingPage(tuple(models), cursor, unusable)
 
 
 def _parse_ollama(payload: object) -> ListingPage:
     entries = _list_field(payload, "models", "ollama")
     models: list[ListedModel] = []
-    for entry in _objects(entries):
+    objects = _objects(entries)
+    unusable = len(entries) - len(objects)
+    for entry in objects:
         model_id = _model_id(entry.get("model")) or _model_id(entry.get("name"))
         if model_id is None:
+            unusable += 1
             continue
         details = entry.get("details")
         families = details.get("families") if isinstance(details, dict) else None
@@ -267,15 +281,18 @@ def _parse_ollama(payload: object) -> ListingPage:
                 supports_reasoning=True if "thinking" in capabilities else None,
             )
         )
-    return ListingPage(tuple(models))
+    return ListingPage(tuple(models), unusable=unusable)
 
 
 def _parse_openrouter(payload: object) -> ListingPage:
     entries = _list_field(payload, "data", "openrouter")
     models: list[ListedModel] = []
-    for entry in _objects(entries):
+    objects = _objects(entries)
+    unusable = len(entries) - len(objects)
+    for entry in objects:
         model_id = _model_id(entry.get("id"))
         if model_id is None:
+            unusable += 1
             continue
         architecture = entry.get("architecture")
         arch = architecture if isinstance(architecture, dict) else {}
@@ -310,7 +327,7 @@ def _parse_openrouter(payload: object) -> ListingPage:
                 supports_reasoning=None if parameters is None else "reasoning" in parameters,
             )
         )
-    return ListingPage(tuple(models))
+    return ListingPage(tuple(models), unusable=unusable)
 
 
 _PARSERS: Final = {

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
     from llm_registry.runtime._descriptor import ProviderDescriptor
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT", "fetch_listing"]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT", "Listing", "fetch_listing"]
 
 DEFAULT_TIMEOUT: Final = 5.0  # seconds for the whole listing: connect, every page, every byte
 # The largest listings (OpenRouter's, a few hundred models with descriptions) are a few MB.
@@ -58,6 +59,15 @@ MAX_REDIRECTS: Final = 5
 USER_AGENT: Final = "llm-provider-registry (model discovery)"
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The models a listing offered, and how many of its entries were left out (no usable id,
+    or an echo of the key): those are counted and reported, never dropped in silence."""
+
+    models: tuple[ListedModel, ...]
+    refused: int = 0
+
+
 async def fetch_listing(
     descriptor: ProviderDescriptor,
     base_url: str,
@@ -65,7 +75,7 @@ async def fetch_listing(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
-) -> tuple[ListedModel, ...]:
+) -> Listing:
     """Every page of the provider's listing, or a :class:`ProviderError` saying why not.
 
     Every failure is turned into a ProviderError with a one-line, key-free message; the
@@ -101,15 +111,18 @@ class _Pages:
     def __init__(self, descriptor: ProviderDescriptor, api_key: str | None) -> None:
         self.descriptor = descriptor
         self.by_id: dict[str, ListedModel] = {}
+        self.refused = 0
         self._cursors_seen: set[str] = set()
         self._holds_key = key_detector(api_key) if api_key else None
 
     def add(self, page: ListingPage, url: str) -> str | None:
         """Take a page's models; return the cursor of the next page, None after the last."""
+        self.refused += page.unusable
         for item in page.models:
             # A listing that echoes the key back (as an id or name) must not carry it into
             # the database or onto the screen.
             if self._holds_key is not None and _mentions(item, self._holds_key):
+                self.refused += 1
                 continue
             self.by_id.setdefault(item.model_id, item)
         cursor = page.next_cursor
@@ -128,7 +141,7 @@ async def _fetch_pages(
     api_key: str | None,
     timeout: float,
     max_bytes: int,
-) -> tuple[ListedModel, ...]:
+) -> Listing:
     import httpx
 
     dialect = discovery_dialect(descriptor)
@@ -165,7 +178,7 @@ async def _fetch_pages(
                 ) from None
             cursor = pages.add(page, request.url)
             if cursor is None:
-                return tuple(pages.by_id.values())
+                return Listing(tuple(pages.by_id.values()), pages.refused)
     raise ProviderUnavailableError(
         f"{where(base_url)} has more than {MAX_PAGES} pages of models", provider_id=descriptor.id
     )

@@ -37,7 +37,7 @@ import asyncio
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final, Literal
 
 from llm_registry.runtime._discovery.dialects import ListedModel
@@ -94,6 +94,9 @@ class DiscoveryResult:
     error: ProviderError | None = None
     fetched_at: float | None = None  # unix time of the listing shown (api and cache)
     elapsed: float = 0.0  # seconds this discovery took
+    # Entries of the live listing left out (no usable id, or an echo of the key): said, since
+    # a model that vanished without a word would look like the provider's own doing.
+    refused: int = 0
 
 
 async def discover_models(
@@ -151,7 +154,7 @@ async def discover_models(
             if cached is not None:
                 return await asyncio.to_thread(job.from_cache, cached, error)
             return await asyncio.to_thread(job.fallback, error)
-        return await asyncio.to_thread(job.save, listed, time.time())
+        return await asyncio.to_thread(job.save, listed.models, time.time(), listed.refused)
 
 
 class _Discovery:
@@ -178,19 +181,20 @@ class _Discovery:
     def fallback(self, error: ProviderError | None) -> DiscoveryResult:
         return self._finish("fallback", registry_models(self.descriptor), error=error)
 
-    def save(self, listed: Sequence[ListedModel], fetched_at: float) -> DiscoveryResult:
+    def save(
+        self, listed: Sequence[ListedModel], fetched_at: float, refused: int = 0
+    ) -> DiscoveryResult:
         provider_id = self.descriptor.id
         models = merge_with_registry(self.descriptor, listed)
         if not self.owns_rows:
             self.store.save_listing(provider_id, self.url, listed, fetched_at=fetched_at)
-            return self._finish("api", models, fetched_at=fetched_at)
+            return replace(self._finish("api", models, fetched_at=fetched_at), refused=refused)
         rows = self.store.save_discovery(
             provider_id, self.url, listed, models, fetched_at=fetched_at
         )
         stored = {model.id: model for model in rows}
-        return self._result(
-            "api", tuple(stored.get(model.id, model) for model in models), None, fetched_at
-        )
+        kept = tuple(stored.get(model.id, model) for model in models)
+        return replace(self._result("api", kept, None, fetched_at), refused=refused)
 
     def _finish(
         self,
