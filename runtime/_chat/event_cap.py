@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from llm_registry.runtime._encoding import compression
+from llm_registry.runtime._error_body import MAX_ERROR_BODY_BYTES
 from llm_registry.runtime._errors import ProviderError
 
 if TYPE_CHECKING:
@@ -79,12 +80,14 @@ class _CappedEvents:
         error: Callable[[], ProviderError],
         refusal: ProviderError | None = None,
         not_utf8: ProviderError | None = None,
+        body_limit: int | None = None,
     ) -> None:
         self._inner = inner
         self._limit = limit
         self._error = error
         self._refusal = refusal
         self._not_utf8 = not_utf8
+        self._body_limit = body_limit
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         if self._refusal is not None:
@@ -94,8 +97,16 @@ class _CappedEvents:
         # in their own words, depending on the wire format), so every format stops here alike.
         utf8 = codecs.getincrementaldecoder("utf-8")() if self._not_utf8 is not None else None
         chunks = self._inner.__aiter__()
+        left = self._body_limit
         try:
             async for chunk in chunks:
+                if left is not None:
+                    # An error body: its first bytes say what went wrong; the rest is not read.
+                    yield chunk[:left]
+                    left -= len(chunk)
+                    if left <= 0:
+                        return
+                    continue
                 if guard.over(chunk):
                     raise self._error()
                 if utf8 is not None:
@@ -123,6 +134,7 @@ def _httpx_type() -> Callable[
         Callable[[], ProviderError],
         ProviderError | None,
         ProviderError | None,
+        int | None,
     ],
     httpx.AsyncByteStream,
 ]:
@@ -142,6 +154,7 @@ def _httpx2_type() -> Callable[
         Callable[[], ProviderError],
         ProviderError | None,
         ProviderError | None,
+        int | None,
     ],
     httpx2.AsyncByteStream,
 ]:
@@ -169,7 +182,7 @@ def capped_httpx_stream(
         coding = compression(response.headers)
         refusal = None if coding is None else refused(coding)
         checked = not_utf8 if response.is_success else None
-        response.stream = _httpx_type()(response.stream, limit, error, refusal, checked)
+        response.stream = _httpx_type()(response.stream, limit, error, refusal, checked, None)
 
 
 def capped_httpx2_stream(
@@ -186,4 +199,8 @@ def capped_httpx2_stream(
         coding = compression(response.headers)
         refusal = None if coding is None else refused(coding)
         checked = not_utf8 if response.is_success else None
-        response.stream = _httpx2_type()(response.stream, limit, error, refusal, checked)
+        # The SDK reads an error body whole before the runtime sees it: only its start is kept.
+        body_limit = None if response.is_success else MAX_ERROR_BODY_BYTES
+        response.stream = _httpx2_type()(
+            response.stream, limit, error, refusal, checked, body_limit
+        )

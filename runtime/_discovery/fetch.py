@@ -42,6 +42,7 @@ from llm_registry.runtime._errors import (
     redact,
 )
 from llm_registry.runtime._registry import discovery_dialect
+from llm_registry.runtime._rules import url_problem
 from llm_registry.runtime._tls import shared_ssl_context
 
 if TYPE_CHECKING:
@@ -234,6 +235,14 @@ def _redirect_target(
 ) -> httpx.URL:
     """Where a redirect leads, unless it would take the key to another origin."""
     target = url.join(response.headers["location"])
+    problem = url_problem(str(target), allow_loopback_http=True, is_base=False)
+    if problem is not None and request.credential_headers:
+        # The same rules as for a base URL: never plain http off loopback, nor user-info.
+        raise ConfigError(
+            f"{where(str(url))} redirected to a URL the key may not go to: {problem[1]}",
+            provider_id=descriptor.id,
+            status_code=response.status_code,
+        )
     if _origin(target) != _origin(url) and request.credential_headers:
         # A redirect is the base URL's problem, as it is for a chat stream.
         raise ConfigError(

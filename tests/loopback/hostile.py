@@ -5,6 +5,8 @@
 - ``gzip-error``: the same bomb as the body of a 400
 - ``header-drip``: the status line and headers, a byte every :data:`DRIP_GAP` seconds, forever
 - ``endless``: a reply that never ends, one small piece every :data:`ENDLESS_GAP` seconds
+- ``huge-error``: a 500 whose body runs to :data:`HUGE_ERROR_BYTES`, with blank lines in it
+  (so no cap on one event stops it), sent as fast as the client reads
 - ``not-utf8``: a reply whose second event holds bytes that are not UTF-8
 - ``echo-key``: a reply whose text holds the key the request carried, split across two events
 """
@@ -24,6 +26,7 @@ ENDLESS_GAP = 0.02
 # How long a hostile scenario keeps at it when no client gives up: far past any test's deadline.
 HOLD_SECONDS = 60
 ECHO_PREFIX = "Your key is "
+HUGE_ERROR_BYTES = 512 * 1024 * 1024
 
 
 @functools.cache
@@ -48,6 +51,20 @@ def _gzip_stream(handler: Handler, speaker: Speaker, scenario: str) -> None:
 
 def _gzip_error(handler: Handler, speaker: Speaker, scenario: str) -> None:
     _send_gzip(handler, 400, "application/json")
+
+
+def _huge_error(handler: Handler, speaker: Speaker, scenario: str) -> None:
+    handler.send_response(500)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    handler.chunk(b'{"error": {"message": "the server is having a very bad day", "x": "')
+    piece = (b"y" * 1022 + b"\n\n") * 64  # 64 KiB, blank lines every KiB
+    for _ in range(HUGE_ERROR_BYTES // len(piece)):
+        if handler.stopping.is_set():
+            break
+        handler.chunk(piece)  # a client that stopped reading makes this raise
+    handler.end_stream()
 
 
 def _header_drip(handler: Handler, speaker: Speaker, scenario: str) -> None:
@@ -92,6 +109,7 @@ def _echo_key(handler: Handler, speaker: Speaker, scenario: str) -> None:
 HOSTILE_SCENARIOS: dict[str, Callable[[Handler, Speaker, str], None]] = {
     "gzip-stream": _gzip_stream,
     "gzip-error": _gzip_error,
+    "huge-error": _huge_error,
     "header-drip": _header_drip,
     "endless": _endless,
     "not-utf8": _not_utf8,

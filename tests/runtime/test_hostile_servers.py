@@ -82,6 +82,21 @@ def test_a_compressed_error_body_is_reported_by_its_status(
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
+def test_a_huge_error_body_is_read_no_further_than_its_start(
+    llm_server: LoopbackServer, wire_format: str
+) -> None:
+    tracemalloc.start()
+    try:
+        error, _, _ = _failure(llm_server, wire_format, "huge-error", timeout=30)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert error.kind == "unavailable" and error.status_code == 500, error
+    assert "very bad day" in str(error) and len(str(error)) < 1000
+    assert peak < 48 * 1024 * 1024, peak  # the body is 512 MiB
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
 def test_the_timeout_bounds_a_header_drip(llm_server: LoopbackServer, wire_format: str) -> None:
     error, _, elapsed = _failure(llm_server, wire_format, "header-drip", timeout=1)
     assert error.kind == "unavailable" and "no reply within 1s" in str(error), error
