@@ -76,6 +76,10 @@ CODES: dict[str, str] = {
 }
 
 
+MAX_MESSAGE_CHARS = 400
+"""The longest message a diagnostic carries; longer ones are cut in the middle."""
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """One problem at one place. line and column are 1-based; 0 means "the whole file"."""
@@ -89,6 +93,12 @@ class Diagnostic:
     def __post_init__(self) -> None:
         if self.code not in CODES:
             raise ValueError(f"unknown diagnostic code {self.code}")
+        if len(self.message) > MAX_MESSAGE_CHARS:
+            # A message quotes values from the file, which may be megabytes long: keep its two
+            # ends (what is wrong, and the advice that usually closes it), never a huge line.
+            half = MAX_MESSAGE_CHARS // 2
+            cut = f"{self.message[:half]} … {self.message[-half:]}"
+            object.__setattr__(self, "message", cut)
 
     @property
     def severity(self) -> str:

@@ -458,6 +458,15 @@ def test_a_huge_value_is_echoed_cut_short(make_registry: RegistryFactory) -> Non
     assert "…" in diagnostic.message
 
 
+def test_a_huge_string_is_quoted_cut_short(make_registry: RegistryFactory) -> None:
+    huge = "A" * 10_000_000
+    registry = make_registry({"acme": acme("display_name: Acme AI", f'display_name: "{huge}"')})
+    [diagnostic] = validate_registry(registry).diagnostics
+    assert diagnostic.code == "E204" and diagnostic.line == 2
+    assert len(diagnostic.format()) < 600
+    assert " … " in diagnostic.message
+
+
 def test_every_code_has_a_case() -> None:
     covered = {case.code for case in CASES.values()}
     # E001 (no registry), E004 (empty), E401 (stale output) and W402 (stale schema copy) are
