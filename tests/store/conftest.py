@@ -12,36 +12,52 @@ from pathlib import Path
 import pytest
 
 from llm_registry.runtime._discovery.dialects import ListedModel
-from llm_registry.runtime._registry import providers
+from llm_registry.runtime._registry import Registry, load_registry, providers
 from llm_registry.runtime._store.records import ModelInfo
 from llm_registry.runtime._store.store import ModelStore
+from tests.fixture_registry import TEST_REGISTRY_PACKAGE, CompiledRegistry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # A key shaped like a real one; no output may ever contain it.
 KEY = "sk-store-test-4c1d8e7a2b9f3605e1d7"
 
-OPENAI_URL = "https://api.openai.com/v1"
+# The databases are the test registry's (tests/registry/), through its OpenAI-compatible
+# provider; editing a curated descriptor cannot change them.
+PROVIDER = "wire-openai"
+PROVIDER_URL = "https://api.wire-openai.test/v1"  # its own base URL: listings there own its rows
+KEY_VARIABLE = "WIRE_OPENAI_API_KEY"
 DISCOVERED = 300  # enough discovered rows to fill many pages of `models`
+_import_root: list[Path] = []
+
+
+def registry() -> Registry:
+    return load_registry(TEST_REGISTRY_PACKAGE)
 
 
 def key_variables() -> list[str]:
-    return [p.api_key.env for p in providers() if p.api_key is not None]
+    registries = [registry(), None]
+    return [p.api_key.env for r in registries for p in providers(registry=r) if p.api_key]
 
 
 @pytest.fixture(autouse=True)
-def no_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_keys_from_the_environment(
+    compiled_registry: CompiledRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _import_root[:] = [compiled_registry.import_root]
     for name in key_variables():
         monkeypatch.delenv(name, raising=False)
 
 
 def cli(*args: str, key: bool = False, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """``python -m llm_registry.runtime ARGS`` with no key but ours in its environment."""
+    """``python -m llm_registry.runtime ARGS --package <the test registry>`` with no key but ours
+    in its environment."""
     env = {k: v for k, v in os.environ.items() if k not in set(key_variables())}
+    env["PYTHONPATH"] = str(_import_root[0])
     if key:
-        env["OPENAI_API_KEY"] = KEY
+        env[KEY_VARIABLE] = KEY
     completed = subprocess.run(
-        [sys.executable, "-m", "llm_registry.runtime", *args],
+        [sys.executable, "-m", "llm_registry.runtime", *args, "--package", TEST_REGISTRY_PACKAGE],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -54,30 +70,30 @@ def cli(*args: str, key: bool = False, timeout: float = 60) -> subprocess.Comple
 
 
 def discovered_id(number: int) -> str:
-    return f"openai::discovered-{number:04d}"
+    return f"{PROVIDER}::discovered-{number:04d}"
 
 
 def populated_database(path: Path) -> Path:
     """A seeded database with many discovered models, a cache entry, and hidden choices: every
-    third discovered model, and the registry's first openai model."""
-    store = ModelStore(path)
+    third discovered model, and the registry's first model of the provider."""
+    store = ModelStore(path, registry=registry())
     names = [discovered_id(n).split("::")[1] for n in range(DISCOVERED)]
     listed = [
         ListedModel(model_id=name, display_name=f"Discovered {name} " + "x" * 60) for name in names
     ]
     models = [
         ModelInfo(
-            id=f"openai::{m.model_id}",
-            provider_id="openai",
+            id=f"{PROVIDER}::{m.model_id}",
+            provider_id=PROVIDER,
             model_id=m.model_id,
             display_name=m.display_name or m.model_id,
         )
         for m in listed
     ]
-    store.save_discovery("openai", OPENAI_URL, listed, models)
+    store.save_discovery(PROVIDER, PROVIDER_URL, listed, models)
     for number in range(0, DISCOVERED, 3):
         assert store.set_hidden(discovered_id(number), True)
-    registry_model = next(m for m in store.models("openai") if m.in_registry)
+    registry_model = next(m for m in store.models(PROVIDER) if m.in_registry)
     assert store.set_hidden(registry_model.id, True)
     store.close()
     return path

@@ -17,22 +17,24 @@ from tests.discovery.listings import openai_listing
 from tests.loopback import LoopbackServer
 from tests.loopback.responders import json_body
 from tests.store.conftest import (
-    OPENAI_URL,
+    PROVIDER,
+    PROVIDER_URL,
     cli,
     damaged_in_the_middle,
     discovered_id,
     populated_database,
+    registry,
 )
 
-NEW = ModelInfo(id="openai::new", provider_id="openai", model_id="new", display_name="new")
+NEW = ModelInfo(id=f"{PROVIDER}::new", provider_id=PROVIDER, model_id="new", display_name="new")
 
 WRITES: dict[str, Callable[[ModelStore], object]] = {
     "set_hidden": lambda store: store.set_hidden(discovered_id(1), True),
     "save_discovery": lambda store: store.save_discovery(
-        "openai", OPENAI_URL, [ListedModel(model_id="new")], [NEW]
+        PROVIDER, PROVIDER_URL, [ListedModel(model_id="new")], [NEW]
     ),
     "save_listing": lambda store: store.save_listing(
-        "openai", "http://127.0.0.1:9/v1", [ListedModel(model_id="new")]
+        PROVIDER, "http://127.0.0.1:9/v1", [ListedModel(model_id="new")]
     ),
     "apply_seed": lambda store: store.apply_seed(),
 }
@@ -48,7 +50,7 @@ def damaged(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("write", sorted(WRITES))
 def test_library_writes_refuse_a_damaged_file(damaged: Path, write: str) -> None:
     before = damaged.read_bytes()
-    store = ModelStore(damaged)
+    store = ModelStore(damaged, registry=registry())
     with pytest.raises(ModelStoreError) as raised:
         WRITES[write](store)
     store.close()
@@ -60,9 +62,9 @@ def test_library_writes_refuse_a_damaged_file(damaged: Path, write: str) -> None
 
 def test_a_healthy_file_is_written_as_before(tmp_path: Path) -> None:
     path = populated_database(tmp_path / "models.db")
-    store = ModelStore(path)
+    store = ModelStore(path, registry=registry())
     assert store.set_hidden(discovered_id(1), True)
-    assert next(m for m in store.models("openai") if m.id == discovered_id(1)).is_hidden
+    assert next(m for m in store.models(PROVIDER) if m.id == discovered_id(1)).is_hidden
 
 
 @pytest.mark.parametrize(
@@ -72,7 +74,7 @@ def test_a_healthy_file_is_written_as_before(tmp_path: Path) -> None:
         (("models", "hide", discovered_id(1)), "hidden"),
         (("models", "show", discovered_id(0)), "shown"),
         (("refresh",), "refreshing"),
-        (("models", "openai"), "openai:"),
+        (("models", PROVIDER), f"{PROVIDER}:"),
     ],
 )
 def test_writing_commands_refuse_a_damaged_file(
@@ -94,7 +96,7 @@ def test_refresh_with_a_live_server_refuses_a_damaged_file(damaged: Path) -> Non
         server.route("/v1/models", json_body(openai_listing(["gpt-5.5"])))
         completed = cli(
             "models",
-            "openai",
+            PROVIDER,
             "--refresh",
             "--base-url",
             f"{server.origin}/v1",

@@ -21,7 +21,7 @@ from llm_registry.runtime._store.store import ModelStore
 from tests.discovery.listings import openai_listing
 from tests.loopback import LoopbackServer
 from tests.loopback.responders import json_body
-from tests.store.conftest import KEY, PROJECT_ROOT, cli, populated_database
+from tests.store.conftest import KEY, PROJECT_ROOT, PROVIDER, cli, populated_database, registry
 
 TIMEOUT = 2.0
 MARGIN = 3.0
@@ -59,7 +59,7 @@ def test_models_timeout_covers_a_locked_database(
 ) -> None:
     db = populated_database(tmp_path / "models.db")
     # --base-url is not the provider's own: its listing is only cached (a write all the same).
-    args = ("models", "openai", "--refresh", "--base-url", f"{listing_server.origin}/v1")
+    args = ("models", PROVIDER, "--refresh", "--base-url", f"{listing_server.origin}/v1")
     with locked(db, mode):
         started = time.monotonic()
         completed = cli(*args, "--db", str(db), "--timeout", f"{TIMEOUT:g}", key=True)
@@ -90,16 +90,17 @@ def test_discover_models_raises_busy_within_its_timeout(
     tmp_path: Path, listing_server: LoopbackServer
 ) -> None:
     db = populated_database(tmp_path / "models.db")
-    store = ModelStore(db)
+    store = ModelStore(db, registry=registry())
     with locked(db, "exclusive"):
         started = time.monotonic()
         with pytest.raises(ModelStoreError, match="was busy"):
             asyncio.run(
                 discover_models(
-                    "openai",
+                    PROVIDER,
+                    registry=registry(),
                     refresh=True,
                     base_url=f"{listing_server.origin}/v1",
-                    api_keys={"openai": KEY},
+                    api_keys={PROVIDER: KEY},
                     store=store,
                     timeout=1.0,
                 )
@@ -112,7 +113,7 @@ def test_discover_models_raises_busy_within_its_timeout(
 def test_without_a_deadline_a_writer_waits_for_the_lock(tmp_path: Path) -> None:
     """Outside discovery the store keeps its patience: a short lock is waited out."""
     db = populated_database(tmp_path / "models.db")
-    store = ModelStore(db)
+    store = ModelStore(db, registry=registry())
     store.models()  # opened before the lock is taken
     holder = subprocess.Popen(
         [sys.executable, "-m", "tests.store.lock_holder", str(db), "write"],
@@ -130,7 +131,7 @@ def test_without_a_deadline_a_writer_waits_for_the_lock(tmp_path: Path) -> None:
 
     releaser = threading.Thread(target=release_soon)
     releaser.start()
-    assert store.set_hidden("openai::discovered-0001", True)
+    assert store.set_hidden(f"{PROVIDER}::discovered-0001", True)
     releaser.join()
     holder.wait(timeout=30)
     store.close()

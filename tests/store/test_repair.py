@@ -8,7 +8,6 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
-from llm_registry.runtime._registry import default_registry
 from llm_registry.runtime._store.repair import check_database, repair_database
 from llm_registry.runtime._store.store import ModelStore
 from tests.store.conftest import (
@@ -17,6 +16,7 @@ from tests.store.conftest import (
     damaged_in_the_middle,
     discovered_id,
     populated_database,
+    registry,
 )
 
 Row = tuple[str, int, str, int]  # id, is_hidden, source, in_registry
@@ -40,9 +40,9 @@ def test_repair_keeps_what_can_be_read(tmp_path: Path) -> None:
     damaged_bytes = path.read_bytes()
     assert not check_database(path).healthy
 
-    registry = default_registry()
-    seed = registry.seed_sql.read_text(encoding="utf-8")
-    report = repair_database(path, registry=registry, seed=seed)
+    served = registry()
+    seed = served.seed_sql.read_text(encoding="utf-8")
+    report = repair_database(path, registry=served, seed=seed)
 
     assert report.backup.parent == path.parent and report.backup.name.startswith(
         "models.db.damaged-"
@@ -70,7 +70,7 @@ def test_repair_keeps_what_can_be_read(tmp_path: Path) -> None:
     assert cache_count(path) == 1
 
     # The repaired file is an ordinary store file again.
-    store = ModelStore(path)
+    store = ModelStore(path, registry=registry())
     assert store.set_hidden(discovered_id(discovered_kept[-1]), True)
     store.close()
 
@@ -88,7 +88,7 @@ def test_cli_repair(tmp_path: Path) -> None:
     backup = Path(lines[0].removeprefix("backed up the damaged file to "))
     assert backup.parent == path.parent and backup.read_bytes() == damaged_bytes
     models_line = next(line for line in lines if line.strip().startswith("models: kept "))
-    assert ", lost " in models_line and "openai::" in models_line, "lost rows are named"
+    assert ", lost " in models_line and "wire-openai::" in models_line, "lost rows are named"
     assert any("hidden choices kept: " in line for line in lines)
 
     assert cli("db", "check", "--db", str(path)).returncode == 0
@@ -104,14 +104,14 @@ def test_cli_repair(tmp_path: Path) -> None:
 
 
 def test_backups_never_overwrite(tmp_path: Path) -> None:
-    registry = default_registry()
-    seed = registry.seed_sql.read_text(encoding="utf-8")
+    served = registry()
+    seed = served.seed_sql.read_text(encoding="utf-8")
     backups = []
     for _ in range(2):
         path = populated_database(tmp_path / "models.db")
         damaged_in_the_middle(path)
         damaged_bytes = path.read_bytes()
-        backups.append((repair_database(path, registry=registry, seed=seed).backup, damaged_bytes))
+        backups.append((repair_database(path, registry=served, seed=seed).backup, damaged_bytes))
         path.unlink()
     assert backups[0][0] != backups[1][0]
     for backup, damaged_bytes in backups:
