@@ -162,8 +162,7 @@ def _parse_openai(payload: object) -> ListingPage:
     # ones (Together) answer with the bare list.
     entries = payload if isinstance(payload, list) else _list_field(payload, "data", "openai")
     models: list[ListedModel] = []
-    objects = _objects(entries)
-    unusable = len(entries) - len(objects)
+    objects, unusable = _objects_counted(entries)
     for entry in objects:
         model_id = _model_id(entry.get("id"))
         unusable += model_id is None
@@ -221,8 +220,7 @@ def _parse_google(payload: object) -> ListingPage:
         entries = _list_field(payload, "models", "google")
     assert isinstance(payload, dict)
     models: list[ListedModel] = []
-    objects = _objects(entries)
-    unusable = len(entries) - len(objects)
+    objects, unusable = _objects_counted(entries)
     for entry in objects:
         methods = entry.get("supportedGenerationMethods")
         # Embedding and AQA models list other methods; a chat app can only use generateContent.
@@ -252,8 +250,7 @@ def _parse_google(payload: object) -> ListingPage:
 def _parse_ollama(payload: object) -> ListingPage:
     entries = _list_field(payload, "models", "ollama")
     models: list[ListedModel] = []
-    objects = _objects(entries)
-    unusable = len(entries) - len(objects)
+    objects, unusable = _objects_counted(entries)
     for entry in objects:
         model_id = _model_id(entry.get("model")) or _model_id(entry.get("name"))
         if model_id is None:
@@ -287,8 +284,7 @@ def _parse_ollama(payload: object) -> ListingPage:
 def _parse_openrouter(payload: object) -> ListingPage:
     entries = _list_field(payload, "data", "openrouter")
     models: list[ListedModel] = []
-    objects = _objects(entries)
-    unusable = len(entries) - len(objects)
+    objects, unusable = _objects_counted(entries)
     for entry in objects:
         model_id = _model_id(entry.get("id"))
         if model_id is None:
@@ -353,6 +349,12 @@ def _list_field(payload: object, key: str, dialect: str) -> list[object]:
 
 def _objects(entries: list[object]) -> list[dict[str, object]]:
     return [entry for entry in entries if isinstance(entry, dict)]
+
+
+def _objects_counted(entries: list[object]) -> tuple[list[dict[str, object]], int]:
+    """The entries that are objects, and how many are not (counted as unusable)."""
+    objects = _objects(entries)
+    return objects, len(entries) - len(objects)
 
 
 def _model_id(value: object) -> str | None:

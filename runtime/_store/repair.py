@@ -72,11 +72,7 @@ def check_database(path: Path) -> CheckReport:
     _require_file(path)
     if not _has_sqlite_header(path):
         return CheckReport(path, ("the file does not start with the SQLite header",))
-    with _copy_of(path) as copy:
-        try:
-            conn = sqlite3.connect(copy, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise ModelStoreError(f"cannot open a copy of {path}: {exc}") from None
+    with _connection_to_a_copy(path) as conn:
         try:
             rows = conn.execute(f"PRAGMA integrity_check({_MAX_PROBLEMS})").fetchall()
             problems = tuple(str(row[0]) for row in rows)
@@ -84,8 +80,6 @@ def check_database(path: Path) -> CheckReport:
             if not is_damage(exc):
                 raise ModelStoreError(f"cannot read the model database {path}: {exc}") from None
             problems = (str(exc),)
-        finally:
-            conn.close()
     return CheckReport(path, () if problems == ("ok",) else problems)
 
 
@@ -130,24 +124,25 @@ def _has_sqlite_header(path: Path) -> bool:
 def _salvage_copy(path: Path) -> list[SalvagedTable]:
     """Salvage from a copy, so that reading (which may recover or checkpoint a log) changes
     neither the damaged file nor what its backup will hold."""
-    with _copy_of(path) as copy:
+    with _connection_to_a_copy(path) as conn:
+        return salvage_tables(conn)
+
+
+@contextlib.contextmanager
+def _connection_to_a_copy(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to a scratch copy of the database file and its write-ahead log; the copy
+    is removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="llm-registry-db-") as folder:
+        copy = Path(folder) / path.name
+        _copy_with_side_files(path, copy)
         try:
             conn = sqlite3.connect(copy, isolation_level=None)
         except sqlite3.Error as exc:
             raise ModelStoreError(f"cannot open a copy of {path}: {exc}") from None
         try:
-            return salvage_tables(conn)
+            yield conn
         finally:
             conn.close()
-
-
-@contextlib.contextmanager
-def _copy_of(path: Path) -> Iterator[Path]:
-    """A scratch copy of the database file and its write-ahead log, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="llm-registry-db-") as folder:
-        copy = Path(folder) / path.name
-        _copy_with_side_files(path, copy)
-        yield copy
 
 
 def _refuse_other_registry(path: Path, tables: Sequence[SalvagedTable], package: str) -> None:

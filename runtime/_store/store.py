@@ -70,7 +70,23 @@ _T = TypeVar("_T")
 APP_NAME: Final = "llm-provider-registry"
 DATABASE_FILE: Final = "models.db"
 
-_UPSERT_DISCOVERED: Final = """
+# The columns a listing fills: the registry's own value wins for a model the registry knows.
+_LISTED_COLUMNS: Final = (
+    "display_name",
+    "supported_attachment_types",
+    "context_window",
+    "max_output_tokens",
+    "prompt_price_per_token",
+    "completion_price_per_token",
+    "supports_tools",
+    "supports_reasoning",
+)
+_LISTING_WINS_UNLESS_IN_REGISTRY: Final = ",\n    ".join(
+    f"{column} = CASE WHEN models.in_registry = 1 THEN models.{column} ELSE excluded.{column} END"
+    for column in _LISTED_COLUMNS
+)
+
+_UPSERT_DISCOVERED: Final = f"""
 INSERT INTO models (
     id, provider_id, model_id, display_name, is_enabled, is_internal, is_deprecated,
     supported_attachment_types, context_window, max_output_tokens,
@@ -83,24 +99,7 @@ ON CONFLICT (id) DO UPDATE SET
     -- The registry's metadata wins for the models it knows; the listing's for the others.
     -- is_deprecated, is_internal and in_registry belong to the seed; is_hidden and is_selected
     -- to the user: none of them is written here.
-    display_name = CASE WHEN models.in_registry = 1 THEN models.display_name
-                        ELSE excluded.display_name END,
-    supported_attachment_types = CASE WHEN models.in_registry = 1
-                        THEN models.supported_attachment_types
-                        ELSE excluded.supported_attachment_types END,
-    context_window = CASE WHEN models.in_registry = 1 THEN models.context_window
-                        ELSE excluded.context_window END,
-    max_output_tokens = CASE WHEN models.in_registry = 1 THEN models.max_output_tokens
-                        ELSE excluded.max_output_tokens END,
-    prompt_price_per_token = CASE WHEN models.in_registry = 1 THEN models.prompt_price_per_token
-                        ELSE excluded.prompt_price_per_token END,
-    completion_price_per_token = CASE WHEN models.in_registry = 1
-                        THEN models.completion_price_per_token
-                        ELSE excluded.completion_price_per_token END,
-    supports_tools = CASE WHEN models.in_registry = 1 THEN models.supports_tools
-                        ELSE excluded.supports_tools END,
-    supports_reasoning = CASE WHEN models.in_registry = 1 THEN models.supports_reasoning
-                        ELSE excluded.supports_reasoning END
+    {_LISTING_WINS_UNLESS_IN_REGISTRY}
 """
 
 _UPSERT_CACHE: Final = """
