@@ -388,7 +388,8 @@ def test_the_clis_json_object(server: LoopbackServer, store: ModelStore) -> None
     # Formatting for the command line lives with the command line, not in discovery.
     assert not hasattr(result, "to_json")
     data = result_json(result)
-    assert set(data) == {"provider", "source", "error", "models"}
+    assert set(data) == {"provider", "source", "error", "refused", "models"}
+    assert data["refused"] == 0
     assert data["provider"] == "wire-openai" and data["source"] == "api" and data["error"] is None
     models = data["models"]
     assert isinstance(models, list) and len(models) == 1

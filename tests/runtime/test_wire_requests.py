@@ -25,6 +25,7 @@ from llm_registry.runtime import (
 from tests.fixture_registry import TEST_REGISTRY_DIR
 from tests.loopback import Format, LoopbackServer, Recorded
 from tests.runtime.conftest import TEST_KEY, make_descriptor
+from tests.runtime.custom_provider import BudgetAwareProvider
 
 PNG = b"\x89PNG\r\n\x1a\n fake image bytes"
 PDF = b"%PDF-1.7 fake document"
@@ -370,6 +371,8 @@ def test_every_registry_provider_streams_through_its_class(
         api_key="sk-registry-test",
         base_url=llm_server.base_url("ok", wire_format),
         timeout=10,
+        # wire-custom names a class the app registers; tests/runtime/custom_provider.py has it.
+        provider_classes={"budget-aware": BudgetAwareProvider},
     )
     result = asyncio.run(runtime.collect(provider.stream(model, [UserMessage("Hi")])))
     assert result.text == "Hello from the loopback server."
