@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from llm_registry.runtime._chat.event_cap import MAX_EVENT_VALUES
 from llm_registry.runtime._context import matches_context_limit
 from llm_registry.runtime._error_body import parse_error_body, retry_after_seconds
 from llm_registry.runtime._errors import (
@@ -290,9 +291,11 @@ def malformed_stream_error(
 
 
 def oversized_event_error(descriptor: ProviderDescriptor, limit: int) -> ProviderUnavailableError:
-    """The error for a server that sent more than ``limit`` bytes without ending an event."""
+    """The error for a server that sent more than ``limit`` bytes without ending an event, or
+    an event of more JSON values than any reply holds."""
     size = f"{limit / (1024 * 1024):g} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
     return ProviderUnavailableError(
-        f"{descriptor.display_name} sent more than {size} without ending an event; stopped reading",
+        f"{descriptor.display_name} sent an event past the limits ({size}, or"
+        f" {MAX_EVENT_VALUES:,} JSON values); stopped reading",
         provider_id=descriptor.id,
     )

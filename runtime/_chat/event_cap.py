@@ -34,23 +34,51 @@ MAX_EVENT_BYTES = 8 * 1024 * 1024
 _CR, _LF = 13, 10
 
 
+MAX_EVENT_VALUES = 200_000
+"""The most JSON values (counted by their separators) one event may hold: parsed, each costs
+tens of bytes, so 8 MiB of ``[{},{},…]`` would take hundreds of MB; real events hold dozens."""
+
+
+def _separators(chunk: bytes, start: int = 0, end: int | None = None) -> int:
+    """An upper bound on the JSON values that ``chunk[start:end]`` adds to an event."""
+    stop = len(chunk) if end is None else end
+    return (
+        chunk.count(b",", start, stop)
+        + chunk.count(b"{", start, stop)
+        + chunk.count(b"[", start, stop)
+    )
+
+
 class EventSizeGuard:
-    """Counts the bytes of the event being received: those since the last blank line."""
+    """Counts the bytes of the event being received (those since the last blank line), and an
+    upper bound on the JSON values in it."""
 
-    __slots__ = ("_last", "_limit", "_pending")
+    __slots__ = ("_last", "_limit", "_max_values", "_pending", "_values")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, max_values: int = MAX_EVENT_VALUES) -> None:
         self._limit = limit
+        self._max_values = max_values
         self._pending = 0
+        self._values = 0
         self._last = 0  # the previous chunk's last byte
 
     def over(self, chunk: bytes) -> bool:
-        """Add ``chunk``; whether the event being received is now larger than the limit."""
+        """Add ``chunk``; whether the event being received is now over a limit."""
         if not chunk:
             return False
         # A blank line is a line ending followed by another: "\n\n", "\r\r", or "\n\r"
         # (which covers "\r\n\r\n" and "\n\r\n").
         end = max(chunk.rfind(b"\n\n"), chunk.rfind(b"\r\r"), chunk.rfind(b"\n\r"))
+        if end >= 0:
+            # The events that end in this chunk are checked whole (several small ones count
+            # together, which only errs on the safe side); the next one starts after the end.
+            if self._values + _separators(chunk, 0, end) > self._max_values:
+                return True
+            self._values = _separators(chunk, end + 2)
+        else:
+            self._values += _separators(chunk)
+        if self._values > self._max_values:
+            return True
         first = chunk[0]
         if end >= 0:
             self._pending = len(chunk) - end - 2

@@ -57,6 +57,8 @@ DEFAULT_TIMEOUT: Final = 5.0  # seconds for the whole listing: connect, every pa
 DEFAULT_MAX_BYTES: Final = 32 * 1024 * 1024
 MAX_PAGES: Final = 100
 MAX_REDIRECTS: Final = 5
+# The largest real listings (OpenRouter's) hold some tens of thousands of JSON values.
+MAX_LISTING_VALUES: Final = 500_000
 USER_AGENT: Final = "llm-provider-registry (model discovery)"
 
 
@@ -213,6 +215,16 @@ async def _get_json(
                     endpoint=where(str(url)),
                 )
             body = await _read_capped(response, descriptor, str(url), max_bytes)
+        values = body.count(b",") + body.count(b"{") + body.count(b"[")
+        if values > MAX_LISTING_VALUES:
+            # Parsed, each value costs tens of bytes: a listing's size cap bounds its bytes, not
+            # what ``[{},{},…]`` becomes in memory.
+            raise ProviderUnavailableError(
+                f"{where(str(url))} sent a listing of more than {MAX_LISTING_VALUES:,} JSON"
+                " values; refused",
+                provider_id=descriptor.id,
+                status_code=response.status_code,
+            )
         try:
             return json.loads(body)
         except (ValueError, RecursionError):

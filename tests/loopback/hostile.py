@@ -7,6 +7,8 @@
 - ``endless``: a reply that never ends, one small piece every :data:`ENDLESS_GAP` seconds
 - ``huge-error``: a 500 whose body runs to :data:`HUGE_ERROR_BYTES`, with blank lines in it
   (so no cap on one event stops it), sent as fast as the client reads
+- ``many-values``: a 200 stream whose first event is a well-formed JSON array of
+  :data:`MANY_VALUES` empty objects (a few MB, hundreds of MB once parsed)
 - ``not-utf8``: a reply whose second event holds bytes that are not UTF-8
 - ``echo-key``: a reply whose text holds the key the request carried, split across two events
 """
@@ -27,6 +29,7 @@ ENDLESS_GAP = 0.02
 HOLD_SECONDS = 60
 ECHO_PREFIX = "Your key is "
 HUGE_ERROR_BYTES = 512 * 1024 * 1024
+MANY_VALUES = 1_500_000
 
 
 @functools.cache
@@ -64,6 +67,19 @@ def _huge_error(handler: Handler, speaker: Speaker, scenario: str) -> None:
         if handler.stopping.is_set():
             break
         handler.chunk(piece)  # a client that stopped reading makes this raise
+    handler.end_stream()
+
+
+def many_values_json() -> bytes:
+    """A JSON array of :data:`MANY_VALUES` empty objects."""
+    return b"[" + b"{}," * (MANY_VALUES - 1) + b"{}]"
+
+
+def _many_values(handler: Handler, speaker: Speaker, scenario: str) -> None:
+    handler.start_stream()
+    body = b"data: " + many_values_json() + b"\n\n"
+    for start in range(0, len(body), 64 * 1024):
+        handler.chunk(body[start : start + 64 * 1024])  # raises once the client gave up
     handler.end_stream()
 
 
@@ -110,6 +126,7 @@ HOSTILE_SCENARIOS: dict[str, Callable[[Handler, Speaker, str], None]] = {
     "gzip-stream": _gzip_stream,
     "gzip-error": _gzip_error,
     "huge-error": _huge_error,
+    "many-values": _many_values,
     "header-drip": _header_drip,
     "endless": _endless,
     "not-utf8": _not_utf8,

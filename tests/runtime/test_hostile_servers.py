@@ -18,7 +18,8 @@ from llm_registry import runtime
 from llm_registry.runtime import ProviderError, Registry, UserMessage
 from tests.fixture_registry import TEST_REGISTRY_PACKAGE, CompiledRegistry
 from tests.loopback import Handler, LoopbackServer, Recorded
-from tests.loopback.hostile import ECHO_PREFIX, gzip_bomb
+from tests.loopback.hostile import ECHO_PREFIX, gzip_bomb, many_values_json
+from tests.loopback.responders import raw_body
 from tests.runtime.conftest import TEST_KEY, make_descriptor
 
 FORMATS = ("openai", "anthropic", "gemini")
@@ -94,6 +95,21 @@ def test_a_huge_error_body_is_read_no_further_than_its_start(
     assert error.kind == "unavailable" and error.status_code == 500, error
     assert "very bad day" in str(error) and len(str(error)) < 1000
     assert peak < 48 * 1024 * 1024, peak  # the body is 512 MiB
+
+
+@pytest.mark.parametrize("wire_format", FORMATS)
+def test_an_event_of_millions_of_values_is_refused_before_it_is_parsed(
+    llm_server: LoopbackServer, wire_format: str
+) -> None:
+    many_values_json()  # built before memory is traced
+    tracemalloc.start()
+    try:
+        error, _, _ = _failure(llm_server, wire_format, "many-values", timeout=30)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert error.kind == "unavailable" and "JSON values" in str(error), error
+    assert peak < 48 * 1024 * 1024, peak  # parsed, the event would take hundreds of MB
 
 
 @pytest.mark.parametrize("wire_format", FORMATS)
@@ -180,3 +196,29 @@ def test_a_compressed_listing_is_refused_unread(
     assert result.source == "fallback"
     assert result.error is not None and "gzip-compressed" in result.error.message
     assert llm_server.requests[-1].headers["accept-encoding"] == "identity"
+
+
+def test_a_listing_of_millions_of_values_is_refused_before_it_is_parsed(
+    llm_server: LoopbackServer, test_registry: Registry, tmp_path: Path
+) -> None:
+    listing = b'{"data": ' + many_values_json() + b"}"  # 4.5 MB, under the size cap
+    llm_server.route("/many/v1/models", raw_body(listing, content_type="application/json"))
+    store = runtime.ModelStore(tmp_path / "models.db", registry=test_registry)
+    tracemalloc.start()
+    try:
+        result = asyncio.run(
+            runtime.discover_models(
+                "wire-openai",
+                registry=test_registry,
+                api_keys={"wire-openai": TEST_KEY},
+                base_url=f"{llm_server.origin}/many/v1",
+                store=store,
+                timeout=20,
+            )
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.source == "fallback"
+    assert result.error is not None and "JSON values" in result.error.message
+    assert peak < 64 * 1024 * 1024, peak
