@@ -76,7 +76,7 @@ CODES: dict[str, str] = {
 }
 
 
-MAX_MESSAGE_CHARS = 400
+MAX_MESSAGE_CHARS = 1000
 """The longest message a diagnostic carries; longer ones are cut in the middle."""
 
 
