@@ -18,7 +18,7 @@ import functools
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
-from llm_registry.runtime._encoding import compression
+from llm_registry.runtime._encoding import compression, json_values_bound
 from llm_registry.runtime._error_body import MAX_ERROR_BODY_BYTES
 from llm_registry.runtime._errors import ProviderError
 
@@ -37,16 +37,6 @@ _CR, _LF = 13, 10
 MAX_EVENT_VALUES = 200_000
 """The most JSON values (counted by their separators) one event may hold: parsed, each costs
 tens of bytes, so 8 MiB of ``[{},{},…]`` would take hundreds of MB; real events hold dozens."""
-
-
-def _separators(chunk: bytes, start: int = 0, end: int | None = None) -> int:
-    """An upper bound on the JSON values that ``chunk[start:end]`` adds to an event."""
-    stop = len(chunk) if end is None else end
-    return (
-        chunk.count(b",", start, stop)
-        + chunk.count(b"{", start, stop)
-        + chunk.count(b"[", start, stop)
-    )
 
 
 class EventSizeGuard:
@@ -72,11 +62,11 @@ class EventSizeGuard:
         if end >= 0:
             # The events that end in this chunk are checked whole (several small ones count
             # together, which only errs on the safe side); the next one starts after the end.
-            if self._values + _separators(chunk, 0, end) > self._max_values:
+            if self._values + json_values_bound(chunk, 0, end) > self._max_values:
                 return True
-            self._values = _separators(chunk, end + 2)
+            self._values = json_values_bound(chunk, end + 2)
         else:
-            self._values += _separators(chunk)
+            self._values += json_values_bound(chunk)
         if self._values > self._max_values:
             return True
         first = chunk[0]

@@ -31,7 +31,12 @@ from llm_registry.runtime._discovery.dialects import (
     listing_url,
     parse_page,
 )
-from llm_registry.runtime._encoding import UNCOMPRESSED, compression
+from llm_registry.runtime._encoding import (
+    UNCOMPRESSED,
+    compression,
+    json_values_bound,
+    refused_compressed,
+)
 from llm_registry.runtime._error_body import read_error_body
 from llm_registry.runtime._error_mapping import error_from_response
 from llm_registry.runtime._errors import (
@@ -215,10 +220,8 @@ async def _get_json(
                     endpoint=where(str(url)),
                 )
             body = await _read_capped(response, descriptor, str(url), max_bytes)
-        values = body.count(b",") + body.count(b"{") + body.count(b"[")
-        if values > MAX_LISTING_VALUES:
-            # Parsed, each value costs tens of bytes: a listing's size cap bounds its bytes, not
-            # what ``[{},{},…]`` becomes in memory.
+        if json_values_bound(body) > MAX_LISTING_VALUES:
+            # The size cap bounds a listing's bytes, not what they parse into.
             raise ProviderUnavailableError(
                 f"{where(str(url))} sent a listing of more than {MAX_LISTING_VALUES:,} JSON"
                 " values; refused",
@@ -279,11 +282,8 @@ async def _read_capped(
         raise too_large
     coding = compression(response.headers)
     if coding is not None:
-        raise ProviderUnavailableError(
-            f"{where(url)} sent a {coding}-compressed listing although asked for an uncompressed"
-            " one; refused unread, since its size is unknown until it is expanded",
-            provider_id=descriptor.id,
-            status_code=response.status_code,
+        raise refused_compressed(
+            where(url), descriptor.id, coding, what="listing", status_code=response.status_code
         )
     chunks: list[bytes] = []
     received = 0
