@@ -38,7 +38,8 @@ def gzip_bomb() -> bytes:
     return gzip.compress(bytes(BOMB_EXPANDED_BYTES), compresslevel=9, mtime=0)
 
 
-def _send_gzip(handler: Handler, status: int, content_type: str) -> None:
+def send_gzip_bomb(handler: Handler, status: int, content_type: str) -> None:
+    """Answer with :func:`gzip_bomb` as a gzip-encoded body."""
     body = gzip_bomb()
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
@@ -49,11 +50,11 @@ def _send_gzip(handler: Handler, status: int, content_type: str) -> None:
 
 
 def _gzip_stream(handler: Handler, speaker: Speaker, scenario: str) -> None:
-    _send_gzip(handler, 200, "text/event-stream")
+    send_gzip_bomb(handler, 200, "text/event-stream")
 
 
 def _gzip_error(handler: Handler, speaker: Speaker, scenario: str) -> None:
-    _send_gzip(handler, 400, "application/json")
+    send_gzip_bomb(handler, 400, "application/json")
 
 
 def _huge_error(handler: Handler, speaker: Speaker, scenario: str) -> None:

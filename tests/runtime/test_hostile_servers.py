@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -18,10 +20,11 @@ from llm_registry import runtime
 from llm_registry.runtime import ProviderError, Registry, UserMessage
 from tests.fixture_registry import TEST_REGISTRY_PACKAGE, CompiledRegistry
 from tests.loopback import Handler, LoopbackServer, Recorded
-from tests.loopback.hostile import ECHO_PREFIX, gzip_bomb, many_values_json
+from tests.loopback.hostile import ECHO_PREFIX, gzip_bomb, many_values_json, send_gzip_bomb
 from tests.loopback.responders import raw_body
 from tests.runtime.conftest import TEST_KEY, make_descriptor
 
+T = TypeVar("T")
 FORMATS = ("openai", "anthropic", "gemini")
 # Deadlines in these tests are short; a loaded machine may add a few seconds to any of them.
 SLACK = 4.0
@@ -50,15 +53,22 @@ def _failure(
     return caught.value, "".join(text), time.monotonic() - started
 
 
+def _traced(work: Callable[[], T]) -> tuple[T, int]:
+    """What ``work`` returns, and the peak of the memory Python allocated while it ran."""
+    tracemalloc.start()
+    try:
+        result = work()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_a_compressed_reply_is_refused_unread(llm_server: LoopbackServer, wire_format: str) -> None:
     gzip_bomb()  # made (64 MiB of zeros, compressed) before memory is traced
-    tracemalloc.start()
-    try:
-        error, text, _ = _failure(llm_server, wire_format, "gzip-stream", timeout=10)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    (error, text, _), peak = _traced(
+        lambda: _failure(llm_server, wire_format, "gzip-stream", timeout=10)
+    )
     assert error.kind == "unavailable"
     assert "gzip-compressed" in str(error) and text == ""
     assert peak < 48 * 1024 * 1024, peak  # expanded, the bomb alone would be 64 MiB
@@ -71,12 +81,9 @@ def test_a_compressed_error_body_is_reported_by_its_status(
     llm_server: LoopbackServer, wire_format: str
 ) -> None:
     gzip_bomb()
-    tracemalloc.start()
-    try:
-        error, _, _ = _failure(llm_server, wire_format, "gzip-error", timeout=10)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    (error, _, _), peak = _traced(
+        lambda: _failure(llm_server, wire_format, "gzip-error", timeout=10)
+    )
     assert error.status_code == 400 or "gzip-compressed" in str(error), error
     assert "\x00" not in str(error)
     assert peak < 48 * 1024 * 1024, peak
@@ -86,12 +93,9 @@ def test_a_compressed_error_body_is_reported_by_its_status(
 def test_a_huge_error_body_is_read_no_further_than_its_start(
     llm_server: LoopbackServer, wire_format: str
 ) -> None:
-    tracemalloc.start()
-    try:
-        error, _, _ = _failure(llm_server, wire_format, "huge-error", timeout=30)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    (error, _, _), peak = _traced(
+        lambda: _failure(llm_server, wire_format, "huge-error", timeout=30)
+    )
     assert error.kind == "unavailable" and error.status_code == 500, error
     assert "very bad day" in str(error) and len(str(error)) < 1000
     assert peak < 48 * 1024 * 1024, peak  # the body is 512 MiB
@@ -102,12 +106,9 @@ def test_an_event_of_millions_of_values_is_refused_before_it_is_parsed(
     llm_server: LoopbackServer, wire_format: str
 ) -> None:
     many_values_json()  # built before memory is traced
-    tracemalloc.start()
-    try:
-        error, _, _ = _failure(llm_server, wire_format, "many-values", timeout=30)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    (error, _, _), peak = _traced(
+        lambda: _failure(llm_server, wire_format, "many-values", timeout=30)
+    )
     assert error.kind == "unavailable" and "JSON values" in str(error), error
     assert peak < 48 * 1024 * 1024, peak  # parsed, the event would take hundreds of MB
 
@@ -168,31 +169,32 @@ def test_chat_never_prints_a_key_the_reply_echoes(
     assert TEST_KEY[:6] not in result.stdout + result.stderr
 
 
+def _discovered(
+    server: LoopbackServer, registry: Registry, tmp_path: Path, root: str, timeout: float
+) -> runtime.DiscoveryResult:
+    """wire-openai's listing at ``root`` on the loopback server, into a fresh database."""
+    store = runtime.ModelStore(tmp_path / "models.db", registry=registry)
+    return asyncio.run(
+        runtime.discover_models(
+            "wire-openai",
+            registry=registry,
+            api_keys={"wire-openai": TEST_KEY},
+            base_url=f"{server.origin}{root}",
+            store=store,
+            timeout=timeout,
+        )
+    )
+
+
 def _compressed_listing(handler: Handler, recorded: Recorded) -> None:
-    body = gzip_bomb()
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Encoding", "gzip")
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
+    send_gzip_bomb(handler, 200, "application/json")
 
 
 def test_a_compressed_listing_is_refused_unread(
     llm_server: LoopbackServer, test_registry: Registry, tmp_path: Path
 ) -> None:
     llm_server.route("/listing/v1/models", _compressed_listing)
-    store = runtime.ModelStore(tmp_path / "models.db", registry=test_registry)
-    result = asyncio.run(
-        runtime.discover_models(
-            "wire-openai",
-            registry=test_registry,
-            api_keys={"wire-openai": TEST_KEY},
-            base_url=f"{llm_server.origin}/listing/v1",
-            store=store,
-            timeout=10,
-        )
-    )
+    result = _discovered(llm_server, test_registry, tmp_path, "/listing/v1", 10)
     assert result.source == "fallback"
     assert result.error is not None and "gzip-compressed" in result.error.message
     assert llm_server.requests[-1].headers["accept-encoding"] == "identity"
@@ -203,22 +205,7 @@ def test_a_listing_of_millions_of_values_is_refused_before_it_is_parsed(
 ) -> None:
     listing = b'{"data": ' + many_values_json() + b"}"  # 4.5 MB, under the size cap
     llm_server.route("/many/v1/models", raw_body(listing, content_type="application/json"))
-    store = runtime.ModelStore(tmp_path / "models.db", registry=test_registry)
-    tracemalloc.start()
-    try:
-        result = asyncio.run(
-            runtime.discover_models(
-                "wire-openai",
-                registry=test_registry,
-                api_keys={"wire-openai": TEST_KEY},
-                base_url=f"{llm_server.origin}/many/v1",
-                store=store,
-                timeout=20,
-            )
-        )
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    result, peak = _traced(lambda: _discovered(llm_server, test_registry, tmp_path, "/many/v1", 20))
     assert result.source == "fallback"
     assert result.error is not None and "JSON values" in result.error.message
     assert peak < 64 * 1024 * 1024, peak
