@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,6 @@ PROVIDER = "wire-openai"
 PROVIDER_URL = "https://api.wire-openai.test/v1"  # its own base URL: listings there own its rows
 KEY_VARIABLE = "WIRE_OPENAI_API_KEY"
 DISCOVERED = 300  # enough discovered rows to fill many pages of `models`
-_import_root: list[Path] = []
 
 
 def registry() -> Registry:
@@ -44,7 +44,7 @@ def key_variables() -> list[str]:
 def no_keys_from_the_environment(
     compiled_registry: CompiledRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _import_root[:] = [compiled_registry.import_root]
+    # compiled_registry puts the test registry's package on the import path first.
     for name in key_variables():
         monkeypatch.delenv(name, raising=False)
 
@@ -53,7 +53,9 @@ def cli(*args: str, key: bool = False, timeout: float = 60) -> subprocess.Comple
     """``python -m llm_registry.runtime ARGS --package <the test registry>`` with no key but ours
     in its environment."""
     env = {k: v for k, v in os.environ.items() if k not in set(key_variables())}
-    env["PYTHONPATH"] = str(_import_root[0])
+    package = find_spec(TEST_REGISTRY_PACKAGE)
+    assert package is not None and package.origin is not None
+    env["PYTHONPATH"] = str(Path(package.origin).parents[1])  # the folder holding the package
     if key:
         env[KEY_VARIABLE] = KEY
     completed = subprocess.run(
