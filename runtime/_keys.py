@@ -69,13 +69,22 @@ def resolve_api_key(
 def checked_api_key(key: str, descriptor: ProviderDescriptor, *, source: str) -> str:
     """``key`` if an HTTP header can carry it (printable ASCII), else a :class:`ConfigError`
     saying so about ``source`` (an environment variable, say) without quoting the key."""
+    return checked_key_text(
+        key,
+        what=f"the {descriptor.display_name} API key in {source}",
+        provider_id=descriptor.id,
+    )
+
+
+def checked_key_text(key: str, *, what: str, provider_id: str) -> str:
+    """``key`` if an HTTP header can carry it (printable ASCII), else a :class:`ConfigError`
+    about ``what`` (e.g. "the key to store for 'openai'"), which never quotes the key."""
     if key.isascii() and key.isprintable():
         return key
     raise ConfigError(
-        f"the {descriptor.display_name} API key in {source} holds a line break, a control "
-        "character or a non-ASCII character, which an HTTP header cannot carry; "
-        "set it again as the key alone, on one line",
-        provider_id=descriptor.id,
+        f"{what} holds a line break, a control character or a non-ASCII character, which an "
+        "HTTP header cannot carry; set it again as the key alone, on one line",
+        provider_id=provider_id,
     )
 
 
