@@ -5,12 +5,14 @@ Any package ``llm-registry generate`` wrote is a registry: pass its ``REGISTRY``
 curated registry shipped with the runtime is used (:func:`default_registry`).
 
 Look providers up (:func:`get_provider`, :func:`parse_model_id`), resolve their keys
-(:func:`resolve_api_key`, :func:`can_proceed`), build one (:func:`create_provider`) and stream a
-reply as typed events or through callbacks; failures are one hierarchy rooted at
-:class:`ProviderError`.
+(:func:`resolve_api_key`, :func:`locate_api_key`, :func:`can_proceed`: the app's mapping, then
+the environment, then the user's key store, :func:`default_key_store`), build one
+(:func:`create_provider`) and stream a reply as typed events or through callbacks; failures are
+one hierarchy rooted at :class:`ProviderError`.
 
 Importing this package is cheap: no HTTP client, SDK, YAML or schema library is imported until
-a stream starts, and the generated registry is loaded on the first lookup. Only lookups, keys,
+a stream starts, no keychain library until a key is looked for in the key store, and the
+generated registry is loaded on the first lookup. Only lookups, keys,
 context-limit detection and the errors load eagerly; everything else loads on first use.
 """
 
@@ -29,7 +31,14 @@ from llm_registry.runtime._errors import (
     RateLimitError,
     UnknownProviderError,
 )
-from llm_registry.runtime._keys import KeyCheck, can_proceed, resolve_api_key
+from llm_registry.runtime._keys import (
+    FoundKey,
+    KeyCheck,
+    can_proceed,
+    locate_api_key,
+    mask_key,
+    resolve_api_key,
+)
 from llm_registry.runtime._registry import (
     ModelRef,
     Registry,
@@ -77,6 +86,12 @@ if TYPE_CHECKING:
         discover_models,
         refresh_all,
         refresh_periodically,
+    )
+    from llm_registry.runtime._keystore import (
+        FileKeyStore,
+        KeyringKeyStore,
+        KeyStore,
+        default_key_store,
     )
     from llm_registry.runtime._store.store import (
         ModelInfo,
@@ -132,6 +147,10 @@ _LAZY_EXPORTS = {
         "llm_registry.runtime._discovery.service",
     ),
     **dict.fromkeys(
+        ("FileKeyStore", "KeyStore", "KeyringKeyStore", "default_key_store"),
+        "llm_registry.runtime._keystore",
+    ),
+    **dict.fromkeys(
         ("ModelInfo", "ModelStore", "ModelStoreError", "default_database_path"),
         "llm_registry.runtime._store.store",
     ),
@@ -162,12 +181,16 @@ __all__ = [
     "ConfigError",
     "ContextLimitError",
     "DiscoveryResult",
+    "FileKeyStore",
     "Finish",
     "FinishReason",
+    "FoundKey",
     "GeminiProvider",
     "ImageAttachment",
     "InvalidModelIdError",
     "KeyCheck",
+    "KeyStore",
+    "KeyringKeyStore",
     "Message",
     "MissingApiKeyError",
     "ModelInfo",
@@ -196,11 +219,14 @@ __all__ = [
     "collect",
     "create_provider",
     "default_database_path",
+    "default_key_store",
     "default_registry",
     "detect_context_limit_error",
     "discover_models",
     "get_provider",
     "load_registry",
+    "locate_api_key",
+    "mask_key",
     "parse_model_id",
     "provider_label",
     "providers",

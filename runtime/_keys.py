@@ -1,9 +1,14 @@
-"""API-key resolution: an explicit mapping first, then the descriptor's environment variable.
+"""API-key resolution: an explicit mapping first, then the descriptor's environment variable,
+then the user's key store (`runtime._keystore`).
 
-Keys are only ever returned to the caller that asked; nothing here logs or formats one. A key
-that no HTTP header can carry (a line break from a bad paste, a control or non-ASCII character)
-is refused here, naming where it came from: sent on, the HTTP client would refuse it with an
-error that quotes the whole header, key included.
+Keys are only ever returned to the caller that asked; nothing here logs or formats one (but
+:func:`mask_key`, which shows its last four characters at most). A key that no HTTP header can
+carry (a line break from a bad paste, a control or non-ASCII character) is refused here, naming
+where it came from: sent on, the HTTP client would refuse it with an error that quotes the
+whole header, key included.
+
+The key store is consulted last and only when the first two give nothing, so an app that sets
+its keys in the environment never touches the keychain (nor imports ``keyring``).
 """
 
 from __future__ import annotations
@@ -11,16 +16,30 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final, Literal
 
 from llm_registry.runtime._errors import ConfigError
 from llm_registry.runtime._registry import get_provider
 
 if TYPE_CHECKING:
     from llm_registry.runtime._descriptor import ProviderDescriptor
+    from llm_registry.runtime._keystore import KeyStore
     from llm_registry.runtime._registry import Registry
 
-__all__ = ["KeyCheck", "can_proceed", "checked_api_key", "resolve_api_key"]
+__all__ = [
+    "FoundKey",
+    "KeyCheck",
+    "can_proceed",
+    "checked_api_key",
+    "locate_api_key",
+    "mask_key",
+    "resolve_api_key",
+]
+
+KeySource = Literal["explicit", "environment", "key store"]
+# What mask_key shows in place of a key; its last four characters follow for a long key.
+MASK: Final = "\u2022" * 4
+_MASK_SHOWS_END_FROM: Final = 12  # shorter keys show nothing of themselves
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +50,75 @@ class KeyCheck:
     message: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FoundKey:
+    """A provider's key and where it was found.
+
+    ``source`` is ``"explicit"`` (the ``api_keys`` mapping), ``"environment"`` or
+    ``"key store"``; ``where`` is ``"api_keys"``, the variable's name, or the key store's
+    ``location``. ``repr`` never shows the key.
+    """
+
+    key: str
+    source: KeySource
+    where: str
+
+    def __repr__(self) -> str:
+        return f"FoundKey(key={mask_key(self.key)!r}, source={self.source!r}, where={self.where!r})"
+
+
+def mask_key(key: str) -> str:
+    """``key`` as it may be shown: "••••" and, for a key of 12 characters or more, its last
+    four ("••••wxyz")."""
+    return MASK + key[-4:] if len(key) >= _MASK_SHOWS_END_FROM else MASK
+
+
 def _descriptor(
     provider: ProviderDescriptor | str, registry: Registry | None
 ) -> ProviderDescriptor:
     return get_provider(provider, registry=registry) if isinstance(provider, str) else provider
+
+
+def locate_api_key(
+    provider: ProviderDescriptor | str,
+    api_keys: Mapping[str, str] | None = None,
+    *,
+    registry: Registry | None = None,
+    key_store: KeyStore | None = None,
+) -> FoundKey | None:
+    """``provider``'s key and where it came from, or None for a keyless provider or a missing
+    key.
+
+    Looked for in ``api_keys`` (provider id → key, e.g. from the app's settings), then in the
+    environment variable the descriptor names, then in ``key_store`` (default:
+    :func:`default_key_store`, consulted only when the first two give nothing). Blank values
+    count as missing; surrounding whitespace (a pasted newline) is dropped. Raises
+    :class:`ConfigError`, naming where the key is (never the key), for a key with a character
+    no HTTP header can carry, or for a key store that cannot be read. A provider id is looked up
+    in ``registry`` (default: the curated one).
+    """
+    descriptor = _descriptor(provider, registry)
+    if descriptor.api_key is None:
+        return None
+    if api_keys is not None:
+        explicit = (api_keys.get(descriptor.id) or "").strip()
+        if explicit:
+            source = f"the key given for {descriptor.id!r}"
+            key = checked_api_key(explicit, descriptor, source=source)
+            return FoundKey(key, "explicit", "api_keys")
+    env = descriptor.api_key.env
+    from_env = os.environ.get(env, "").strip()
+    if from_env:
+        return FoundKey(checked_api_key(from_env, descriptor, source=env), "environment", env)
+    if key_store is None:
+        from llm_registry.runtime._keystore import default_key_store
+
+        key_store = default_key_store()
+    stored = (key_store.get(descriptor.id) or "").strip()
+    if not stored:
+        return None
+    where = key_store.location
+    return FoundKey(checked_api_key(stored, descriptor, source=where), "key store", where)
 
 
 def resolve_api_key(
@@ -42,28 +126,13 @@ def resolve_api_key(
     api_keys: Mapping[str, str] | None = None,
     *,
     registry: Registry | None = None,
+    key_store: KeyStore | None = None,
 ) -> str | None:
-    """The key to use for ``provider``, or None for a keyless provider or a missing key.
-
-    ``api_keys`` (provider id → key, e.g. from the app's settings) wins over the environment
-    variable the descriptor names. Blank values count as missing; surrounding whitespace
-    (a pasted newline) is dropped. Raises :class:`ConfigError`, naming the variable (never the
-    value), for a key with a character no HTTP header can carry. A provider id is looked up
-    in ``registry`` (default: the curated one).
+    """The key to use for ``provider``, or None for a keyless provider or a missing key: the
+    key :func:`locate_api_key` finds (``api_keys``, then the environment, then ``key_store``).
     """
-    descriptor = _descriptor(provider, registry)
-    if descriptor.api_key is None:
-        return None
-    if api_keys is not None:
-        explicit = api_keys.get(descriptor.id)
-        if explicit and explicit.strip():
-            return checked_api_key(
-                explicit.strip(), descriptor, source=f"the key given for {descriptor.id!r}"
-            )
-    from_env = os.environ.get(descriptor.api_key.env, "").strip()
-    if not from_env:
-        return None
-    return checked_api_key(from_env, descriptor, source=descriptor.api_key.env)
+    found = locate_api_key(provider, api_keys, registry=registry, key_store=key_store)
+    return None if found is None else found.key
 
 
 def checked_api_key(key: str, descriptor: ProviderDescriptor, *, source: str) -> str:
@@ -93,8 +162,10 @@ def can_proceed(
     api_keys: Mapping[str, str] | None = None,
     *,
     registry: Registry | None = None,
+    key_store: KeyStore | None = None,
 ) -> KeyCheck:
-    """Whether a request to ``provider`` can go out with the keys at hand.
+    """Whether a request to ``provider`` can go out with the keys at hand (``api_keys``, the
+    environment, ``key_store``: see :func:`locate_api_key`).
 
     Keyless providers (local servers) always can. Otherwise the answer carries a sentence for
     the user naming the provider and where to put the key. A provider id is looked up in
@@ -104,7 +175,7 @@ def can_proceed(
     if descriptor.api_key is None:
         return KeyCheck(ok=True)
     try:
-        key = resolve_api_key(descriptor, api_keys)
+        key = resolve_api_key(descriptor, api_keys, key_store=key_store)
     except ConfigError as error:
         return KeyCheck(ok=False, message=error.message)
     if key is not None:
@@ -117,7 +188,8 @@ def missing_key_message(descriptor: ProviderDescriptor) -> str:
     if descriptor.api_key is None:
         return f"{descriptor.display_name} needs no API key."
     return (
-        f"Please add your {descriptor.display_name} API key in Settings "
-        f"(or set the {descriptor.api_key.env} environment variable); "
+        f"Please add your {descriptor.display_name} API key in Settings (`llm-registry serve`) "
+        f"or with `llm-registry keys set {descriptor.id}`, or set the "
+        f"{descriptor.api_key.env} environment variable; "
         f"you can create one at {descriptor.api_key.url}"
     )

@@ -1,5 +1,6 @@
 """Fixtures every test folder shares: the test registry compiled into a package (see
-tests/fixture_registry.py)."""
+tests/fixture_registry.py), and every test kept away from the real user's keychain and
+config folder."""
 
 from __future__ import annotations
 
@@ -10,6 +11,28 @@ import pytest
 
 from llm_registry.runtime import Registry, load_registry
 from tests.fixture_registry import TEST_REGISTRY_PACKAGE, CompiledRegistry, compile_test_registry
+
+
+@pytest.fixture(autouse=True)
+def _isolated_key_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """No test reads or writes the user's keys: keyring has no backend (so the key store is
+    the file), the config folder is a fresh temporary one, in this process and its children."""
+    from llm_registry.runtime._keystore import KEY_STORE_ENV, default_key_store
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv(KEY_STORE_ENV, raising=False)
+    default_key_store.cache_clear()
+    # keyring decides its backend once per process; a test may have set another one.
+    if "keyring" in sys.modules:
+        import keyring
+        from keyring.backends import fail
+
+        keyring.set_keyring(fail.Keyring())
+    yield
+    default_key_store.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from llm_registry.runtime._registry import get_provider
 
 if TYPE_CHECKING:
     from llm_registry.runtime._descriptor import ProviderDescriptor
+    from llm_registry.runtime._keystore import KeyStore
     from llm_registry.runtime._registry import Registry
 
 __all__ = ["create_provider", "provider_class_for"]
@@ -66,11 +67,13 @@ def create_provider(
     max_time: float | None = None,
     registry: Registry | None = None,
     provider_classes: Mapping[str, type[ChatProvider]] | None = None,
+    key_store: KeyStore | None = None,
 ) -> ChatProvider:
     """A ready provider for a registry id or a descriptor.
 
-    The key is ``api_key`` if given, else resolved from ``api_keys`` and the environment
-    (:func:`runtime.resolve_api_key`). Raises :class:`MissingApiKeyError` when the provider
+    The key is ``api_key`` if given, else resolved from ``api_keys``, the environment and
+    ``key_store`` (default: :func:`runtime.default_key_store`; see
+    :func:`runtime.locate_api_key`). Raises :class:`MissingApiKeyError` when the provider
     needs a key and none is found, :class:`ConfigError` for a key no HTTP header can carry,
     :class:`UnknownProviderError` for an unknown id.
     ``base_url`` replaces the registry's (a proxy, a local test server). ``timeout``,
@@ -86,7 +89,7 @@ def create_provider(
     else:
         descriptor = provider
     explicit = api_key.strip() if api_key else ""
-    key = explicit or resolve_api_key(descriptor, api_keys)
+    key = explicit or resolve_api_key(descriptor, api_keys, key_store=key_store)
     if descriptor.api_key is not None and key is None:
         raise MissingApiKeyError(missing_key_message(descriptor), provider_id=descriptor.id)
     cls = provider_class_for(descriptor, provider_classes)

@@ -62,6 +62,7 @@ from llm_registry.runtime._urls import checked_base_url
 
 if TYPE_CHECKING:
     from llm_registry.runtime._descriptor import ProviderDescriptor
+    from llm_registry.runtime._keystore import KeyStore
 
 __all__ = [
     "DEFAULT_CACHE_TTL",
@@ -110,13 +111,16 @@ async def discover_models(
     timeout: float = DEFAULT_TIMEOUT,
     cache_ttl: float = DEFAULT_CACHE_TTL,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    key_store: KeyStore | None = None,
 ) -> DiscoveryResult:
     """List a provider's models: fresh cache, else the live listing, else stale cache, else the
     registry's defaults (see the module docstring).
 
     ``base_url`` replaces the registry's (a proxy, a local server) for this call: its listing is
     cached under that URL but leaves the provider's model rows alone. ``store`` is the model
-    database (a path, or by default :func:`default_database_path` of the registry). Raises only
+    database (a path, or by default :func:`default_database_path` of the registry). The key
+    comes from ``api_keys``, the environment, then ``key_store`` (default:
+    :func:`default_key_store`; see :func:`locate_api_key`). Raises only
     for what the caller must fix: :class:`UnknownProviderError`, :class:`ConfigError` for a base
     URL that cannot be used (see `runtime._urls`), :class:`ModelStoreError` for a database that
     cannot be opened, is damaged, belongs to another registry, or was kept locked by another
@@ -140,7 +144,7 @@ async def discover_models(
         if cached is not None and time.time() - cached.fetched_at < cache_ttl:
             return await asyncio.to_thread(job.from_cache, cached, None)
         try:
-            api_key = _usable_key(descriptor, api_keys)
+            api_key = _usable_key(descriptor, api_keys, key_store)
             listed = await fetch_listing(
                 descriptor,
                 job.url,
@@ -232,12 +236,16 @@ def _fetch_time(timeout: float, deadline: float) -> float:
     return timeout if left > timeout - DEADLINE_GRACE else max(left, DEADLINE_GRACE / 10)
 
 
-def _usable_key(descriptor: ProviderDescriptor, api_keys: Mapping[str, str] | None) -> str | None:
+def _usable_key(
+    descriptor: ProviderDescriptor,
+    api_keys: Mapping[str, str] | None,
+    key_store: KeyStore | None,
+) -> str | None:
     """The key to list with; raises when the provider needs one and has none usable.
 
     A key no header can carry is a :class:`ConfigError` whose message names its source.
     """
-    api_key = resolve_api_key(descriptor, api_keys)
+    api_key = resolve_api_key(descriptor, api_keys, key_store=key_store)
     if api_key is None and descriptor.api_key is not None:
         raise MissingApiKeyError(missing_key_message(descriptor), provider_id=descriptor.id)
     return api_key
@@ -247,6 +255,7 @@ def refreshable_providers(
     api_keys: Mapping[str, str] | None = None,
     *,
     registry: Registry | None = None,
+    key_store: KeyStore | None = None,
 ) -> tuple[list[ProviderDescriptor], list[ProviderDescriptor]]:
     """(providers of ``registry`` `refresh_all` would list, providers skipped because their key
     is missing); providers without live discovery are in neither."""
@@ -257,10 +266,13 @@ def refreshable_providers(
             continue
         try:
             has_key = (
-                descriptor.api_key is None or resolve_api_key(descriptor, api_keys) is not None
+                descriptor.api_key is None
+                or resolve_api_key(descriptor, api_keys, key_store=key_store) is not None
             )
         except ConfigError:
-            has_key = True  # a key is set but unusable: refreshing reports why, skipping would not
+            # A key is set but unusable, or the key store cannot be read: refreshing reports
+            # why, skipping would not.
+            has_key = True
         (ready if has_key else missing_key).append(descriptor)
     return ready, missing_key
 
@@ -274,6 +286,7 @@ async def refresh_all(
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_result: Callable[[DiscoveryResult], None] | None = None,
+    key_store: KeyStore | None = None,
 ) -> list[DiscoveryResult]:
     """Refresh every provider of the registry that has a key (or needs none) at once, each under
     its own ``timeout``, so the whole refresh takes about as long as the slowest provider.
@@ -284,7 +297,9 @@ async def refresh_all(
     """
     model_store = _as_store(store, registry)
     if providers is None:
-        descriptors, _ = refreshable_providers(api_keys, registry=model_store.registry)
+        descriptors, _ = refreshable_providers(
+            api_keys, registry=model_store.registry, key_store=key_store
+        )
     else:
         descriptors = [
             get_provider(p, registry=model_store.registry) if isinstance(p, str) else p
@@ -304,6 +319,7 @@ async def refresh_all(
                 store=model_store,
                 timeout=timeout,
                 max_bytes=max_bytes,
+                key_store=key_store,
             )
         except ProviderError as exc:
             # A store or configuration failure for one provider must not cost the others theirs.
@@ -337,6 +353,7 @@ async def refresh_periodically(
     timeout: float = DEFAULT_TIMEOUT,
     on_results: Callable[[list[DiscoveryResult]], None] | None = None,
     on_error: Callable[[ProviderError], None] | None = None,
+    key_store: KeyStore | None = None,
 ) -> None:
     """Run `refresh_all` now and then every ``interval`` seconds until cancelled; for a
     long-running app: ``task = asyncio.create_task(refresh_periodically(3600))``.
@@ -353,7 +370,11 @@ async def refresh_periodically(
     while True:
         try:
             results = await refresh_all(
-                providers=fixed, api_keys=api_keys, store=model_store, timeout=timeout
+                providers=fixed,
+                api_keys=api_keys,
+                store=model_store,
+                timeout=timeout,
+                key_store=key_store,
             )
         except ProviderError as exc:
             if on_error is not None:
