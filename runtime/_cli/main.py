@@ -3,8 +3,8 @@
 Each group of subcommands lives in its own module exposing ``register(subparsers) -> None``,
 which adds its parsers and sets ``handler`` (``Callable[[argparse.Namespace], int | None]``, the
 exit status) with ``set_defaults``: ``chat`` in `_chat_cli`, ``seed``/``models``/``refresh`` in
-`_models_cli`, ``db check``/``db repair`` in `_db_cli`, and the compiler's (``init``,
-``validate``, ``generate``, ``check``, ``schema``, ``import-models-dev``) in
+`_models_cli`, ``db check``/``db repair`` in `_db_cli`, ``serve`` in `_serve_cli`, and the
+compiler's (``init``, ``validate``, ``generate``, ``check``, ``schema``, ``import-models-dev``) in
 ``llm_registry.codegen.cli``, which handles its own failures and exit statuses. None imports
 an SDK, an HTTP client or the compiler's dependencies (the ``[codegen]`` extra) until a
 command runs.
@@ -28,6 +28,7 @@ from llm_registry.codegen import cli as _compiler_cli
 from llm_registry.runtime._cli import chat as _chat_cli
 from llm_registry.runtime._cli import db as _db_cli
 from llm_registry.runtime._cli import models as _models_cli
+from llm_registry.runtime._cli import serve as _serve_cli
 from llm_registry.runtime._cli.package_option import known_keys
 from llm_registry.runtime._errors import ProviderError, redact
 from llm_registry.runtime._project import ProjectConfigError
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     _chat_cli.register(subparsers)
     _models_cli.register(subparsers)
     _db_cli.register(subparsers)
+    _serve_cli.register(subparsers)
     return parser
 
 
