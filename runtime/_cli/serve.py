@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 _LOOPBACK = "127.0.0.1"
+_WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 
 
 def register(subparsers: Subparsers) -> None:
@@ -75,6 +76,12 @@ def _serve_command(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port {args.port} is not a TCP port (0 to 65535)")
     host = args.host or _LOOPBACK
+    if host in _WILDCARDS:
+        # The page answers only to the Host name it listens on (against DNS rebinding), and
+        # "every address" is no name a browser would send.
+        raise ConfigError(
+            f"--host {host} listens on every address; give the one address browsers will use"
+        )
     if host != _LOOPBACK:
         print(
             f"warning: listening on {host}: anyone who can reach it and has the printed URL "

@@ -17,6 +17,7 @@ A refusal is a plain 403 saying which rule refused it, and never names a token.
 from __future__ import annotations
 
 import hmac
+import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
@@ -76,7 +77,12 @@ class Guard:
         if "token" in query:
             await self._exchange_token(scope, send, query)
             return
-        await self.app(scope, receive, _with_headers(send))
+        try:
+            await self.app(scope, receive, _with_headers(send))
+        except Exception as error:
+            # Starlette has answered 500 already; what reaches the terminal is one line, not a
+            # traceback whose frames could hold a key.
+            print(f"error: internal: {type(error).__name__} at {scope['path']}", file=sys.stderr)
 
     def _refusal(self, scope: Scope, headers: dict[str, str]) -> str | None:
         if headers.get("host", "").lower() not in self.hosts:

@@ -3,7 +3,8 @@
 A new app folder: `llm-registry init`, a provider whose base URL is a loopback test server,
 `generate` and `check` with no flag, a stale output caught with a GitHub annotation naming the
 file, a reply streamed and models listed through the app's own generated package, and
-`mypy --strict` over an app module that hands the runtime its own REGISTRY. A second
+`mypy --strict` over an app module that hands the runtime its own REGISTRY; the settings page
+(`serve`, the `[ui]` extra) answering with the curated registry's key forms and logos. A second
 environment without the compiler's extra still imports and runs the runtime.
 """
 
@@ -17,6 +18,7 @@ import venv
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests import loopback
@@ -115,7 +117,7 @@ def _make_venv(folder: Path, requirement: str) -> Path:
 
 @pytest.fixture(scope="module")
 def app_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _make_venv(tmp_path_factory.mktemp("app-venv"), f"{wheel}[codegen]")
+    return _make_venv(tmp_path_factory.mktemp("app-venv"), f"{wheel}[codegen,ui]")
 
 
 @pytest.fixture(scope="module")
@@ -235,6 +237,10 @@ def test_the_runtime_needs_no_compiler_dependencies(wheel: Path, tmp_path: Path)
     assert compiler.returncode == 2
     assert "llm-provider-registry[codegen]" in compiler.stderr
     assert "Traceback" not in compiler.stderr
+    page = _run([command, "serve", "--no-browser"], cwd=tmp_path, env=env)
+    assert page.returncode == 1
+    assert "llm-provider-registry[ui]" in page.stderr
+    assert "Traceback" not in page.stderr
 
 
 def test_an_installed_compile_equals_the_checkouts(app_python: Path, tmp_path: Path) -> None:
@@ -258,3 +264,32 @@ def test_an_installed_compile_equals_the_checkouts(app_python: Path, tmp_path: P
         if path.is_file() and "__pycache__" not in path.parts:
             relative = path.relative_to(committed)
             assert (out / relative).read_bytes() == path.read_bytes(), relative
+
+
+def test_the_settings_page_runs_from_the_wheel(app_python: Path, tmp_path: Path) -> None:
+    env = _environment(tmp_path)
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    command = str(app_python.parent / "llm-registry")
+    server = subprocess.Popen(
+        [command, "serve", "--no-browser"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().split()[-1]
+        assert url.startswith("http://127.0.0.1:"), url
+        with httpx.Client(follow_redirects=True, timeout=30) as client:
+            html = client.get(url).text
+            assert ">Anthropic API key</label>" in html
+            origin = url.partition("/?")[0]
+            logo = client.get(f"{origin}/logos/anthropic.svg")
+            assert logo.status_code == 200 and b"<svg" in logo.content
+            assert client.get(f"{origin}/static/app.js").status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -13,10 +13,12 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.fixture_registry import TEST_REGISTRY_DIR
@@ -163,3 +165,17 @@ def page(page_registry: Path, tmp_path: Path) -> Iterator[Page]:
 
 def ndjson(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@contextmanager
+def opened_client(page: Page) -> Iterator[httpx.Client]:
+    """A client that opened the printed URL: it holds the cookie, and sends the page's CSRF
+    token and origin with every request."""
+    with httpx.Client(base_url=page.origin, timeout=30) as client:
+        opened = client.get(f"/?token={page.token}")
+        assert opened.status_code == 303
+        assert opened.headers["location"] == "/"
+        match = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").text)
+        assert match is not None
+        client.headers.update({"x-csrf-token": match.group(1), "origin": page.origin})
+        yield client

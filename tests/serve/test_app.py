@@ -10,20 +10,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.serve.conftest import GOOD_KEY, LISTED, WRONG_KEY, Page, ndjson
+from tests.serve.conftest import GOOD_KEY, LISTED, WRONG_KEY, Page, ndjson, opened_client
 
 
 @pytest.fixture
 def client(page: Page) -> Iterator[httpx.Client]:
-    """A client that opened the printed URL: it holds the cookie, and knows the CSRF token."""
-    with httpx.Client(base_url=page.origin, timeout=30) as client:
-        opened = client.get(f"/?token={page.token}")
-        assert opened.status_code == 303
-        assert opened.headers["location"] == "/"
-        page_html = client.get("/").text
-        match = re.search(r'name="csrf-token" content="([^"]+)"', page_html)
-        assert match is not None
-        client.headers.update({"x-csrf-token": match.group(1), "origin": page.origin})
+    with opened_client(page) as client:
         yield client
 
 
