@@ -30,7 +30,7 @@ def _isolated_key_store(
         import keyring
         from keyring.backends import fail
 
-        keyring.set_keyring(fail.Keyring())
+        keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
     yield
     default_key_store.cache_clear()
 

@@ -27,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="stream a reply from a model",
         description=(
             "Send PROMPT to MODEL_ID and stream the reply to stdout as it arrives. The key comes "
-            "from the environment variable the provider's descriptor names. On failure one line "
+            "from the environment variable the provider's descriptor names, else from your key "
+            "store (see `llm-registry keys`). On failure one line "
             "goes to stderr, 'error: <kind>: <message>', and the exit status is 1."
         ),
     )

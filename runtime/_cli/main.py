@@ -3,8 +3,9 @@
 Each group of subcommands lives in its own module exposing ``register(subparsers) -> None``,
 which adds its parsers and sets ``handler`` (``Callable[[argparse.Namespace], int | None]``, the
 exit status) with ``set_defaults``: ``chat`` in `_chat_cli`, ``seed``/``models``/``refresh`` in
-`_models_cli`, ``db check``/``db repair`` in `_db_cli`, ``serve`` in `_serve_cli`, and the
-compiler's (``init``, ``validate``, ``generate``, ``check``, ``schema``, ``import-models-dev``) in
+`_models_cli`, ``db check``/``db repair`` in `_db_cli`, ``keys set|list|delete`` in
+`_keys_cli`, ``serve`` in `_serve_cli`, and the compiler's (``init``, ``validate``,
+``generate``, ``check``, ``schema``, ``import-models-dev``) in
 ``llm_registry.codegen.cli``, which handles its own failures and exit statuses. None imports
 an SDK, an HTTP client or the compiler's dependencies (the ``[codegen]`` extra) until a
 command runs.
@@ -12,7 +13,8 @@ command runs.
 Every failure ends in one line on stderr and a non-zero status: ``error: <kind>: <message>``
 for a :class:`~runtime.ProviderError` (status 1), argparse's usage message for bad arguments
 (status 2), ``error: interrupted`` for Ctrl-C (status 130). No traceback, for any input, and
-never a key: messages are scrubbed of every key the registry's variables hold. A malformed
+never a key: messages are scrubbed of every key the registry's variables and the key store
+hold. A malformed
 ``[tool.llm-registry]`` table is a usage error (status 2).
 """
 
@@ -27,6 +29,7 @@ from typing import cast
 from llm_registry.codegen import cli as _compiler_cli
 from llm_registry.runtime._cli import chat as _chat_cli
 from llm_registry.runtime._cli import db as _db_cli
+from llm_registry.runtime._cli import keys as _keys_cli
 from llm_registry.runtime._cli import models as _models_cli
 from llm_registry.runtime._cli import serve as _serve_cli
 from llm_registry.runtime._cli.package_option import known_keys
@@ -74,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     _chat_cli.register(subparsers)
     _models_cli.register(subparsers)
     _db_cli.register(subparsers)
+    _keys_cli.register(subparsers)
     _serve_cli.register(subparsers)
     return parser
 

@@ -486,6 +486,7 @@ def test_the_cli_starts_without_an_sdk_or_http_client() -> None:
         "generate",
         "import-models-dev",
         "init",
+        "keys",
         "models",
         "refresh",
         "schema",

@@ -1,0 +1,177 @@
+"""``llm-registry keys set|list|delete`` in real subprocesses, on the test registry, with the
+file key store (keyring has no backend in tests: see tests/conftest.py), and the stored key
+then used by ``chat`` and ``models --refresh`` against the loopback server, with no variable
+set."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from llm_registry.runtime._keystore import default_key_file
+from tests.discovery.listings import openai_listing
+from tests.fixture_registry import TEST_REGISTRY_PACKAGE, CompiledRegistry
+from tests.loopback import LoopbackServer
+from tests.loopback.hostile import ECHO_PREFIX
+from tests.loopback.responders import json_body
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+KEY = "sk-wire-STORED-8e2f6a1c9d3b"
+ENV_KEY = "sk-ant-ENV-SECRET-41f0c2d9e8"
+MASK = "\u2022" * 4
+MASKED = MASK + KEY[-4:]
+
+
+@pytest.fixture(autouse=True)
+def _child_environment(
+    compiled_registry: CompiledRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Children see the test registry, and no key but the ones a test sets."""
+    for name in [name for name in os.environ if name.endswith("_API_KEY")]:
+        monkeypatch.delenv(name)
+    paths = [str(PROJECT_ROOT), str(compiled_registry.import_root)]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+
+
+def _run(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "llm_registry.runtime", *args, "--package", TEST_REGISTRY_PACKAGE],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    for secret in (KEY, ENV_KEY):
+        assert secret not in result.stdout and secret not in result.stderr
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def _set(provider: str, stdin: str) -> subprocess.CompletedProcess[str]:
+    return _run("keys", "set", provider, stdin=stdin)
+
+
+def test_set_reads_stdin_stores_0600_and_says_where_masked() -> None:
+    result = _set("wire-openai", f"{KEY}\nignored second line\n")
+    assert result.returncode == 0, result.stderr
+    key_file = default_key_file()
+    assert result.stdout == f"stored the Wire OpenAI key {MASKED} in the file {key_file}\n"
+    assert json.loads(key_file.read_text())["keys"] == {"wire-openai": KEY}
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_list_says_the_store_then_where_each_key_comes_from() -> None:
+    assert _set("wire-openai", KEY).returncode == 0
+    result = _run("keys", "list", WIRE_ANTHROPIC_API_KEY=ENV_KEY)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"key store: the file {default_key_file()}"
+    rows = {line.split()[0]: line.split()[1:] for line in lines[2:]}
+    assert lines[1].split() == ["PROVIDER", "KEY", "FROM", "KEY"]
+    assert rows == {
+        "wire-openai": ["key", "store", MASKED],
+        "wire-anthropic": ["env", "WIRE_ANTHROPIC_API_KEY", MASK + ENV_KEY[-4:]],
+        "wire-gemini": ["missing", "-"],
+        "wire-aggregator": ["missing", "-"],
+        "wire-custom": ["missing", "-"],
+    }  # the keyless wire-local is not listed
+
+
+def test_delete_removes_the_stored_key_and_says_so_when_there_is_none() -> None:
+    assert _set("wire-openai", KEY).returncode == 0
+    removed = _run("keys", "delete", "wire-openai")
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout == f"removed the Wire OpenAI key from the file {default_key_file()}\n"
+    assert json.loads(default_key_file().read_text())["keys"] == {}
+    again = _run("keys", "delete", "wire-openai")
+    assert again.returncode == 0
+    assert again.stdout.startswith("no Wire OpenAI key in the file ")
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "phrase"),
+    [
+        (("set", "no-such-provider"), KEY, "unknown provider 'no-such-provider'"),
+        (("delete", "no-such-provider"), "", "unknown provider 'no-such-provider'"),
+        (("set", "wire-local"), KEY, "takes no API key"),
+        (("set", "wire-openai"), "\n", "is empty"),
+        (("set", "wire-openai"), "sk-wire-STORED-\u00e9-8e2f6a1c9d3b\n", "non-ASCII"),
+    ],
+)
+def test_bad_input_is_one_error_line_and_stores_nothing(
+    args: tuple[str, ...], stdin: str, phrase: str
+) -> None:
+    result = _run("keys", *args, stdin=stdin)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: config: ") and phrase in lines[0]
+    assert "STORED" not in result.stderr
+    assert not default_key_file().exists()
+
+
+def test_a_key_on_the_command_line_is_refused_unquoted() -> None:
+    result = _run("keys", "set", "wire-openai", KEY)
+    assert result.returncode == 2
+    assert "never taken from the command line" in result.stderr
+    assert not default_key_file().exists()
+
+
+def test_a_loose_key_file_is_reported_by_list_and_used_by_nothing() -> None:
+    assert _set("wire-openai", KEY).returncode == 0
+    default_key_file().chmod(0o644)
+    result = _run("keys", "list")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and f"chmod 600 {default_key_file()}" in lines[0]  # said once
+    rows = [line.split() for line in result.stdout.splitlines()[2:]]
+    assert ["wire-openai", "unusable", "-"] in rows
+    chat = _run("chat", "wire-openai::plain-model", "hi")
+    assert chat.returncode == 1 and "chmod 600" in chat.stderr
+
+
+def test_chat_uses_the_stored_key_and_never_prints_it(llm_server: LoopbackServer) -> None:
+    assert _set("wire-openai", KEY).returncode == 0
+    chat = ("chat", "wire-openai::plain-model", "hi")
+    result = _run(*chat, "--base-url", llm_server.base_url("echo-key", "openai"))
+    assert result.returncode == 0, result.stderr
+    assert llm_server.requests[-1].headers["authorization"] == f"Bearer {KEY}"
+    # The server echoed it: scrubbed like a key from the environment.
+    assert result.stdout == f"{ECHO_PREFIX}[REDACTED].\n"
+
+
+def test_chat_without_any_key_points_to_keys_set(llm_server: LoopbackServer) -> None:
+    result = _run(
+        "chat", "wire-openai::plain-model", "hi", "--base-url", llm_server.base_url("ok", "openai")
+    )
+    assert result.returncode == 1
+    assert "llm-registry keys set wire-openai" in result.stderr
+    assert llm_server.requests == []
+
+
+def test_models_refresh_lists_with_the_stored_key(tmp_path: Path) -> None:
+    assert _set("wire-openai", KEY).returncode == 0
+    with LoopbackServer() as server:
+        server.route("/v1/models", json_body(openai_listing(["stored-key-model"])))
+        result = _run(
+            "models",
+            "wire-openai",
+            "--refresh",
+            "--base-url",
+            f"{server.origin}/v1",
+            "--db",
+            str(tmp_path / "models.db"),
+            "--json",
+        )
+        sent = server.requests[-1]
+    assert result.returncode == 0, result.stderr
+    assert sent.headers["authorization"] == f"Bearer {KEY}"
+    answer = json.loads(result.stdout)
+    assert answer["source"] == "api"
+    assert "wire-openai::stored-key-model" in [model["id"] for model in answer["models"]]
