@@ -490,6 +490,7 @@ def test_the_cli_starts_without_an_sdk_or_http_client() -> None:
         "refresh",
         "schema",
         "seed",
+        "sync",
         "validate",
     ]
     assert heavy == []
