@@ -23,6 +23,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from llm_registry.codegen import commands
+from llm_registry.codegen import sync as sync_command
 from llm_registry.codegen.commands import EXIT_INTERNAL, EXIT_USAGE, Stop, UsageError
 from llm_registry.codegen.reporting import ERROR_FORMATS, Reporter
 from llm_registry.runtime._project import ProjectConfigError
@@ -41,7 +42,7 @@ exit status:
 """
 
 # The [codegen] extra, by import name: a command that compiles needs every one of them.
-CODEGEN_MODULES = ("black", "datamodel_code_generator", "jinja2", "jsonschema", "yaml")
+CODEGEN_MODULES = ("black", "datamodel_code_generator", "jinja2", "jsonschema", "ruamel", "yaml")
 INSTALL_HINT = (
     "this command needs the compiler's dependencies: pip install 'llm-provider-registry[codegen]'"
 )
@@ -72,6 +73,11 @@ def register(subparsers: Subparsers) -> None:
     importer.add_argument("source", metavar="SRC", help="models.dev checkout (providers/, models/)")
     importer.add_argument("--out", metavar="DIR", required=True, help="registry folder to write")
     _error_format_option(importer)
+    sync = _registry_options(_add(subparsers, "sync", sync_command.sync))
+    sync.add_argument("provider", metavar="PROVIDER", help="provider id (the descriptor's name)")
+    sync.add_argument("--base-url", metavar="URL", help="list at this API root instead")
+    sync.add_argument("--write", action="store_true", help="apply the changes to the descriptor")
+    sync.add_argument("--force", action="store_true", help="deprecate even past the shrink guard")
 
 
 _HELP = {
@@ -98,6 +104,13 @@ _HELP = {
     "schema": (
         "print the descriptor JSON Schema",
         "Print the descriptor JSON Schema of this version (or write it with --out).",
+    ),
+    "sync": (
+        "propose a descriptor's model changes from the provider's live listing",
+        "List the provider's models live (key from the usual variable, never shown) and print "
+        "a unified diff of its descriptor: models the listing adds (unknowns marked # review:), "
+        "models it lacks marked deprecated: true. --write applies it, after validating. Fewer "
+        "than half the descriptor's models listed: nothing is deprecated without --force.",
     ),
     "import-models-dev": (
         "write descriptors from a models.dev catalogue checkout",

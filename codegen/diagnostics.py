@@ -47,6 +47,9 @@ CODES: dict[str, str] = {
     "E311": "unsafe-svg",
     "E312": "reasoning-mismatch",
     "E313": "credential-header",
+    # E314-E319: context-limit samples (context_limit_examples) against the runtime's detection.
+    "E314": "context-limit-sample-not-detected",
+    "E315": "context-limit-sample-falsely-detected",
     # Output.
     "E401": "generated-out-of-date",
     "W402": "schema-copy-out-of-date",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from llm_registry.codegen.context_samples import EXAMPLES_KEY, context_sample_diagnostics
 from llm_registry.codegen.diagnostics import Diagnostic
 from llm_registry.codegen.registry_files import descriptor_files, read_regular_file
 from llm_registry.codegen.registry_rules import DescriptorRules, UniquenessRules
@@ -58,11 +59,14 @@ def validate_registry(registry_dir: Path) -> Registry:
         checker = DescriptorRules(document, registry_dir)
         checker.run(path.stem)
         file_problems.extend(checker.diagnostics)
+        file_problems.extend(context_sample_diagnostics(document))
         file_problems.extend(unique.check(document))
         diagnostics.extend(file_problems[len(problems) :])
         if not file_problems:
             source = path.relative_to(registry_dir).as_posix()
-            checked.append(Descriptor(source, document.value, checker.logo_svg))
+            # The samples only prove the patterns: they are not compiled.
+            compiled = {k: v for k, v in document.value.items() if k != EXAMPLES_KEY}
+            checked.append(Descriptor(source, compiled, checker.logo_svg))
         # The document (and its YAML nodes) is dropped here: a large registry is never
         # held in memory as nodes all at once.
     if not files:

@@ -35,7 +35,9 @@ BUILTIN_CONTEXT_LIMIT_PATTERNS: tuple[str, ...] = (
     "exceeds the maximum number of tokens allowed",  # Gemini
     "is longer than the model's context length",  # vLLM
     "input tokens exceed the configured limit",  # OpenAI (Responses-era models)
-    "too large for model",  # Mistral, Groq
+    # Mistral ("..., too large for model with 32768 maximum context length"); not Groq's 413
+    # "Request too large for model `…` … on tokens per minute", a rate limit.
+    "too large for model with",
     "length of all messages is too long",
     "maximum prompt length is",  # xAI
     "reduce the length of the messages",  # OpenAI-compatible servers (Cerebras, Groq)

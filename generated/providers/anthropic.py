@@ -25,6 +25,7 @@ PROVIDER = ProviderDescriptor(
     context_limit_patterns=(
         "prompt is too long",
         "exceed context limit",
+        "exceeds model context window",
     ),
     discovery=Discovery(
         dialect="anthropic",

@@ -376,6 +376,32 @@ CASES = {
         "maximum",
     ),
     "credential-header": Case("E313", {"acme": ACME + "headers:\n  X-Api-Key: secret\n"}, 23, 3),
+    "context-sample-not-detected": Case(
+        "E314",
+        {
+            "acme": acme(
+                "discovery:",
+                "context_limit_examples:\n  match:\n    - status: 400\n"
+                '      body: \'{"error": {"message": "the prompt overflowed"}}\'\ndiscovery:',
+            )
+        },
+        13,
+        7,
+        '\'{"error": {"message": "the prompt overflowed"}}\' (HTTP 400) is not detected',
+    ),
+    "context-sample-falsely-detected": Case(
+        "E315",
+        {
+            "acme": acme(
+                "discovery:",
+                "context_limit_examples:\n  match: []\n  no_match:\n    - status: 429\n"
+                "      body: 'slow down: too much context length per minute'\ndiscovery:",
+            )
+        },
+        14,
+        7,
+        "(HTTP 429) is read as a context-limit error",
+    ),
     "too-many-values": Case(
         "E111", {"acme": ACME + "extra: [" + "1," * 120_000 + "1]\n"}, 1, 1, "more than"
     ),

@@ -35,8 +35,15 @@ def base_url(origin: str, scenario: str, wire_format: Format) -> str:
 class _RoutingHandler(Handler):
     def do_POST(self) -> None:
         recorded = self.record("POST")
+        # A route mounted for the exact POST path (an error body replayed with its status)
+        # answers instead of the chat scenarios.
+        with self.server.state.lock:
+            responder = self.server.state.routes.get(recorded.path)
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client went away
-            serve_chat(self, recorded)
+            if responder is not None:
+                responder(self, recorded)
+            else:
+                serve_chat(self, recorded)
 
     def do_GET(self) -> None:
         recorded = self.record("GET")
@@ -67,6 +74,7 @@ class LoopbackServer:
             base_url = server.base_url("ok", "openai")   # http://127.0.0.1:PORT/ok/v1
             ...                                           # POST …/ok/v1/chat/completions
             server.route("/v1/models", json_body({"data": []}))  # GET /v1/models
+            server.route("/e/v1/chat/completions", raw_body(b"{}", status=400))  # that POST
             server.requests[-1].json                      # what the client sent
 
     POST scenarios: :mod:`tests.loopback.chat`; GET responders: :mod:`tests.loopback.responders`.

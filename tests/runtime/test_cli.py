@@ -492,6 +492,7 @@ def test_the_cli_starts_without_an_sdk_or_http_client() -> None:
         "schema",
         "seed",
         "serve",
+        "sync",
         "validate",
     ]
     assert heavy == []

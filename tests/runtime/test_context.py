@@ -138,7 +138,7 @@ def test_the_issue_s_phrasings_are_all_built_in() -> None:
         "exceeds the maximum number of tokens allowed",
         "is longer than the model's context length",
         "input tokens exceed the configured limit",
-        "too large for model",
+        "too large for model with",
         "length of all messages is too long",
     ):
         assert phrase in BUILTIN_CONTEXT_LIMIT_PATTERNS

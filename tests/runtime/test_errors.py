@@ -155,9 +155,21 @@ def GEMINI(code: int, status: str, message: str) -> dict[str, object]:
             ContextLimitError,
         ),
         (
-            413,
-            {"error": {"message": "Request too large for model `llama` in organization"}},
+            400,
+            {"message": "Prompt contains 40000 tokens, too large for model with 32768 maximum"},
             ContextLimitError,
+        ),
+        (  # Groq's tokens-per-minute budget says "too large for model" too: a rate limit
+            413,
+            {
+                "error": {
+                    "message": "Request too large for model `llama` in organization on tokens "
+                    "per minute (TPM): Limit 6000, Requested 14810",
+                    "type": "tokens",
+                    "code": "rate_limit_exceeded",
+                }
+            },
+            RateLimitError,
         ),
         (500, {"error": "the request exceeds the available context size"}, ContextLimitError),
         (

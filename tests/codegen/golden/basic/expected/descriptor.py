@@ -12,6 +12,26 @@ ContextLimitPattern: TypeAlias = str
 
 
 @dataclass(frozen=True, kw_only=True)
+class ErrorSample:
+    """
+    One error response: its HTTP status and its body as the provider sends it.
+    """
+
+    status: int
+    """
+    HTTP status of the response.
+    """
+    body: str
+    """
+    The response body as the provider sends it: JSON as text, or plain text.
+    """
+    source: str | None = None
+    """
+    https page where the sample was published (provider docs, an SDK's test fixture, an issue thread quoting the body).
+    """
+
+
+@dataclass(frozen=True, kw_only=True)
 class ApiKey:
     """
     API key settings for the key form and for key resolution.
@@ -145,6 +165,22 @@ class Model:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ContextLimitExamples:
+    """
+    Error responses that prove context_limit_patterns: validation checks that the runtime reads every match sample as a context-limit error and no no_match sample as one. Validation-only: never compiled into the generated package.
+    """
+
+    match: Sequence[ErrorSample] | None = None
+    """
+    Responses the provider sends for a prompt longer than the model's context window.
+    """
+    no_match: Sequence[ErrorSample] | None = None
+    """
+    Look-alike errors that are not about the context window (output limits, rate limits, request size, moderation).
+    """
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProviderDescriptor:
     """
     One LLM provider: how to reach it, how to authenticate, how to list its models and which models to offer when listing is unavailable.
@@ -179,6 +215,7 @@ class ProviderDescriptor:
     """
     Models offered when live discovery is unavailable; may be empty.
     """
+    context_limit_examples: ContextLimitExamples | None = None
     logo: Logo | None = None
     docs_url: str | None = None
     """
