@@ -66,6 +66,7 @@ def register(subparsers: Subparsers) -> None:
     check.add_argument(
         "--out", metavar="DIR", help="output folder to compare (default: configured)"
     )
+    _breaking_options(_registry_options(_add(subparsers, "breaking", commands.breaking)))
     schema = _add(subparsers, "schema", commands.schema, needs_codegen=False)
     schema.add_argument("--out", metavar="FILE", help="write the schema here instead of stdout")
     importer = _add(subparsers, "import-models-dev", commands.import_models_dev)
@@ -94,6 +95,16 @@ _HELP = {
         "fail when the output folder is not what generate would write (for CI)",
         "Validate, then fail with a diff if the output folder differs from what generate would "
         "write; warn when the registry's copy of the schema is out of date.",
+    ),
+    "breaking": (
+        "fail on changes that break apps, against a git ref (for CI)",
+        "Compare the registry with its version at a git ref (read from git, nothing is checked "
+        "out) or in another folder, and report every breaking change (B0xx) at once: a "
+        "provider or a not-yet-deprecated model removed, a key variable renamed, the wire "
+        "format, discovery dialect or base URL host changed, a context window, output limit, "
+        "attachment kind, tool support or reasoning option reduced. A deliberate break is "
+        "allowed by --allow CODE or by an entry with a reason in the registry's "
+        "breaking-allow.yaml; allowed breaks are printed as notes.",
     ),
     "schema": (
         "print the descriptor JSON Schema",
@@ -131,6 +142,24 @@ def _registry_options(command: argparse.ArgumentParser) -> argparse.ArgumentPars
     )
     _error_format_option(command)
     return command
+
+
+def _breaking_options(command: argparse.ArgumentParser) -> None:
+    against = command.add_mutually_exclusive_group(required=True)
+    against.add_argument(
+        "--against",
+        metavar="REF",
+        help="git ref of the old registry, e.g. origin/main (it must have been fetched)",
+    )
+    against.add_argument(
+        "--against-dir", metavar="DIR", help="folder holding the old registry's providers/"
+    )
+    command.add_argument(
+        "--allow",
+        metavar="CODES",
+        action="append",
+        help="allow these breaking-change codes everywhere, e.g. B002,B006 (repeatable)",
+    )
 
 
 def _error_format_option(command: argparse.ArgumentParser) -> None:

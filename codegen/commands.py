@@ -244,3 +244,34 @@ def import_models_dev(args: argparse.Namespace, reporter: Reporter) -> int:
     else:
         print(summary)
     return EXIT_OK
+
+
+def breaking(args: argparse.Namespace, reporter: Reporter) -> int:
+    from llm_registry.codegen.breaking_allow import parse_allow_option
+    from llm_registry.codegen.breaking_git import RefError
+    from llm_registry.codegen.breaking_run import against_dir, against_ref
+
+    try:
+        allowances = parse_allow_option(args.allow or [])
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    paths = locate(args, reporter)
+    if args.against_dir is not None:
+        other = Path(args.against_dir)
+        if not (other / "providers").is_dir():
+            raise UsageError(f"--against-dir {shown(other)}: not a registry (no providers/ folder)")
+        report = against_dir(paths.registry, Path(shown(other)), allowances)
+    else:
+        try:
+            report = against_ref(paths.registry, args.against, allowances)
+        except RefError as error:
+            raise UsageError(str(error)) from error
+    reporter.report(report.unreadable)
+    reporter.report(report.allowed, severity="note")
+    reporter.report(report.failures)
+    allowed = f", {len(report.allowed)} allowed" if report.allowed else ""
+    if report.failures:
+        reporter.note(f"{paths.registry}: breaking changes against {report.against}{allowed}")
+        return EXIT_INVALID
+    reporter.note(f"{paths.registry}: no breaking changes against {report.against}{allowed}")
+    return EXIT_OK
