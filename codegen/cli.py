@@ -31,8 +31,9 @@ __all__ = ["EXIT_STATUS", "build_parser", "main", "register"]
 
 EXIT_STATUS = """\
 exit status:
-  0    success (warnings allowed)
-  1    invalid registry or out-of-date output (validate, generate, check), or a
+  0    success (warnings allowed, unless --strict)
+  1    invalid registry, plausibility warnings under --strict, or out-of-date output
+       (validate, generate, check), breaking changes (breaking), or a
        provider error (chat, models, seed, refresh)
   2    usage error: bad arguments, bad [tool.llm-registry] configuration, no registry,
        init refusing to overwrite, or the [codegen] extra not installed
@@ -59,10 +60,10 @@ def register(subparsers: Subparsers) -> None:
     init.add_argument(
         "--package", metavar="NAME", help="import name of the output (default: from --out)"
     )
-    _registry_options(_add(subparsers, "validate", commands.validate))
-    generate = _registry_options(_add(subparsers, "generate", commands.generate))
+    _strict_option(_registry_options(_add(subparsers, "validate", commands.validate)))
+    generate = _strict_option(_registry_options(_add(subparsers, "generate", commands.generate)))
     generate.add_argument("--out", metavar="DIR", help="output folder (default: configured)")
-    check = _registry_options(_add(subparsers, "check", commands.check))
+    check = _strict_option(_registry_options(_add(subparsers, "check", commands.check)))
     check.add_argument(
         "--out", metavar="DIR", help="output folder to compare (default: configured)"
     )
@@ -141,6 +142,16 @@ def _registry_options(command: argparse.ArgumentParser) -> argparse.ArgumentPars
         "else registry/ under the project root)",
     )
     _error_format_option(command)
+    return command
+
+
+def _strict_option(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    command.add_argument(
+        "--strict",
+        action="store_true",
+        help="plausibility warnings (W0xx) fail the run, as `strict = true` in "
+        "[tool.llm-registry] does; a descriptor silences one with silence: [{code, reason}]",
+    )
     return command
 
 

@@ -77,6 +77,14 @@ class Pricing:
     """
     USD per million completion tokens.
     """
+    cache_read_per_million: float | None = None
+    """
+    USD per million prompt tokens read from the provider's prompt cache.
+    """
+    cache_write_per_million: float | None = None
+    """
+    USD per million prompt tokens written to the provider's prompt cache.
+    """
 
 
 Effort: TypeAlias = str
@@ -141,6 +149,10 @@ class Model:
     internal: bool | None = None
     """
     Whether the model is for internal use (titles, summaries) and hidden from pickers.
+    """
+    replaced_by: str | None = None
+    """
+    Id of the model of this provider that replaces this one (for deprecated models), so that apps can offer it.
     """
 
 
