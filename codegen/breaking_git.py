@@ -95,10 +95,9 @@ def _prefix(registry: Path) -> str:
 def registry_at_ref(registry: Path, ref: str) -> RefRegistry:
     """The descriptor files of ``registry``'s providers/ at ``ref``; an absent folder at the
     ref is an empty registry (the registry is new)."""
+    prefix = _prefix(registry)  # first: outside a repository, say so rather than "no ref"
     commit = _commit_of(registry, ref).strip()
-    listing = _git(
-        registry, "ls-tree", "-z", "--full-tree", commit, "--", _prefix(registry) + "providers/"
-    )
+    listing = _git(registry, "ls-tree", "-z", "--full-tree", commit, "--", prefix + "providers/")
     blobs: dict[str, str] = {}
     too_large: list[str] = []
     for entry in listing.split(b"\0"):
