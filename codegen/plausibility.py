@@ -108,11 +108,13 @@ def _silence_codes(silences: Any) -> set[str]:
 
 
 def _unknown_silences(silence_lists: list[tuple[JsonPath, Any]]) -> Iterator[Finding]:
-    """E323 for a silence naming a code that is no plausibility warning."""
+    """E323 for a silence naming a W0xx code that is no plausibility warning."""
     for path, silences in silence_lists:
         for index, entry in enumerate(silences if isinstance(silences, list) else []):
             code = entry.get("code") if isinstance(entry, dict) else None
-            if isinstance(code, str) and code not in PLAUSIBILITY_CODES:
+            # A code of another shape is the schema's to refuse (E204), not repeated here.
+            shaped = isinstance(code, str) and len(code) == 4 and code.startswith("W0")
+            if shaped and code not in PLAUSIBILITY_CODES:
                 message = (
                     f"silence names {code}, which is no plausibility warning "
                     f"(they are {', '.join(PLAUSIBILITY_CODES)})"
