@@ -273,6 +273,11 @@ def import_models_dev(args: argparse.Namespace, reporter: Reporter) -> int:
     reporter.report(
         replace(diagnostic, path=f"{prefix}/{diagnostic.path}") for diagnostic in result.diagnostics
     )
+    written = shown(Path(args.out))
+    reporter.report(
+        replace(diagnostic, path=f"{written}/{diagnostic.path}")
+        for diagnostic in result.plausibility
+    )
     summary = result.summary()
     if reporter.error_format == "json":
         reporter.note(summary)
