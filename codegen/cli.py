@@ -36,7 +36,8 @@ exit status:
        (validate, generate, check), breaking changes (breaking), or a
        provider error (chat, models, seed, refresh)
   2    usage error: bad arguments, bad [tool.llm-registry] configuration, no registry,
-       init refusing to overwrite, or the [codegen] extra not installed
+       init refusing to overwrite, the [codegen] extra not installed, or breaking's
+       ref not in the clone
   3    internal compiler error (a bug)
   130  interrupted
 """
@@ -99,13 +100,13 @@ _HELP = {
     ),
     "breaking": (
         "fail on changes that break apps, against a git ref (for CI)",
-        "Compare the registry with its version at a git ref (read from git, nothing is checked "
-        "out) or in another folder, and report every breaking change (B0xx) at once: a "
-        "provider or a not-yet-deprecated model removed, a key variable renamed, the wire "
-        "format, discovery dialect or base URL host changed, a context window, output limit, "
-        "attachment kind, tool support or reasoning option reduced. A deliberate break is "
-        "allowed by --allow CODE or by an entry with a reason in the registry's "
-        "breaking-allow.yaml; allowed breaks are printed as notes.",
+        "Compare the registry with its version at a git ref (read from git, nothing is\n"
+        "checked out) or in another folder, and report every breaking change (B0xx) at once:\n"
+        "a provider, or a model not deprecated first, removed; a key variable renamed; the\n"
+        "wire format, discovery dialect or base URL host changed; a context window, output\n"
+        "limit, attachment kind, tool support or reasoning option reduced.\n\n"
+        "A deliberate break is allowed by --allow CODE, or by an entry with a reason in the\n"
+        "registry's breaking-allow.yaml; allowed breaks are printed as notes.",
     ),
     "schema": (
         "print the descriptor JSON Schema",

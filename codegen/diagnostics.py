@@ -73,7 +73,7 @@ CODES: dict[str, str] = {
     "B009": "provider-class-changed",
     "B010": "attachment-kind-removed",
     "B011": "tool-support-removed",
-    "B012": "reasoning-mode-changed",
+    "B012": "reasoning-reduced",
     "B090": "invalid-allow-list",
     "W091": "descriptor-at-ref-unreadable",
     # Output.

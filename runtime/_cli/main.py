@@ -4,7 +4,7 @@ Each group of subcommands lives in its own module exposing ``register(subparsers
 which adds its parsers and sets ``handler`` (``Callable[[argparse.Namespace], int | None]``, the
 exit status) with ``set_defaults``: ``chat`` in `_chat_cli`, ``seed``/``models``/``refresh`` in
 `_models_cli`, ``db check``/``db repair`` in `_db_cli`, and the compiler's (``init``,
-``validate``, ``generate``, ``check``, ``schema``, ``import-models-dev``) in
+``validate``, ``generate``, ``check``, ``breaking``, ``schema``, ``import-models-dev``) in
 ``llm_registry.codegen.cli``, which handles its own failures and exit statuses. None imports
 an SDK, an HTTP client or the compiler's dependencies (the ``[codegen]`` extra) until a
 command runs.
