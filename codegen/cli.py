@@ -32,11 +32,13 @@ __all__ = ["EXIT_STATUS", "build_parser", "main", "register"]
 
 EXIT_STATUS = """\
 exit status:
-  0    success (warnings allowed)
-  1    invalid registry or out-of-date output (validate, generate, check), or a
+  0    success (warnings allowed, unless --strict)
+  1    invalid registry, plausibility warnings under --strict, or out-of-date output
+       (validate, generate, check), breaking changes (breaking), or a
        provider error (chat, models, seed, refresh)
   2    usage error: bad arguments, bad [tool.llm-registry] configuration, no registry,
-       init refusing to overwrite, or the [codegen] extra not installed
+       init refusing to overwrite, the [codegen] extra not installed, or breaking's
+       ref not in the clone
   3    internal compiler error (a bug)
   130  interrupted
 """
@@ -60,13 +62,14 @@ def register(subparsers: Subparsers) -> None:
     init.add_argument(
         "--package", metavar="NAME", help="import name of the output (default: from --out)"
     )
-    _registry_options(_add(subparsers, "validate", commands.validate))
-    generate = _registry_options(_add(subparsers, "generate", commands.generate))
+    _strict_option(_registry_options(_add(subparsers, "validate", commands.validate)))
+    generate = _strict_option(_registry_options(_add(subparsers, "generate", commands.generate)))
     generate.add_argument("--out", metavar="DIR", help="output folder (default: configured)")
-    check = _registry_options(_add(subparsers, "check", commands.check))
+    check = _strict_option(_registry_options(_add(subparsers, "check", commands.check)))
     check.add_argument(
         "--out", metavar="DIR", help="output folder to compare (default: configured)"
     )
+    _breaking_options(_registry_options(_add(subparsers, "breaking", commands.breaking)))
     schema = _add(subparsers, "schema", commands.schema, needs_codegen=False)
     schema.add_argument("--out", metavar="FILE", help="write the schema here instead of stdout")
     importer = _add(subparsers, "import-models-dev", commands.import_models_dev)
@@ -100,6 +103,16 @@ _HELP = {
         "fail when the output folder is not what generate would write (for CI)",
         "Validate, then fail with a diff if the output folder differs from what generate would "
         "write; warn when the registry's copy of the schema is out of date.",
+    ),
+    "breaking": (
+        "fail on changes that break apps, against a git ref (for CI)",
+        "Compare the registry with its version at a git ref (read from git, nothing is\n"
+        "checked out) or in another folder, and report every breaking change (B0xx) at once:\n"
+        "a provider, or a model not deprecated first, removed; a key variable renamed; the\n"
+        "wire format, discovery dialect or base URL host changed; a context window, output\n"
+        "limit, attachment kind, tool support or reasoning option reduced.\n\n"
+        "A deliberate break is allowed by --allow CODE, or by an entry with a reason in the\n"
+        "registry's breaking-allow.yaml; allowed breaks are printed as notes.",
     ),
     "schema": (
         "print the descriptor JSON Schema",
@@ -144,6 +157,34 @@ def _registry_options(command: argparse.ArgumentParser) -> argparse.ArgumentPars
     )
     _error_format_option(command)
     return command
+
+
+def _strict_option(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    command.add_argument(
+        "--strict",
+        action="store_true",
+        help="plausibility warnings (W0xx) fail the run, as `strict = true` in "
+        "[tool.llm-registry] does; a descriptor silences one with silence: [{code, reason}]",
+    )
+    return command
+
+
+def _breaking_options(command: argparse.ArgumentParser) -> None:
+    against = command.add_mutually_exclusive_group(required=True)
+    against.add_argument(
+        "--against",
+        metavar="REF",
+        help="git ref of the old registry, e.g. origin/main (it must have been fetched)",
+    )
+    against.add_argument(
+        "--against-dir", metavar="DIR", help="folder holding the old registry's providers/"
+    )
+    command.add_argument(
+        "--allow",
+        metavar="CODES",
+        action="append",
+        help="allow these breaking-change codes everywhere, e.g. B002,B006 (repeatable)",
+    )
 
 
 def _error_format_option(command: argparse.ArgumentParser) -> None:

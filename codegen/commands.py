@@ -11,11 +11,14 @@ import argparse
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from llm_registry.codegen.diagnostics import CompileError, Diagnostic
 from llm_registry.codegen.reporting import Reporter, shown
 from llm_registry.runtime._project import Project, default_project, find_repository_root
+
+if TYPE_CHECKING:
+    from llm_registry.codegen.validate import Registry
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 SCHEMA_FILE = "provider.schema.json"
@@ -60,13 +63,33 @@ def locate(args: argparse.Namespace, reporter: Reporter) -> Paths:
     return Paths(project, Path(shown(registry)), out)
 
 
+def _strict(args: argparse.Namespace, paths: Paths) -> bool:
+    """--strict, or ``strict = true`` in [tool.llm-registry] when the registry is the one that
+    table configures (a registry elsewhere, named by --registry, is not bound by it)."""
+    if getattr(args, "strict", False):
+        return True
+    configured = paths.project.registry.resolve() == paths.registry.resolve()
+    return paths.project.strict and configured
+
+
+def _report_validation(registry: Registry, reporter: Reporter, *, strict: bool) -> bool:
+    """Report errors and plausibility warnings (as errors when strict); whether the run
+    fails."""
+    reporter.report(registry.diagnostics)
+    reporter.silenced += registry.silenced
+    reporter.report(registry.warnings, severity="error" if strict else None)
+    if strict and registry.warnings and not registry.diagnostics:
+        count = len(registry.warnings)
+        reporter.note(f"strict: {count} plausibility warning(s) fail this run")
+    return bool(registry.diagnostics) or (strict and bool(registry.warnings))
+
+
 def validate(args: argparse.Namespace, reporter: Reporter) -> int:
     from llm_registry.codegen.validate import validate_registry
 
     paths = locate(args, reporter)
     registry = validate_registry(paths.registry)
-    reporter.report(registry.diagnostics)
-    if registry.diagnostics:
+    if _report_validation(registry, reporter, strict=_strict(args, paths)):
         return EXIT_INVALID
     models = sum(len(descriptor.value["default_models"]) for descriptor in registry.descriptors)
     providers = len(registry.descriptors)
@@ -74,11 +97,18 @@ def validate(args: argparse.Namespace, reporter: Reporter) -> int:
     return EXIT_OK
 
 
-def _compile(registry_dir: Path, reporter: Reporter) -> dict[str, bytes]:
-    from llm_registry.codegen.pipeline import compile_registry
+def _compile(registry_dir: Path, reporter: Reporter, *, strict: bool) -> dict[str, bytes]:
+    """The output files (the stages of codegen/pipeline.py), reporting the validation's
+    errors and warnings; Stop when it fails."""
+    from llm_registry.codegen.ir import build_ir
+    from llm_registry.codegen.render import render_outputs
+    from llm_registry.codegen.validate import validate_registry
 
+    registry = validate_registry(registry_dir)
+    if _report_validation(registry, reporter, strict=strict):
+        raise Stop(EXIT_INVALID)
     try:
-        return compile_registry(registry_dir)
+        return render_outputs(build_ir(registry.descriptors))
     except CompileError as error:
         reporter.report(error.diagnostics)
         raise Stop(EXIT_INVALID) from None
@@ -96,7 +126,12 @@ def generate(args: argparse.Namespace, reporter: Reporter) -> int:
             f"refusing to write {shown(out)}: {what} (generate replaces its output folder "
             "whole; choose a new or empty one)"
         )
+    strict = _strict(args, paths)
     inputs = stamp.inputs_fingerprint(paths.registry)
+    if inputs is not None and strict:
+        # Output stamped by a lenient run may come from a registry with warnings: a strict
+        # run only skips the compile after a strict run wrote the output.
+        inputs += ":strict"
     unchanged = None if inputs is None else stamp.unchanged_outputs(out, inputs)
     if unchanged is not None:
         reporter.note(
@@ -104,7 +139,7 @@ def generate(args: argparse.Namespace, reporter: Reporter) -> int:
         )
         return EXIT_OK
     try:
-        files = _compile(paths.registry, reporter)
+        files = _compile(paths.registry, reporter, strict=strict)
     except Stop:
         reporter.note("generated output left untouched")
         raise
@@ -124,7 +159,7 @@ def check(args: argparse.Namespace, reporter: Reporter) -> int:
 
     paths = locate(args, reporter)
     reporter.report(schema_copy_warnings(paths.registry))
-    files = _compile(paths.registry, reporter)
+    files = _compile(paths.registry, reporter, strict=_strict(args, paths))
     committed = read_tree(paths.out) if paths.out.is_dir() else {}
     stale = sorted(
         path for path in files.keys() | committed.keys() if files.get(path) != committed.get(path)
@@ -238,9 +273,45 @@ def import_models_dev(args: argparse.Namespace, reporter: Reporter) -> int:
     reporter.report(
         replace(diagnostic, path=f"{prefix}/{diagnostic.path}") for diagnostic in result.diagnostics
     )
+    written = shown(Path(args.out))
+    reporter.report(
+        replace(diagnostic, path=f"{written}/{diagnostic.path}")
+        for diagnostic in result.plausibility
+    )
     summary = result.summary()
     if reporter.error_format == "json":
         reporter.note(summary)
     else:
         print(summary)
+    return EXIT_OK
+
+
+def breaking(args: argparse.Namespace, reporter: Reporter) -> int:
+    from llm_registry.codegen.breaking_allow import parse_allow_option
+    from llm_registry.codegen.breaking_git import RefError
+    from llm_registry.codegen.breaking_run import against_dir, against_ref
+
+    try:
+        allowances = parse_allow_option(args.allow or [])
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    paths = locate(args, reporter)
+    if args.against_dir is not None:
+        other = Path(args.against_dir)
+        if not (other / "providers").is_dir():
+            raise UsageError(f"--against-dir {shown(other)}: not a registry (no providers/ folder)")
+        report = against_dir(paths.registry, Path(shown(other)), allowances)
+    else:
+        try:
+            report = against_ref(paths.registry, args.against, allowances)
+        except RefError as error:
+            raise UsageError(str(error)) from error
+    reporter.report(report.unreadable)
+    reporter.report(report.allowed, severity="note")
+    reporter.report(report.failures)
+    allowed = f", {len(report.allowed)} allowed" if report.allowed else ""
+    if report.failures:
+        reporter.note(f"{paths.registry}: breaking changes against {report.against}{allowed}")
+        return EXIT_INVALID
+    reporter.note(f"{paths.registry}: no breaking changes against {report.against}{allowed}")
     return EXIT_OK

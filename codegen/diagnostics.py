@@ -50,6 +50,35 @@ CODES: dict[str, str] = {
     # E314-E319: context-limit samples (context_limit_examples) against the runtime's detection.
     "E314": "context-limit-sample-not-detected",
     "E315": "context-limit-sample-falsely-detected",
+    "E320": "unknown-replacement-model",
+    "E321": "replacement-loop",
+    "E322": "replacement-deprecated",
+    "E323": "unknown-silenced-code",
+    # Plausibility: values that are allowed but probably wrong (failing only under --strict;
+    # a descriptor silences one with `silence: [{code, reason}]`).
+    "W001": "cache-read-above-input-price",
+    "W002": "cache-prices-swapped",
+    "W003": "output-price-below-tenth-of-input",
+    "W004": "implausible-context-window",
+    "W005": "output-equals-context",
+    "W006": "paid-model-without-pricing",
+    "W007": "duplicate-display-name",
+    "W008": "deprecated-without-replacement",
+    # Breaking changes against a git ref (`llm-registry breaking`).
+    "B001": "provider-removed",
+    "B002": "model-removed",
+    "B003": "key-variable-changed",
+    "B004": "implementation-changed",
+    "B005": "discovery-dialect-changed",
+    "B006": "context-window-reduced",
+    "B007": "max-output-tokens-reduced",
+    "B008": "base-url-host-changed",
+    "B009": "provider-class-changed",
+    "B010": "attachment-kind-removed",
+    "B011": "tool-support-removed",
+    "B012": "reasoning-reduced",
+    "B090": "invalid-allow-list",
+    "W091": "descriptor-at-ref-unreadable",
     # Output.
     "E401": "generated-out-of-date",
     "W402": "schema-copy-out-of-date",
@@ -108,9 +137,11 @@ class Diagnostic:
         """ "error" or "warning", from the code's letter."""
         return "warning" if self.code.startswith("W") else "error"
 
-    def format(self) -> str:
+    def format(self, severity: str | None = None) -> str:
+        """``path:line:col: severity[CODE]: message``; ``severity`` overrides the code's own
+        (a warning failing under --strict is shown as an error, an allowed break as a note)."""
         where = self.path if self.line == 0 else f"{self.path}:{self.line}:{self.column}"
-        return f"{where}: {self.severity}[{self.code}]: {self.message}"
+        return f"{where}: {severity or self.severity}[{self.code}]: {self.message}"
 
 
 class CompileError(Exception):

@@ -20,6 +20,12 @@ from llm_registry.codegen.schema import descriptor_schema
 from llm_registry.codegen.validate import Descriptor
 from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 
+# Descriptor keys for the compiler alone, kept out of the generated classes and constructors:
+# the silences of plausibility warnings, and the error samples that prove the context-limit
+# patterns; with the schema definitions only they use.
+NOT_GENERATED = ("silence", "context_limit_examples")
+NOT_GENERATED_DEFINITIONS = ("Silences", "ContextLimitExamples", "ErrorSample")
+
 # Providers without a display_order follow every provider that has one.
 _UNORDERED = 10**9
 
@@ -127,7 +133,9 @@ def _build_converter(schema: dict[str, Any]) -> Converter:
 def _class_converter(class_name: str, schema: dict[str, Any]) -> Callable[[dict[str, Any]], PyCall]:
     """A dataclass constructor for a value, arguments in the schema's property order."""
     fields = [
-        (field, _converter(field_schema)) for field, field_schema in schema["properties"].items()
+        (field, _converter(field_schema))
+        for field, field_schema in schema["properties"].items()
+        if field not in NOT_GENERATED
     ]
     return lambda value: PyCall(
         class_name,

@@ -4,12 +4,13 @@ every file is collected."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from llm_registry.codegen.context_samples import EXAMPLES_KEY, context_sample_diagnostics
 from llm_registry.codegen.diagnostics import Diagnostic
+from llm_registry.codegen.plausibility import check_plausibility
 from llm_registry.codegen.registry_files import descriptor_files, read_regular_file
 from llm_registry.codegen.registry_rules import DescriptorRules, UniquenessRules
 from llm_registry.codegen.schema_check import schema_diagnostics
@@ -33,6 +34,10 @@ class Registry:
 
     descriptors: list[Descriptor]
     diagnostics: list[Diagnostic]
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """Plausibility warnings (W0xx), which fail only a strict run."""
+    silenced: int = 0
+    """Plausibility warnings the descriptors silenced."""
 
 
 def validate_registry(registry_dir: Path) -> Registry:
@@ -40,6 +45,8 @@ def validate_registry(registry_dir: Path) -> Registry:
     files, diagnostics = descriptor_files(registry_dir)
     unique = UniquenessRules()
     checked: list[Descriptor] = []
+    warnings: list[Diagnostic] = []
+    silenced = 0
     for path in files:
         data, problem = read_regular_file(path)
         if data is None:
@@ -61,6 +68,10 @@ def validate_registry(registry_dir: Path) -> Registry:
         file_problems.extend(checker.diagnostics)
         file_problems.extend(context_sample_diagnostics(document))
         file_problems.extend(unique.check(document))
+        plausibility = check_plausibility(document)
+        file_problems.extend(plausibility.errors)
+        warnings.extend(plausibility.warnings)
+        silenced += plausibility.silenced
         diagnostics.extend(file_problems[len(problems) :])
         if not file_problems:
             source = path.relative_to(registry_dir).as_posix()
@@ -75,4 +86,5 @@ def validate_registry(registry_dir: Path) -> Registry:
                 str(registry_dir / "providers"), 0, 0, "E004", "the registry has no descriptors"
             )
         )
-    return Registry(checked if not diagnostics else [], sorted(diagnostics))
+    valid = not diagnostics
+    return Registry(checked if valid else [], sorted(diagnostics), sorted(warnings), silenced)

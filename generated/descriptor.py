@@ -12,26 +12,6 @@ ContextLimitPattern: TypeAlias = str
 
 
 @dataclass(frozen=True, kw_only=True)
-class ErrorSample:
-    """
-    One error response: its HTTP status and its body as the provider sends it.
-    """
-
-    status: int
-    """
-    HTTP status of the response.
-    """
-    body: str
-    """
-    The response body as the provider sends it: JSON as text, or plain text.
-    """
-    source: str | None = None
-    """
-    https page where the sample was published (provider docs, an SDK's test fixture, an issue thread quoting the body).
-    """
-
-
-@dataclass(frozen=True, kw_only=True)
 class ApiKey:
     """
     API key settings for the key form and for key resolution.
@@ -96,6 +76,14 @@ class Pricing:
     output_per_million: float
     """
     USD per million completion tokens.
+    """
+    cache_read_per_million: float | None = None
+    """
+    USD per million prompt tokens read from the provider's prompt cache.
+    """
+    cache_write_per_million: float | None = None
+    """
+    USD per million prompt tokens written to the provider's prompt cache.
     """
 
 
@@ -162,21 +150,9 @@ class Model:
     """
     Whether the model is for internal use (titles, summaries) and hidden from pickers.
     """
-
-
-@dataclass(frozen=True, kw_only=True)
-class ContextLimitExamples:
+    replaced_by: str | None = None
     """
-    Error responses that prove context_limit_patterns: validation checks that the runtime reads every match sample as a context-limit error and no no_match sample as one. Validation-only: never compiled into the generated package.
-    """
-
-    match: Sequence[ErrorSample] | None = None
-    """
-    Responses the provider sends for a prompt longer than the model's context window.
-    """
-    no_match: Sequence[ErrorSample] | None = None
-    """
-    Look-alike errors that are not about the context window (output limits, rate limits, request size, moderation).
+    Id of the model of this provider that replaces this one (for deprecated models), so that apps can offer it.
     """
 
 
@@ -215,7 +191,6 @@ class ProviderDescriptor:
     """
     Models offered when live discovery is unavailable; may be empty.
     """
-    context_limit_examples: ContextLimitExamples | None = None
     logo: Logo | None = None
     docs_url: str | None = None
     """

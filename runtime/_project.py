@@ -7,6 +7,7 @@ configures the project, with paths relative to that file::
     registry = "registry"            # folder holding providers/ and logos/
     out = "myapp/providers_gen"      # folder `llm-registry generate` writes
     package = "myapp.providers_gen"  # import name of that generated package, for the runtime
+    strict = true                    # plausibility warnings (W0xx) fail validate/generate/check
 
 Without the table, the defaults are ``registry/`` and ``generated/`` under the project root
 (the folder of the nearest pyproject.toml, else the working directory); never the folders of
@@ -35,7 +36,7 @@ TABLE = "llm-registry"
 DEFAULT_REGISTRY = "registry"
 DEFAULT_OUT = "generated"
 _PATH_KEYS = ("registry", "out")
-_KEYS = (*_PATH_KEYS, "package")
+_KEYS = (*_PATH_KEYS, "package", "strict")
 
 
 class ProjectConfigError(Exception):
@@ -57,6 +58,8 @@ class Project:
     """Import name of the generated package; None when the table does not say."""
     config_file: Path | None
     """The pyproject.toml the table was read from; None when running on defaults."""
+    strict: bool = False
+    """Whether plausibility warnings fail the compiler's commands (as --strict does)."""
 
 
 def find_project(start: Path | None = None) -> Project | None:
@@ -139,7 +142,10 @@ def _project_from_table(pyproject: Path, table: dict[str, object]) -> Project:
             f"{where} has unknown key(s) {', '.join(unknown)} (known: {', '.join(_KEYS)})"
         )
     for key, value in table.items():
-        if not isinstance(value, str) or not value.strip():
+        if key == "strict":
+            if not isinstance(value, bool):
+                raise ProjectConfigError(f"{where}: strict must be true or false")
+        elif not isinstance(value, str) or not value.strip():
             raise ProjectConfigError(f"{where}: {key} must be a non-empty string")
     package = table.get("package")
     if isinstance(package, str) and not all(part.isidentifier() for part in package.split(".")):
@@ -151,4 +157,5 @@ def _project_from_table(pyproject: Path, table: dict[str, object]) -> Project:
         Path(os.path.normpath(root / str(table.get(key, default))))
         for key, default in zip(_PATH_KEYS, (DEFAULT_REGISTRY, DEFAULT_OUT), strict=True)
     )
-    return Project(root, registry, out, package if isinstance(package, str) else None, pyproject)
+    package_name = package if isinstance(package, str) else None
+    return Project(root, registry, out, package_name, pyproject, table.get("strict") is True)

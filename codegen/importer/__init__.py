@@ -10,7 +10,9 @@ files inherit with ``base_model``.
 importer repairs what it can and leaves out what it cannot, reporting both as the compiler's
 diagnostics: warnings with stable codes (W501-W518 repaired, W521-W523 left out), each on the
 catalogue file it concerns. Every descriptor it writes passes the JSON Schema and the rules of
-``llm-registry validate``; whatever would not is left out instead.
+``llm-registry validate``; whatever would not is left out instead. What it writes is also put
+through validate's plausibility checks (W0xx, e.g. swapped prices), reported on the written
+files, so that implausible catalogue values are seen before ``--strict`` refuses them.
 
 Stages, one module each: catalogue (reading), rules (the repairs), descriptors (building
 providers and models), emit (YAML, written through codegen/writer.py). Output is
@@ -33,11 +35,14 @@ from llm_registry.codegen.importer.descriptors import Builder, Candidate, assign
 from llm_registry.codegen.importer.emit import (
     HEADER_PREFIX,
     hand_written_key_variables,
+    render,
     write_registry,
 )
 from llm_registry.codegen.importer.rules import LEFT_OUT_PROVIDER, Notes
+from llm_registry.codegen.plausibility import check_plausibility
 from llm_registry.codegen.schema import descriptor_schema
 from llm_registry.codegen.writer import WriteSummary
+from llm_registry.codegen.yaml_loader import load_descriptor
 from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 
 __all__ = ["HEADER_PREFIX", "ImportResult", "ImporterError", "import_models_dev"]
@@ -60,6 +65,9 @@ class ImportResult:
     """Warnings, sorted; paths relative to the checkout."""
     files: WriteSummary = field(default_factory=WriteSummary)
     """Files (relative to DIR) written, removed, and left unchanged."""
+    plausibility: list[Diagnostic] = field(default_factory=list)
+    """Plausibility warnings (W0xx) on the written descriptors, sorted; paths relative to
+    DIR."""
 
     def counts(self) -> dict[str, int]:
         """Warnings by code name (e.g. ``provider-id-renamed``), sorted."""
@@ -71,7 +79,8 @@ class ImportResult:
             f"Imported {len(self.providers)} providers with {len(self.models)} models "
             f"({len(self.files.written)} files written, {self.files.unchanged} unchanged, "
             f"{len(self.files.removed)} removed); "
-            f"{len(self.diagnostics) - left_out} repaired, {left_out} left out."
+            f"{len(self.diagnostics) - left_out} repaired, {left_out} left out"
+            + (f"; {len(self.plausibility)} implausible." if self.plausibility else ".")
         )
 
 
@@ -110,7 +119,19 @@ def import_models_dev(
         ),
         diagnostics=sorted(notes.diagnostics),
         files=files,
+        plausibility=_plausibility(accepted),
     )
+
+
+def _plausibility(candidates: list[Candidate]) -> list[Diagnostic]:
+    """validate's plausibility warnings on the descriptors as written (read back with the
+    compiler's loader, which knows their lines)."""
+    warnings: list[Diagnostic] = []
+    for candidate in candidates:
+        document, _ = load_descriptor(render(candidate), f"providers/{candidate.id}.yaml")
+        if document is not None:
+            warnings.extend(check_plausibility(document).warnings)
+    return sorted(warnings)
 
 
 def _schema_guard(candidates: list[Candidate], notes: Notes) -> list[Candidate]:

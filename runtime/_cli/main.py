@@ -5,7 +5,7 @@ which adds its parsers and sets ``handler`` (``Callable[[argparse.Namespace], in
 exit status) with ``set_defaults``: ``chat`` in `_chat_cli`, ``seed``/``models``/``refresh`` in
 `_models_cli`, ``db check``/``db repair`` in `_db_cli`, ``keys set|list|delete`` in
 `_keys_cli`, ``serve`` in `_serve_cli`, and the compiler's (``init``, ``validate``,
-``generate``, ``check``, ``schema``, ``import-models-dev``) in
+``generate``, ``check``, ``breaking``, ``schema``, ``import-models-dev``, ``sync``) in
 ``llm_registry.codegen.cli``, which handles its own failures and exit statuses. None imports
 an SDK, an HTTP client or the compiler's dependencies (the ``[codegen]`` extra) until a
 command runs.

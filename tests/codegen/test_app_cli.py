@@ -216,7 +216,7 @@ def test_json_lines_parse_line_by_line_and_end_with_a_summary(
         {"summary": True, "errors": 0, "warnings": 0, "files": 0, "exit": 0}
     ]
     (registry / "providers" / "acme.yaml").write_text(
-        ACME.replace("context_window: 131072", "context_window: 1")
+        ACME.replace("context_window: 131072", "context_window: 4096")
     )
     invalid = llm_registry(
         "validate", "--registry", str(registry), "--error-format", "json", cwd=tmp_path

@@ -131,9 +131,16 @@ def test_summary_counts_what_was_written_repaired_and_left_out(
     _, report = imported
     assert report.summary() == (
         "Imported 4 providers with 8 models (5 files written, 0 unchanged, 0 removed); "
-        "13 repaired, 7 left out."
+        "13 repaired, 7 left out; 6 implausible."
     )
     assert {d.code for d in report.diagnostics} <= {code for code in CODES if code[:2] == "W5"}
+    # validate's plausibility warnings, on the written files: outputs equal to
+    # the context, models without prices, a deprecated model without its replacement.
+    assert {(d.path, d.code) for d in report.plausibility} == {
+        ("providers/acme.yaml", "W005"),
+        ("providers/acme.yaml", "W006"),
+        ("providers/acme.yaml", "W008"),
+    }
 
 
 def test_inheritance_merges_deeply_and_the_provider_file_wins(
@@ -469,11 +476,13 @@ def test_cli_imports_and_reports(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1].startswith("Imported 4 providers with 8 models")
-    # Every repair and exclusion, as the compiler's diagnostics on the catalogue's files.
-    assert len(lines) == 1 + 20
+    # Every repair and exclusion, as the compiler's diagnostics on the catalogue's files, then
+    # the plausibility warnings on the written ones.
+    assert len(lines) == 1 + 20 + 6
+    assert lines[-2].startswith(f"{tmp_path / 'registry'}/providers/acme.yaml:65:15: warning[W008]")
     assert (
         "tests/importer/fixtures/catalogue/providers/templated/provider.toml: warning[W521]: "
-        in lines[:-1][-1]
+        in lines[:-7][-1]
     )
     assert tree(tmp_path / "registry") == tree(EXPECTED)
     as_json = run_codegen(
@@ -485,8 +494,8 @@ def test_cli_imports_and_reports(tmp_path: Path) -> None:
         "json",
     )
     records = [json.loads(line) for line in as_json.stdout.splitlines()]
-    assert as_json.returncode == 0 and len(records) == 21
-    assert records[-1] == {"summary": True, "errors": 0, "warnings": 20, "files": 16, "exit": 0}
+    assert as_json.returncode == 0 and len(records) == 27
+    assert records[-1] == {"summary": True, "errors": 0, "warnings": 26, "files": 17, "exit": 0}
     missing = run_codegen(
         "import-models-dev", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")
     )

@@ -480,6 +480,7 @@ def test_the_cli_starts_without_an_sdk_or_http_client() -> None:
     assert result.returncode == 0, result.stderr
     commands, heavy = json.loads(result.stdout)
     assert commands == [
+        "breaking",
         "chat",
         "check",
         "db",
