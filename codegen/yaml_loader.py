@@ -40,6 +40,8 @@ _LINE_BREAK_OR_TAB = re.compile("[\t\n\r]")
 # Integers are stored as SQLite's and JavaScript-safe-enough 64-bit values at most.
 _MAX_INTEGER = 2**63 - 1
 _PLAIN_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "seq", "map")}
+# A collection's tag must be its own kind's: `!!str` on a mapping is refused, not built.
+_COLLECTION_TAGS = {"mapping": _TAG + "map", "sequence": _TAG + "seq"}
 _NON_STRING_HINT = {
     _TAG + "bool": "a boolean",
     _TAG + "int": "an integer",
@@ -135,6 +137,10 @@ class _Builder:
                 "E105",
                 f"unsupported YAML tag {_short_tag(tag)}; descriptors hold plain data only",
             )
+            return None
+        kind = _collection_kind(node)
+        if kind is not None and tag != _COLLECTION_TAGS[kind]:
+            self.error(node, "E105", f"the YAML tag {_short_tag(tag)} cannot be put on a {kind}")
             return None
         if isinstance(node, MappingNode):
             return self._mapping(node)
@@ -268,6 +274,14 @@ def _echo(text: str) -> str:
     if len(text) > _MAX_ECHO:
         return repr(text[:_MAX_ECHO]) + "…"
     return repr(text)
+
+
+def _collection_kind(node: Node) -> str | None:
+    if isinstance(node, MappingNode):
+        return "mapping"
+    if isinstance(node, SequenceNode):
+        return "sequence"
+    return None
 
 
 def _short_tag(tag: str) -> str:

@@ -62,6 +62,13 @@ CASES = {
         2,
         15,
     ),
+    "string-tag-on-a-mapping": Case(
+        "E105",
+        {"acme": acme("api_key:\n", "api_key: !!str\n")},
+        5,
+        10,
+        "cannot be put on a mapping",
+    ),
     "merge-key": Case(
         "E105",
         {"acme": acme("discovery:\n", "discovery:\n  <<: {dialect: none}\n")},
