@@ -295,8 +295,8 @@ def default_key_store() -> KeyStore:
 
     ``LLM_REGISTRY_KEY_STORE=keyring`` or ``=file`` forces one; otherwise the system keychain
     when keyring has a usable backend, else :func:`default_key_file`. Raises
-    :class:`ConfigError` for another value of the variable, or for ``keyring`` forced when
-    keyring has no usable backend.
+    :class:`ConfigError` for another value of the variable, for a keyring backend that cannot
+    be loaded, or for ``keyring`` forced when keyring has no usable backend.
     """
     forced = os.environ.get(KEY_STORE_ENV, "").strip().lower()
     if forced not in ("", *_STORE_CHOICES):
@@ -309,7 +309,13 @@ def default_key_store() -> KeyStore:
         return FileKeyStore(default_key_file())
     import keyring
 
-    backend = keyring.get_keyring()
+    try:
+        backend = keyring.get_keyring()
+    except Exception as error:  # a keyringrc.cfg or PYTHON_KEYRING_BACKEND naming no backend
+        raise ConfigError(
+            f"keyring could not load its backend ({type(error).__name__}: {error}); fix "
+            f"PYTHON_KEYRING_BACKEND or keyring's keyringrc.cfg, or set {KEY_STORE_ENV}=file"
+        ) from None
     if _usable(backend):
         return KeyringKeyStore(backend=backend)
     if forced == "keyring":

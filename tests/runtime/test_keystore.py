@@ -264,24 +264,35 @@ def test_another_value_of_the_variable_is_a_clear_error(monkeypatch: pytest.Monk
         default_key_store()
 
 
-def test_keyrings_own_variable_is_honoured(
-    compiled_registry: CompiledRegistry, tmp_path: Path
-) -> None:
+def _child_default_store(backend_name: str) -> subprocess.CompletedProcess[str]:
+    """`default_key_store()` in a fresh process (keyring decides its backend once per process)
+    with ``PYTHON_KEYRING_BACKEND=backend_name``."""
     code = (
-        "from llm_registry.runtime import default_key_store\n"
-        "store = default_key_store()\n"
-        "print(type(store).__name__, type(store.backend).__name__)\n"
+        "from llm_registry.runtime import ConfigError, default_key_store\n"
+        "try:\n"
+        "    store = default_key_store()\n"
+        "except ConfigError as error:\n"
+        "    print('ConfigError', error)\n"
+        "else:\n"
+        "    print(type(store).__name__, type(getattr(store, 'backend', None)).__name__)\n"
     )
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.runtime.memory_keyring.MemoryKeyring",
-    }
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHON_KEYRING_BACKEND": backend_name}
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_keyrings_own_variable_is_honoured() -> None:
+    result = _child_default_store("tests.runtime.memory_keyring.MemoryKeyring")
     assert result.stdout.split() == ["KeyringKeyStore", "MemoryKeyring"]
+
+
+def test_a_keyring_backend_that_cannot_load_is_a_clear_error() -> None:
+    result = _child_default_store("tests.runtime.no_such_module.Keyring")
+    assert result.stdout.startswith("ConfigError keyring could not load its backend")
+    assert f"{KEY_STORE_ENV}=file" in result.stdout
 
 
 # Resolution: explicit mapping > environment > key store.
