@@ -101,10 +101,9 @@ class KeyringKeyStore:
 
     @property
     def backend(self) -> KeyringBackend:
+        """The keyring backend in use; a :class:`ConfigError` if keyring cannot load one."""
         if self._backend is None:
-            import keyring
-
-            self._backend = keyring.get_keyring()
+            self._backend = _keyrings_choice()
         return self._backend
 
     @property
@@ -112,15 +111,17 @@ class KeyringKeyStore:
         return f"the system keychain ({_backend_name(self.backend)})"
 
     def get(self, provider_id: str) -> str | None:
+        backend = self.backend
         try:
-            return self.backend.get_password(self.service, provider_id)
+            return backend.get_password(self.service, provider_id)
         except Exception as error:  # any backend's failure: D-Bus, a locked keychain, …
             raise self._failure("read the key for", provider_id, error) from None
 
     def set(self, provider_id: str, key: str) -> None:
         key = checked_new_key(provider_id, key)
+        backend = self.backend
         try:
-            self.backend.set_password(self.service, provider_id, key)
+            backend.set_password(self.service, provider_id, key)
         except Exception as error:
             raise self._failure("store the key for", provider_id, error, key) from None
 
@@ -307,15 +308,7 @@ def default_key_store() -> KeyStore:
         )
     if forced == "file":
         return FileKeyStore(default_key_file())
-    import keyring
-
-    try:
-        backend = keyring.get_keyring()
-    except Exception as error:  # a keyringrc.cfg or PYTHON_KEYRING_BACKEND naming no backend
-        raise ConfigError(
-            f"keyring could not load its backend ({type(error).__name__}: {error}); fix "
-            f"PYTHON_KEYRING_BACKEND or keyring's keyringrc.cfg, or set {KEY_STORE_ENV}=file"
-        ) from None
+    backend = _keyrings_choice()
     if _usable(backend):
         return KeyringKeyStore(backend=backend)
     if forced == "keyring":
@@ -325,6 +318,19 @@ def default_key_store() -> KeyStore:
             f"{KEY_STORE_ENV}=file"
         )
     return FileKeyStore(default_key_file())
+
+
+def _keyrings_choice() -> KeyringBackend:
+    """The backend keyring chose (or an app set with ``keyring.set_keyring``)."""
+    import keyring
+
+    try:
+        return keyring.get_keyring()
+    except Exception as error:  # a keyringrc.cfg or PYTHON_KEYRING_BACKEND naming no backend
+        raise ConfigError(
+            f"keyring could not load its backend ({type(error).__name__}: {error}); fix "
+            f"PYTHON_KEYRING_BACKEND or keyring's keyringrc.cfg, or set {KEY_STORE_ENV}=file"
+        ) from None
 
 
 def _usable(backend: KeyringBackend) -> bool:
