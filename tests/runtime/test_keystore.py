@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import keyring
@@ -80,6 +81,23 @@ def test_a_write_replaces_the_file_whole_and_leaves_no_temporary_file(key_file: 
     assert key_file.stat().st_ino != first
     assert sorted(p.name for p in key_file.parent.iterdir()) == ["keys.json"]
     assert _mode(key_file) == 0o600
+
+
+def test_concurrent_writers_lose_none_of_each_others_keys(key_file: Path) -> None:
+    # Each writer has its own store and so its own lock descriptor, as two processes would.
+    ids = [f"provider-{number:02d}" for number in range(24)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda provider_id: FileKeyStore(key_file).set(provider_id, KEY), ids))
+    assert sorted(json.loads(key_file.read_text())["keys"]) == ids
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        removed = list(pool.map(FileKeyStore(key_file).delete, ids[::2]))
+    assert removed == [True] * len(ids[::2])
+    assert sorted(json.loads(key_file.read_text())["keys"]) == ids[1::2]
+
+
+def test_deleting_from_a_store_never_written_creates_nothing(key_file: Path) -> None:
+    assert FileKeyStore(key_file).delete("openai") is False
+    assert not key_file.parent.exists()
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
