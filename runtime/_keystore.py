@@ -13,17 +13,20 @@ Neither ``keyring`` nor ``platformdirs`` is imported until a store is actually u
 The file is the user's only copy of their keys, so it is never overwritten blind: it is
 replaced atomically (a temporary file in the same folder, fsync, rename), one that others can
 read is refused until the user tightens it (as ssh does with its keys), and one that cannot be
-read as a key file is reported and left exactly as it is. Two processes storing keys in the
-same instant may lose one of the two writes, never the file.
+read as a key file is reported and left exactly as it is. A change (read, change, replace)
+holds a lock on the file's folder (POSIX ``flock``), so two processes storing keys at once
+(the CLI and an app's settings page, say) do not lose one another's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import stat
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -101,10 +104,9 @@ class KeyringKeyStore:
 
     @property
     def backend(self) -> KeyringBackend:
+        """The keyring backend in use; a :class:`ConfigError` if keyring cannot load one."""
         if self._backend is None:
-            import keyring
-
-            self._backend = keyring.get_keyring()
+            self._backend = _keyrings_choice()
         return self._backend
 
     @property
@@ -112,15 +114,17 @@ class KeyringKeyStore:
         return f"the system keychain ({_backend_name(self.backend)})"
 
     def get(self, provider_id: str) -> str | None:
+        backend = self.backend
         try:
-            return self.backend.get_password(self.service, provider_id)
+            return backend.get_password(self.service, provider_id)
         except Exception as error:  # any backend's failure: D-Bus, a locked keychain, …
             raise self._failure("read the key for", provider_id, error) from None
 
     def set(self, provider_id: str, key: str) -> None:
         key = checked_new_key(provider_id, key)
+        backend = self.backend
         try:
-            self.backend.set_password(self.service, provider_id, key)
+            backend.set_password(self.service, provider_id, key)
         except Exception as error:
             raise self._failure("store the key for", provider_id, error, key) from None
 
@@ -168,16 +172,33 @@ class FileKeyStore:
 
     def set(self, provider_id: str, key: str) -> None:
         key = checked_new_key(provider_id, key)
-        keys = self._read()
-        keys[provider_id] = key
-        self._write(keys)
+
+        def put(keys: dict[str, str]) -> bool:
+            keys[provider_id] = key
+            return True
+
+        self._update(put, create=True)
 
     def delete(self, provider_id: str) -> bool:
-        keys = self._read()
-        if keys.pop(provider_id, None) is None:
+        return self._update(lambda keys: keys.pop(provider_id, None) is not None, create=False)
+
+    def _update(self, change: Callable[[dict[str, str]], bool], *, create: bool) -> bool:
+        """Apply ``change`` to the stored keys and write them back if it returns True, under
+        the folder's lock; its answer. Without ``create``, a missing folder is no keys."""
+        folder = self.path.parent
+        if not create and not folder.is_dir():
             return False
-        self._write(keys)
-        return True
+        with contextlib.ExitStack() as held:
+            try:
+                _make_private_folder(folder)
+                held.enter_context(_folder_lock(folder))
+            except OSError as error:
+                raise self._write_error(error) from None
+            keys = self._read()
+            changed = change(keys)
+            if changed:
+                self._write(keys)
+        return changed
 
     def _read(self) -> dict[str, str]:
         """The keys in the file ({} when there is none yet); a file others can read, or one
@@ -238,7 +259,6 @@ class FileKeyStore:
         data = (json.dumps(document, indent=2) + "\n").encode("utf-8")
         folder = self.path.parent
         try:
-            _make_private_folder(folder)
             # mkstemp creates the file 0600, so the key is never readable by others, not even
             # for the instant before the rename.
             handle, temp_name = tempfile.mkstemp(
@@ -255,10 +275,29 @@ class FileKeyStore:
                 raise
             _sync_folder(folder)
         except OSError as error:
-            raise ConfigError(
-                f"cannot write the key file {self.path}: {error.strerror or error}; "
-                "the file was left as it was"
-            ) from None
+            raise self._write_error(error) from None
+
+    def _write_error(self, error: OSError) -> ConfigError:
+        return ConfigError(
+            f"cannot write the key file {self.path}: {error.strerror or error}; "
+            "the file was left as it was"
+        )
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``folder`` (POSIX; elsewhere nothing is locked)."""
+    if os.name != "posix":
+        yield
+        return
+    import fcntl
+
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
 
 
 def _make_private_folder(folder: Path) -> None:
@@ -295,8 +334,8 @@ def default_key_store() -> KeyStore:
 
     ``LLM_REGISTRY_KEY_STORE=keyring`` or ``=file`` forces one; otherwise the system keychain
     when keyring has a usable backend, else :func:`default_key_file`. Raises
-    :class:`ConfigError` for another value of the variable, or for ``keyring`` forced when
-    keyring has no usable backend.
+    :class:`ConfigError` for another value of the variable, for a keyring backend that cannot
+    be loaded, or for ``keyring`` forced when keyring has no usable backend.
     """
     forced = os.environ.get(KEY_STORE_ENV, "").strip().lower()
     if forced not in ("", *_STORE_CHOICES):
@@ -307,9 +346,7 @@ def default_key_store() -> KeyStore:
         )
     if forced == "file":
         return FileKeyStore(default_key_file())
-    import keyring
-
-    backend = keyring.get_keyring()
+    backend = _keyrings_choice()
     if _usable(backend):
         return KeyringKeyStore(backend=backend)
     if forced == "keyring":
@@ -319,6 +356,19 @@ def default_key_store() -> KeyStore:
             f"{KEY_STORE_ENV}=file"
         )
     return FileKeyStore(default_key_file())
+
+
+def _keyrings_choice() -> KeyringBackend:
+    """The backend keyring chose (or an app set with ``keyring.set_keyring``)."""
+    import keyring
+
+    try:
+        return keyring.get_keyring()
+    except Exception as error:  # a keyringrc.cfg or PYTHON_KEYRING_BACKEND naming no backend
+        raise ConfigError(
+            f"keyring could not load its backend ({type(error).__name__}: {error}); fix "
+            f"PYTHON_KEYRING_BACKEND or keyring's keyringrc.cfg, or set {KEY_STORE_ENV}=file"
+        ) from None
 
 
 def _usable(backend: KeyringBackend) -> bool:

@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import keyring
@@ -80,6 +81,23 @@ def test_a_write_replaces_the_file_whole_and_leaves_no_temporary_file(key_file: 
     assert key_file.stat().st_ino != first
     assert sorted(p.name for p in key_file.parent.iterdir()) == ["keys.json"]
     assert _mode(key_file) == 0o600
+
+
+def test_concurrent_writers_lose_none_of_each_others_keys(key_file: Path) -> None:
+    # Each writer has its own store and so its own lock descriptor, as two processes would.
+    ids = [f"provider-{number:02d}" for number in range(24)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda provider_id: FileKeyStore(key_file).set(provider_id, KEY), ids))
+    assert sorted(json.loads(key_file.read_text())["keys"]) == ids
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        removed = list(pool.map(FileKeyStore(key_file).delete, ids[::2]))
+    assert removed == [True] * len(ids[::2])
+    assert sorted(json.loads(key_file.read_text())["keys"]) == ids[1::2]
+
+
+def test_deleting_from_a_store_never_written_creates_nothing(key_file: Path) -> None:
+    assert FileKeyStore(key_file).delete("openai") is False
+    assert not key_file.parent.exists()
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
@@ -264,24 +282,35 @@ def test_another_value_of_the_variable_is_a_clear_error(monkeypatch: pytest.Monk
         default_key_store()
 
 
-def test_keyrings_own_variable_is_honoured(
-    compiled_registry: CompiledRegistry, tmp_path: Path
-) -> None:
+def _child_default_store(backend_name: str) -> subprocess.CompletedProcess[str]:
+    """`default_key_store()` in a fresh process (keyring decides its backend once per process)
+    with ``PYTHON_KEYRING_BACKEND=backend_name``."""
     code = (
-        "from llm_registry.runtime import default_key_store\n"
-        "store = default_key_store()\n"
-        "print(type(store).__name__, type(store.backend).__name__)\n"
+        "from llm_registry.runtime import ConfigError, default_key_store\n"
+        "try:\n"
+        "    store = default_key_store()\n"
+        "except ConfigError as error:\n"
+        "    print('ConfigError', error)\n"
+        "else:\n"
+        "    print(type(store).__name__, type(getattr(store, 'backend', None)).__name__)\n"
     )
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.runtime.memory_keyring.MemoryKeyring",
-    }
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHON_KEYRING_BACKEND": backend_name}
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_keyrings_own_variable_is_honoured() -> None:
+    result = _child_default_store("tests.runtime.memory_keyring.MemoryKeyring")
     assert result.stdout.split() == ["KeyringKeyStore", "MemoryKeyring"]
+
+
+def test_a_keyring_backend_that_cannot_load_is_a_clear_error() -> None:
+    result = _child_default_store("tests.runtime.no_such_module.Keyring")
+    assert result.stdout.startswith("ConfigError keyring could not load its backend")
+    assert f"{KEY_STORE_ENV}=file" in result.stdout
 
 
 # Resolution: explicit mapping > environment > key store.
