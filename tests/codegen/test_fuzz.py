@@ -23,6 +23,7 @@ from llm_registry.codegen.diagnostics import CODES, CompileError
 from llm_registry.codegen.pipeline import compile_registry
 from llm_registry.codegen.validate import validate_registry
 from llm_registry.codegen.writer import write_tree
+from llm_registry.codegen.yaml_limits import SAFE_LOADER
 from tests.codegen.conftest import ACME, run_codegen
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
@@ -118,7 +119,9 @@ def test_a_mutated_descriptor_is_refused_or_round_trips(tmp_path: Path, text: st
         assert error.diagnostics, "refused without saying why"
         assert all(d.code in CODES and d.message for d in error.diagnostics)
         return
-    document = yaml.safe_load(text)  # accepted, so plain YAML reads it the same way
+    # Accepted, so plain YAML reads it the same way: PyYAML on the parser the compiler uses
+    # (libyaml where installed, which allows a tab before a key's colon as YAML 1.2 does).
+    document = yaml.load(text, Loader=SAFE_LOADER)
     provider, forms, (providers, models) = _outputs(tmp_path, files)
     assert (provider.id, provider.display_name, provider.base_url) == (
         document["id"],
