@@ -24,7 +24,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import cast
+from typing import NoReturn, cast
 
 from llm_registry.codegen import cli as _compiler_cli
 from llm_registry.runtime._cli import chat as _chat_cli
@@ -61,8 +61,26 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, except that of the arguments it does not know it echoes only options:
+    a word may be a key typed on the command line (``keys set openai --package app sk-…``)."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments:"):
+            words = message.split(":", 1)[1].split()
+            shown = [word for word in words if word.startswith("-")]
+            hidden = len(words) - len(shown)
+            message = f"unrecognized arguments: {' '.join(shown)}"
+            if hidden:
+                what = f"{hidden} more" if shown else f"{hidden} unrecognized argument(s)"
+                message = (
+                    f"{message}, and " if shown else ""
+                ) + f"{what} not shown in case one is a key (keys are read from a prompt or stdin)"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="llm-registry",
         description="Compile a registry of LLM providers (one YAML file each) into a typed "
         "Python package, and use it: stream replies from any provider, manage its models. "

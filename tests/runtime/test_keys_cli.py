@@ -123,6 +123,16 @@ def test_a_key_on_the_command_line_is_refused_unquoted() -> None:
     assert not default_key_file().exists()
 
 
+def test_a_key_after_an_option_is_not_echoed_by_the_usage_error() -> None:
+    # After an option, the key is an argument argparse does not know, which it would quote.
+    result = _run("keys", "set", "wire-openai", "--package", "wire_registry", KEY, "--bogus")
+    assert result.returncode == 2
+    assert KEY not in result.stderr and KEY[:8] not in result.stderr
+    assert "--bogus" in result.stderr
+    assert "1 more not shown in case one is a key" in result.stderr
+    assert not default_key_file().exists()
+
+
 def test_a_loose_key_file_is_reported_by_list_and_used_by_nothing() -> None:
     assert _set("wire-openai", KEY).returncode == 0
     default_key_file().chmod(0o644)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,11 +40,17 @@ def test_providers_is_the_function_even_after_every_module_is_loaded() -> None:
 
 
 def loaded_modules(code: str, *, path: Path = PROJECT_ROOT) -> list[str]:
-    """Run ``code`` in a fresh interpreter; the module names it prints (as JSON)."""
+    """Run ``code`` in a fresh interpreter; the module names it prints (as JSON). It sees no
+    key of the user's: the key store is the file in the test's own config folder."""
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=PROJECT_ROOT,
-        env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin"},
+        env={
+            "PYTHONPATH": str(path),
+            "PATH": "/usr/bin:/bin",
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"],
+        },
         capture_output=True,
         text=True,
         timeout=60,
