@@ -69,11 +69,11 @@ class Guard:
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)
-        refusal = self._refusal(scope, headers)
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        refusal = self._refusal(scope, headers, query)
         if refusal is not None:
             await _respond(send, 403, refusal)
             return
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         if "token" in query:
             await self._exchange_token(scope, send, query)
             return
@@ -84,10 +84,9 @@ class Guard:
             # traceback whose frames could hold a key.
             print(f"error: internal: {type(error).__name__} at {scope['path']}", file=sys.stderr)
 
-    def _refusal(self, scope: Scope, headers: dict[str, str]) -> str | None:
+    def _refusal(self, scope: Scope, headers: dict[str, str], query: dict[str, str]) -> str | None:
         if headers.get("host", "").lower() not in self.hosts:
             return "this server answers only to the address it printed (unexpected Host header)"
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         if "token" in query:
             if scope["method"] in _SAFE_METHODS and _same(query["token"], self.token):
                 return None

@@ -24,6 +24,7 @@ from llm_registry.runtime._keys import checked_api_key, locate_api_key, mask_key
 from llm_registry.runtime._registry import discovery_dialect, get_provider
 
 if TYPE_CHECKING:
+    from llm_registry.runtime._keys import FoundKey
     from llm_registry.runtime._keystore import KeyStore
     from llm_registry.runtime._registry import Registry
     from llm_registry.runtime._store.records import ModelInfo
@@ -168,7 +169,7 @@ class Settings:
             masked_key=None if found is None else mask_key(found.key),
         )
 
-    def _found_key(self, provider_id: str) -> Any:
+    def _found_key(self, provider_id: str) -> FoundKey | None:
         try:
             return locate_api_key(provider_id, registry=self.registry, key_store=self.key_store)
         except ConfigError:
