@@ -80,7 +80,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="llm-registry",
         description="Compile a registry of LLM providers (one YAML file each) into a typed "
         "Python package, and use it: stream replies from any provider, manage its models. "
