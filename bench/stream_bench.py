@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench._measure import BenchError, Row, Section, interleaved, median, ratio, runs_note, secs
+from bench.stream_overhead import overhead_row
 from tests.loopback import own_process
 
 CHUNKS = 5000
@@ -326,6 +327,8 @@ def stream_section(wire_formats: Sequence[str] = ()) -> Section:
     for comparison in COMPARISONS:
         if not wire_formats or comparison.wire_format in wire_formats:
             section.rows.append(compare(comparison))
+            if comparison.wire_format == "openai":
+                section.rows.append(overhead_row(CHUNKS))
     return section
 
 
