@@ -16,6 +16,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from time import monotonic
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 from llm_registry.runtime._chat.event_cap import MAX_EVENT_BYTES
@@ -236,37 +237,27 @@ class ChatProvider(ABC):
         """
         translator = self.new_translator(model)
         transport = self.open_stream(model, self.build_request(model, messages, options))
+        started = monotonic()
+        payloads = await self._start(transport, model)
         failure: ProviderError | None = None
-        started = asyncio.get_running_loop().time()
-        try:
-            # A server that drips its status line and headers a byte at a time keeps every
-            # read short: the wait for the reply to begin is bounded as a whole.
-            async with asyncio.timeout(self.timeout):
-                payloads = await transport.start()
-        except TimeoutError:
-            failure = unanswered_error(self.descriptor, self.timeout)
-            await transport.aclose()
-        except Exception as error:
-            # Only the server's answers are mapped here: a local failure (a value JSON cannot
-            # hold, say) is the caller's to see as it is, not a fault of the server.
-            failure = self._failure(error, model, reading=False)
-            await transport.aclose()
-            if failure is None:
-                raise
-        if failure is not None:
-            raise failure
         deadline = IdleDeadline(self.timeout, self._idle_error)
         received = 0
+        # Per payload, the loop below is the runtime's whole cost on top of the transport's:
+        # the methods it calls are looked up once per stream, and max_time (a setting of the
+        # provider, read as the stream starts) costs nothing when it is not set.
+        next_payload, progressed, feed = deadline.next, deadline.progressed, translator.feed
+        max_time = self.max_time
         try:
             while not translator.done:
                 try:
-                    payload = await deadline.next(payloads)
+                    payload = await next_payload(payloads)
                 except StopAsyncIteration:
                     break
-                deadline.progressed()
+                progressed()
                 received += 1
-                self._check_max_time(started)
-                for event in translator.feed(payload):
+                if max_time is not None and monotonic() - started > max_time:
+                    raise max_time_error(self.descriptor, max_time)
+                for event in feed(payload):
                     yield event
         except Exception as error:
             failure = self._failure(error, model, reading=True)
@@ -280,10 +271,26 @@ class ChatProvider(ABC):
         for event in self._closing_events(translator, received):
             yield event
 
-    def _check_max_time(self, started: float) -> None:
-        limit = self.max_time
-        if limit is not None and asyncio.get_running_loop().time() - started > limit:
-            raise max_time_error(self.descriptor, limit)
+    async def _start(self, transport: PayloadStream, model: str) -> AsyncIterator[Any]:
+        """Send the request; the reply's payloads once the server answered (see `_stream` for
+        how a failure is raised)."""
+        failure: ProviderError | None = None
+        try:
+            # A server that drips its status line and headers a byte at a time keeps every
+            # read short: the wait for the reply to begin is bounded as a whole.
+            async with asyncio.timeout(self.timeout):
+                return await transport.start()
+        except TimeoutError:
+            failure = unanswered_error(self.descriptor, self.timeout)
+            await transport.aclose()
+        except Exception as error:
+            # Only the server's answers are mapped here: a local failure (a value JSON cannot
+            # hold, say) is the caller's to see as it is, not a fault of the server.
+            failure = self._failure(error, model, reading=False)
+            await transport.aclose()
+            if failure is None:
+                raise
+        raise failure
 
     def _closing_events(
         self, translator: StreamTranslator[Any], received: int

@@ -10,14 +10,18 @@ says a real event came. Time the caller spends between two events is not counted
 
 One timer per stream, not per event: the timer fires no earlier than the deadline could pass,
 checks, and re-arms itself if events came in the meantime, so a stream that keeps sending pays
-a clock reading per event. When the deadline passes, the waiting task is cancelled (as
+two readings of the monotonic clock per event (``time.monotonic`` itself, not the loop's
+``time()`` method around it; the timer is armed relative to now, so the loop's clock and this one
+need only agree on what a second is). When the deadline passes, the waiting task is cancelled (as
 ``asyncio.timeout`` does) and the wait raises the error it was given instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+from asyncio import current_task
 from collections.abc import AsyncIterator, Callable
+from time import monotonic
 from typing import Any, TypeVar
 
 from llm_registry.runtime._errors import ProviderError
@@ -56,13 +60,13 @@ class IdleDeadline:
 
         ``StopAsyncIteration`` and the iterator's own errors pass through.
         """
-        loop = self._loop
-        task = asyncio.current_task()
-        started = loop.time()
+        # Given the loop, current_task() skips looking the running loop up again.
+        task = current_task(self._loop)
+        started = monotonic()
         self._task = task
         self._wait_started = started
         if self._timer is None:
-            self._timer = loop.call_at(started + self._seconds - self._waited, self._check)
+            self._timer = self._loop.call_later(self._seconds - self._waited, self._check)
         try:
             item = await iterator.__anext__()
         except asyncio.CancelledError:
@@ -75,7 +79,7 @@ class IdleDeadline:
             if task is not None:  # the item came with the cancellation: still too late
                 task.uncancel()
         finally:
-            self._waited += loop.time() - started
+            self._waited += monotonic() - started
             self._wait_started = None
         # Raised here, outside the except block, so that it chains nothing.
         raise self._error()
@@ -95,10 +99,9 @@ class IdleDeadline:
         started = self._wait_started
         if started is None or self._task is None:
             return  # not waiting: the next wait arms the timer again
-        now = self._loop.time()
-        left = self._seconds - self._waited - (now - started)
+        left = self._seconds - self._waited - (monotonic() - started)
         if left > 0:
-            self._timer = self._loop.call_at(now + left, self._check)
+            self._timer = self._loop.call_later(left, self._check)
         else:
             self._expired = True
             self._task.cancel()

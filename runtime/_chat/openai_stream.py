@@ -52,16 +52,26 @@ class OpenAITranslator:
     done = False
 
     def feed(self, chunk: ChatCompletionChunk) -> list[StreamEvent]:
+        # Once per chunk of the reply: the common chunk (one choice, text only) takes a test
+        # per field and one event; reasoning and tool calls are handled apart.
         events: list[StreamEvent] = []
         try:
-            if chunk.usage is not None:
-                self._count(chunk.usage)
+            usage = chunk.usage
+            if usage is not None:
+                self._count(usage)
             for choice in chunk.choices:
                 delta = choice.delta
                 if delta is not None:
-                    self._delta(delta, events)
-                if choice.finish_reason:
-                    self._finish_reason = choice.finish_reason
+                    if delta.model_extra:
+                        self._reasoning(delta.model_extra, events)
+                    content = delta.content
+                    if content:
+                        events.append(TextDelta(content))
+                    if delta.tool_calls:
+                        self._tool_calls(delta.tool_calls, events)
+                finish_reason = choice.finish_reason
+                if finish_reason:
+                    self._finish_reason = finish_reason
         except SHAPE_ERRORS as error:
             raise MalformedPayload(error) from None
         return events
@@ -81,27 +91,24 @@ class OpenAITranslator:
             reasoning_tokens=getattr(details, "reasoning_tokens", None),
         )
 
-    def _delta(self, delta: Any, events: list[StreamEvent]) -> None:
-        extra = delta.model_extra
-        if extra:
-            # DeepSeek, Kimi, vLLM say reasoning_content; OpenRouter and Ollama say reasoning.
-            thought = extra.get("reasoning_content") or extra.get("reasoning")
-            if isinstance(thought, str) and thought:
-                events.append(ReasoningDelta(thought))
-        content = delta.content
-        if content:
-            events.append(TextDelta(content))
-        if delta.tool_calls:
-            for call in delta.tool_calls:
-                function = call.function
-                events.append(
-                    ToolCallDelta(
-                        index=self._tool_slots.index_of(call.index, call.id),
-                        id=call.id,
-                        name=function.name if function is not None else None,
-                        arguments=(function.arguments or "") if function is not None else "",
-                    )
+    @staticmethod
+    def _reasoning(extra: dict[str, Any], events: list[StreamEvent]) -> None:
+        # DeepSeek, Kimi, vLLM say reasoning_content; OpenRouter and Ollama say reasoning.
+        thought = extra.get("reasoning_content") or extra.get("reasoning")
+        if isinstance(thought, str) and thought:
+            events.append(ReasoningDelta(thought))
+
+    def _tool_calls(self, calls: Any, events: list[StreamEvent]) -> None:
+        for call in calls:
+            function = call.function
+            events.append(
+                ToolCallDelta(
+                    index=self._tool_slots.index_of(call.index, call.id),
+                    id=call.id,
+                    name=function.name if function is not None else None,
+                    arguments=(function.arguments or "") if function is not None else "",
                 )
+            )
 
 
 class _ToolCallSlots:
