@@ -193,6 +193,7 @@ class ProviderIR:
     key_form: dict[str, Any] | None
     logo: dict[str, Any]
     logo_svg: bytes
+    value: dict[str, Any]  # the validated descriptor, for targets that lower it their own way
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,7 @@ def _provider_ir(descriptor: Descriptor, rank: int) -> ProviderIR:
             "monogram": descriptor.logo_svg is None,
         },
         logo_svg=descriptor.logo_svg or monogram_svg(value["display_name"]),
+        value=value,
     )
 
 

@@ -12,7 +12,21 @@ from llm_registry.codegen.validate import validate_registry
 
 def compile_registry(registry_dir: Path) -> dict[str, bytes]:
     """Every file of generated/ for this registry; raises CompileError with all diagnostics."""
+    return compile_targets(registry_dir, ("python",))["python"]
+
+
+def compile_targets(registry_dir: Path, targets: tuple[str, ...]) -> dict[str, dict[str, bytes]]:
+    """Every file of each target (``python``, ``typescript``) by target, from one validation
+    and one IR; raises CompileError with all diagnostics."""
     registry = validate_registry(registry_dir)
     if registry.diagnostics:
         raise CompileError(registry.diagnostics)
-    return render_outputs(build_ir(registry.descriptors))
+    ir = build_ir(registry.descriptors)
+    compiled: dict[str, dict[str, bytes]] = {}
+    if "python" in targets:
+        compiled["python"] = render_outputs(ir)
+    if "typescript" in targets:
+        from llm_registry.codegen.tsrender import render_typescript
+
+        compiled["typescript"] = render_typescript(ir)
+    return compiled
