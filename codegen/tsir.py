@@ -144,7 +144,7 @@ def _type_source(schema: dict[str, Any], used: list[str]) -> str:
     if kind == "object":
         value = _type_source(schema.get("additionalProperties") or {"type": "string"}, used)
         return f"{{ readonly [name: string]: {value} }}"
-    return {"integer": "number", "number": "number", "boolean": "boolean"}.get(kind, "string")
+    return {"integer": "number", "number": "number", "boolean": "boolean"}.get(str(kind), "string")
 
 
 def _field(name: str, schema: dict[str, Any], required: bool, used: list[str]) -> TsField:
