@@ -139,7 +139,7 @@ export interface ApiKeyForm {
 export const PROVIDER_REGISTRY = {
   "tricky": {
     id: "tricky",
-    displayName: "Tricky \"Quotes\" 'n' \\ {{ jinja }} '); DROP TABLE models; -- </script> 🦙",
+    displayName: "Tricky \"Quotes\" 'n' \\ {{ jinja }} '); DROP TABLE models; -- \u003c/script> 🦙",
     baseUrl: "https://tricky.example/api/v1",
     apiKeyField: "TRICKY_KEY",
     apiKeyPlaceholder: "tk-'\"...",
@@ -345,7 +345,7 @@ export const PROVIDER_LOGOS = {
 export const API_KEY_FORMS = [
   {
     providerId: "tricky",
-    displayName: "Tricky \"Quotes\" 'n' \\ {{ jinja }} '); DROP TABLE models; -- </script> 🦙",
+    displayName: "Tricky \"Quotes\" 'n' \\ {{ jinja }} '); DROP TABLE models; -- \u003c/script> 🦙",
     env: "TRICKY_KEY",
     placeholder: "tk-'\"...",
     keyUrl: "https://tricky.example/keys?from=registry",
