@@ -234,23 +234,34 @@ def _run_dump(toolchain: Toolchain, folder: Path, source: str) -> Any:
 def test_hostile_values_come_out_of_javascript_exactly(
     toolchain: Toolchain, make_registry: RegistryFactory, tmp_path: Path
 ) -> None:
-    registry = make_registry(
-        {f"p{index}": _hostile_descriptor(index, name) for index, name in enumerate(HOSTILE)}
+    descriptors = {
+        f"p{index}": _hostile_descriptor(index, name) for index, name in enumerate(HOSTILE)
+    }
+    # An id that is also a property every JavaScript object inherits.
+    descriptors["constructor"] = ACME.replace("id: acme", "id: constructor").replace(
+        "ACME_API_KEY", "CONSTRUCTOR_KEY"
     )
     folder = tmp_path / "app"
-    _write_typescript(registry, folder)
+    _write_typescript(make_registry(descriptors), folder)
     dumped = _run_dump(
         toolchain,
         folder,
-        'import { PROVIDER_REGISTRY } from "./registry.js";\n'
-        "process.stdout.write(JSON.stringify(PROVIDER_REGISTRY));\n",
+        'import { isProviderName, parseModelId, PROVIDER_REGISTRY } from "./registry.js";\n'
+        "process.stdout.write(JSON.stringify({\n"
+        "  registry: PROVIDER_REGISTRY,\n"
+        '  parsed: parseModelId("constructor::x").providerId,\n'
+        '  inherited: ["toString", "__proto__", "hasOwnProperty"].some(isProviderName),\n'
+        "}));\n",
     )
     for index, name in enumerate(HOSTILE):
-        config = dumped[f"p{index}"]
+        config = dumped["registry"][f"p{index}"]
         assert config["displayName"] == name
         assert config["apiKeyPlaceholder"] == name
         assert config["contextLimitPatterns"] == [name]
         assert config["defaultModels"][0]["displayName"] == name
+    assert dumped["registry"]["constructor"]["apiKeyField"] == "CONSTRUCTOR_KEY"
+    assert dumped["parsed"] == "constructor"
+    assert dumped["inherited"] is False
 
 
 def test_string_literals_hold_exactly_their_text(toolchain: Toolchain, tmp_path: Path) -> None:
