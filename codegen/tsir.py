@@ -48,7 +48,6 @@ class TsRegistryIR:
     interfaces: tuple[TsInterface, ...]  # the schema's object types ProviderConfig uses
     provider_config_fields: tuple[TsField, ...]
     key_forms: TsArray
-    logos: TsObject
     builtin_patterns: TsArray
     whitespace_class: str  # a regular expression character class (u flag)
 
@@ -187,7 +186,6 @@ def build_ts_ir(registry: RegistryIR) -> TsRegistryIR:
         key_forms=TsArray(
             tuple(_key_form(p.key_form) for p in registry.providers if p.key_form is not None)
         ),
-        logos=TsObject(tuple((ts_string(p.id), _logo(p.logo)) for p in registry.providers)),
         builtin_patterns=TsArray(tuple(ts_string(p) for p in BUILTIN_CONTEXT_LIMIT_PATTERNS)),
         whitespace_class=whitespace_class(),
     )

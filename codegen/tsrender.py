@@ -60,7 +60,6 @@ def render_typescript(registry: RegistryIR) -> dict[str, bytes]:
         known_model_id_source=_union_lines(tuple(m for p in providers for m in p.model_ids)),
         registry_source=ts_expression(TsObject(tuple((p.key, p.config) for p in providers))),
         key_forms_source=ts_expression(ts.key_forms),
-        logos_source=ts_expression(ts.logos),
         builtin_patterns_source=ts_expression(ts.builtin_patterns),
     )
     outputs = {TS_MARKER_FILE: source.encode("utf-8")}

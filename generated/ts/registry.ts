@@ -2507,86 +2507,22 @@ export const DEFAULT_MODELS = {
 
 /** Every provider's logo. */
 export const PROVIDER_LOGOS = {
-  "anthropic": {
-    file: "logos/anthropic.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "openai": {
-    file: "logos/openai.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "google": {
-    file: "logos/google.svg",
-    invertInDarkMode: false,
-    monogram: false,
-  },
-  "xai": {
-    file: "logos/xai.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "openrouter": {
-    file: "logos/openrouter.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "perplexity": {
-    file: "logos/perplexity.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "kimi": {
-    file: "logos/kimi.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "deepseek": {
-    file: "logos/deepseek.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "mistral": {
-    file: "logos/mistral.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "zai": {
-    file: "logos/zai.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "groq": {
-    file: "logos/groq.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "cerebras": {
-    file: "logos/cerebras.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "together": {
-    file: "logos/together.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "fireworks": {
-    file: "logos/fireworks.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "ollama": {
-    file: "logos/ollama.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "lmstudio": {
-    file: "logos/lmstudio.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
+  "anthropic": PROVIDER_REGISTRY["anthropic"].logo,
+  "openai": PROVIDER_REGISTRY["openai"].logo,
+  "google": PROVIDER_REGISTRY["google"].logo,
+  "xai": PROVIDER_REGISTRY["xai"].logo,
+  "openrouter": PROVIDER_REGISTRY["openrouter"].logo,
+  "perplexity": PROVIDER_REGISTRY["perplexity"].logo,
+  "kimi": PROVIDER_REGISTRY["kimi"].logo,
+  "deepseek": PROVIDER_REGISTRY["deepseek"].logo,
+  "mistral": PROVIDER_REGISTRY["mistral"].logo,
+  "zai": PROVIDER_REGISTRY["zai"].logo,
+  "groq": PROVIDER_REGISTRY["groq"].logo,
+  "cerebras": PROVIDER_REGISTRY["cerebras"].logo,
+  "together": PROVIDER_REGISTRY["together"].logo,
+  "fireworks": PROVIDER_REGISTRY["fireworks"].logo,
+  "ollama": PROVIDER_REGISTRY["ollama"].logo,
+  "lmstudio": PROVIDER_REGISTRY["lmstudio"].logo,
 } as const satisfies Record<ProviderName, ProviderLogo>;
 
 /** The key form of every keyed provider, in display order. */

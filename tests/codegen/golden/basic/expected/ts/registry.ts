@@ -324,21 +324,9 @@ export const DEFAULT_MODELS = {
 
 /** Every provider's logo. */
 export const PROVIDER_LOGOS = {
-  "tricky": {
-    file: "logos/tricky.svg",
-    invertInDarkMode: false,
-    monogram: true,
-  },
-  "local-llm": {
-    file: "logos/local-llm.svg",
-    invertInDarkMode: true,
-    monogram: false,
-  },
-  "acme": {
-    file: "logos/acme.svg",
-    invertInDarkMode: false,
-    monogram: true,
-  },
+  "tricky": PROVIDER_REGISTRY["tricky"].logo,
+  "local-llm": PROVIDER_REGISTRY["local-llm"].logo,
+  "acme": PROVIDER_REGISTRY["acme"].logo,
 } as const satisfies Record<ProviderName, ProviderLogo>;
 
 /** The key form of every keyed provider, in display order. */
