@@ -6,7 +6,9 @@ JavaScript exactly as they went into the YAML."""
 from __future__ import annotations
 
 import json
+import random
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -264,13 +266,37 @@ def test_hostile_values_come_out_of_javascript_exactly(
     assert dumped["inherited"] is False
 
 
+_CODE_POINT_POOLS: tuple[Callable[[random.Random], int], ...] = (
+    lambda rng: rng.randrange(0x20),
+    lambda rng: rng.randrange(0x20, 0x80),
+    lambda rng: rng.choice((0x2028, 0x2029, 0x3C, 0x5C, 0x22, 0x60, 0x24, 0x85, 0xFEFF)),
+    lambda rng: rng.randrange(0xD800, 0xE000),
+    lambda rng: rng.randrange(0x80, 0x110000),
+)
+
+
 def test_string_literals_hold_exactly_their_text(toolchain: Toolchain, tmp_path: Path) -> None:
-    texts = [*HOSTILE, *UNREGISTRABLE]
+    # And texts of arbitrary code points, surrogates and separators included (seeded: the same
+    # texts every run).
+    chooser = random.Random(2028)
+    texts = [*HOSTILE, *UNREGISTRABLE] + [
+        "".join(
+            chr(chooser.choice(_CODE_POINT_POOLS)(chooser)) for _ in range(chooser.randrange(24))
+        )
+        for _ in range(300)
+    ]
     literals = [ts_string(text) for text in texts]
     for literal in literals:
         assert not {"\u2028", "\u2029", "<"} & set(literal)
         literal.encode("utf-8")  # no lone surrogate left raw
     items = "".join(f"  {literal},\n" for literal in literals)
     source = f"const VALUES = [\n{items}];\nprocess.stdout.write(JSON.stringify(VALUES));\n"
-    # JSON.stringify escapes lone surrogates, which json.loads reads back as they were.
-    assert _run_dump(toolchain, tmp_path, source) == texts
+    # JSON.stringify escapes lone surrogates, which json.loads reads back as they were. A
+    # JavaScript string is UTF-16: a high and a low surrogate side by side are one character
+    # there, so that is what the expected text holds too.
+    expected = [_as_utf16_reads_it(text) for text in texts]
+    assert _run_dump(toolchain, tmp_path, source) == expected
+
+
+def _as_utf16_reads_it(text: str) -> str:
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
