@@ -159,6 +159,7 @@ def _key_form(form: dict[str, Any]) -> TsObject:
     return TsObject(tuple((camel_case(key), _nullable_string(item)) for key, item in form.items()))
 
 
+@cache
 def whitespace_class() -> str:
     """A character class matching what Python's str.isspace matches, so that the TypeScript
     parseModelId refuses exactly the ids the runtime refuses (JavaScript's \\s differs: it
