@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 TYPECHECK_ROOT := $(VENV)/typecheck
 LINTED := codegen runtime tests bench
 
-.PHONY: all generate validate check test lint format typecheck bench clean-venv golden browser
+.PHONY: all generate validate check test lint format typecheck bench clean-venv golden browser node-modules
 
 all: generate
 
@@ -58,7 +58,17 @@ browser:
 		apt-get install -y -q chromium >/dev/null 2>&1 || \
 		{ apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }
 
-test: $(STAMP) lint check typecheck browser
+# The TypeScript target's checks (tests/codegen/test_typescript.py) run the tsc pinned in
+# package-lock.json: installed with npm ci when node is on the machine, again when the lockfile
+# changes. Without node those tests skip, saying so.
+NODE_MODULES_STAMP := node_modules/.package-lock.json
+node-modules:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+		test $(NODE_MODULES_STAMP) -nt package-lock.json || \
+		npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "node not found: the TypeScript target's checks will skip"; fi
+
+test: $(STAMP) lint check typecheck browser node-modules
 	$(PY) -m pytest
 
 # Rewrites the expected outputs of the golden tests from their registries, and the importer's

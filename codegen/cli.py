@@ -96,8 +96,9 @@ _HELP = {
     ),
     "generate": (
         "compile the registry into the output folder",
-        "Compile the registry into the output folder: atomic, and files whose bytes would not "
-        "change are not rewritten.",
+        "Compile the registry into the output folder, and into typescript_out when "
+        "[tool.llm-registry] targets includes typescript: atomic, and files whose bytes would "
+        "not change are not rewritten.",
     ),
     "check": (
         "fail when the output folder is not what generate would write (for CI)",

@@ -18,6 +18,7 @@ from llm_registry.codegen.reporting import Reporter, shown
 from llm_registry.runtime._project import Project, default_project, find_repository_root
 
 if TYPE_CHECKING:
+    from llm_registry.codegen.targets import TargetTree
     from llm_registry.codegen.validate import Registry
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -97,60 +98,115 @@ def validate(args: argparse.Namespace, reporter: Reporter) -> int:
     return EXIT_OK
 
 
-def _compile(registry_dir: Path, reporter: Reporter, *, strict: bool) -> dict[str, bytes]:
-    """The output files (the stages of codegen/pipeline.py), reporting the validation's
-    errors and warnings; Stop when it fails."""
-    from llm_registry.codegen.ir import build_ir
-    from llm_registry.codegen.render import render_outputs
+def _compile(paths: Paths, reporter: Reporter, *, strict: bool) -> list[TargetTree]:
+    """The trees of every configured target (see codegen/targets.py), reporting the
+    validation's errors and warnings; Stop when it fails."""
+    from llm_registry.codegen.pipeline import render_targets
+    from llm_registry.codegen.targets import plan_trees
     from llm_registry.codegen.validate import validate_registry
 
-    registry = validate_registry(registry_dir)
+    folders = target_folders(paths)
+    registry = validate_registry(paths.registry)
     if _report_validation(registry, reporter, strict=strict):
         raise Stop(EXIT_INVALID)
     try:
-        return render_outputs(build_ir(registry.descriptors))
+        compiled = render_targets(registry, tuple(folders))
     except CompileError as error:
         reporter.report(error.diagnostics)
         raise Stop(EXIT_INVALID) from None
+    return plan_trees(compiled, folders)
+
+
+def target_folders(paths: Paths) -> dict[str, Path]:
+    """Each configured target's folder (the TypeScript one follows --out unless configured)."""
+    from llm_registry.codegen.targets import target_folders as folders_of
+
+    project = paths.project
+    return folders_of(project.targets, paths.out, project.typescript_folder(paths.out))
+
+
+def _inputs(paths: Paths) -> str | None:
+    """What generate reads, for the stamp: the registry and the compiler (see stamp.py), and
+    which targets go where (the built-in phrasings too: the TypeScript target holds them)."""
+    import hashlib
+
+    from llm_registry.codegen import stamp
+
+    inputs = stamp.inputs_fingerprint(paths.registry)
+    if inputs is None:
+        return None
+    settings = [inputs, *(f"{target}={folder}" for target, folder in target_folders(paths).items())]
+    if "typescript" in paths.project.targets:
+        from llm_registry.runtime._context import BUILTIN_CONTEXT_LIMIT_PATTERNS
+
+        settings.extend(BUILTIN_CONTEXT_LIMIT_PATTERNS)
+    return hashlib.sha256("\0".join(settings).encode()).hexdigest()
+
+
+def _unchanged(paths: Paths, inputs: str | None) -> list[tuple[Path, int]] | None:
+    """Each folder generate writes with its file count, when generate would change none."""
+    from llm_registry.codegen import stamp
+
+    if inputs is None:
+        return None
+    counts = []
+    for folder in _outer_folders(paths):
+        unchanged = stamp.unchanged_outputs(folder, inputs)
+        if unchanged is None:
+            return None
+        counts.append((folder, unchanged))
+    return counts
+
+
+def _outer_folders(paths: Paths) -> list[Path]:
+    """The folders generate writes whole (a target inside another's folder is in its tree)."""
+    folders = list(target_folders(paths).values())
+    return [f for f in folders if not any(f != o and f.is_relative_to(o) for o in folders)]
 
 
 def generate(args: argparse.Namespace, reporter: Reporter) -> int:
     from llm_registry.codegen import stamp
-    from llm_registry.codegen.writer import may_replace, write_tree
+    from llm_registry.codegen.writer import MARKER_FILES, may_replace, write_tree
 
     paths = locate(args, reporter)
-    out = paths.out
-    if not may_replace(out):
-        what = "it is not a folder" if not out.is_dir() else "it is not empty and not generated"
-        raise UsageError(
-            f"refusing to write {shown(out)}: {what} (generate replaces its output folder "
-            "whole; choose a new or empty one)"
-        )
+    for target, folder in target_folders(paths).items():
+        if not may_replace(folder, MARKER_FILES[target]):
+            what = (
+                "it is not a folder" if not folder.is_dir() else "it is not empty and not generated"
+            )
+            raise UsageError(
+                f"refusing to write {shown(folder)}: {what} (generate replaces its output folder "
+                "whole; choose a new or empty one)"
+            )
     strict = _strict(args, paths)
-    inputs = stamp.inputs_fingerprint(paths.registry)
+    inputs = _inputs(paths)
     if inputs is not None and strict:
         # Output stamped by a lenient run may come from a registry with warnings: a strict
         # run only skips the compile after a strict run wrote the output.
         inputs += ":strict"
-    unchanged = None if inputs is None else stamp.unchanged_outputs(out, inputs)
+    unchanged = _unchanged(paths, inputs)
     if unchanged is not None:
-        reporter.note(
-            f"{shown(out)}: 0 written, 0 removed, {unchanged} unchanged (inputs unchanged)"
-        )
+        for folder, files in unchanged:
+            reporter.note(
+                f"{shown(folder)}: 0 written, 0 removed, {files} unchanged (inputs unchanged)"
+            )
         return EXIT_OK
     try:
-        files = _compile(paths.registry, reporter, strict=strict)
+        trees = _compile(paths, reporter, strict=strict)
     except Stop:
         reporter.note("generated output left untouched")
         raise
-    try:
-        summary = write_tree(out, files)
-    except OSError as error:
-        raise UsageError(f"cannot write {shown(out)}: {error.strerror or error}") from error
-    if inputs is not None:
-        stamp.record(out, inputs)
-    counts = f"{len(summary.written)} written, {len(summary.removed)} removed"
-    reporter.note(f"{shown(out)}: {counts}, {summary.unchanged} unchanged")
+    for tree in trees:
+        try:
+            summary = write_tree(tree.folder, tree.files)
+        except OSError as error:
+            raise UsageError(
+                f"cannot write {shown(tree.folder)}: {error.strerror or error}"
+            ) from error
+        if inputs is not None:
+            stamp.record(tree.folder, inputs)
+        counts = f"{len(summary.written)} written, {len(summary.removed)} removed"
+        reporter.note(f"{shown(tree.folder)}: {counts}, {summary.unchanged} unchanged")
     return EXIT_OK
 
 
@@ -159,31 +215,35 @@ def check(args: argparse.Namespace, reporter: Reporter) -> int:
 
     paths = locate(args, reporter)
     reporter.report(schema_copy_warnings(paths.registry))
-    files = _compile(paths.registry, reporter, strict=_strict(args, paths))
-    committed = read_tree(paths.out) if paths.out.is_dir() else {}
-    stale = sorted(
-        path for path in files.keys() | committed.keys() if files.get(path) != committed.get(path)
-    )
+    stale: list[Path] = []
+    counts: list[str] = []
     # The diff is for people; in JSON Lines stdout stays machine-readable.
     diff_stream = sys.stderr if reporter.error_format == "json" else sys.stdout
-    for path in stale:
-        _print_diff(f"{shown(paths.out)}/{path}", committed.get(path), files.get(path), diff_stream)
+    for tree in _compile(paths, reporter, strict=_strict(args, paths)):
+        committed = read_tree(tree.folder) if tree.folder.is_dir() else {}
+        for path in sorted(tree.files.keys() | committed.keys()):
+            if tree.files.get(path) != committed.get(path):
+                name = f"{shown(tree.folder)}/{path}"
+                _print_diff(name, committed.get(path), tree.files.get(path), diff_stream)
+                stale.append(tree.folder / path)
+        counts.append(f"{shown(tree.folder)}: up to date ({len(tree.files)} files)")
     if stale:
-        reporter.report([_stale_output(paths.out, stale)])
+        reporter.report([_stale_output(stale)])
         return EXIT_INVALID
-    reporter.note(f"{shown(paths.out)}: up to date ({len(files)} files)")
+    for line in counts:
+        reporter.note(line)
     return EXIT_OK
 
 
-def _stale_output(out: Path, stale: list[str]) -> Diagnostic:
+def _stale_output(stale: list[Path]) -> Diagnostic:
     """E401 on the first file that differs; the message lists the others."""
     first, others = stale[0], stale[1:]
     message = "differs from what the registry compiles to; run `llm-registry generate`"
     if others:
-        listed = ", ".join(shown(out / path) for path in others[:10])
+        listed = ", ".join(shown(path) for path in others[:10])
         listed += f" and {len(others) - 10} more" if others[10:] else ""
         message += f" ({len(others)} other file(s) differ too: {listed})"
-    return Diagnostic(shown(out / first), 0, 0, "E401", message)
+    return Diagnostic(shown(first), 0, 0, "E401", message)
 
 
 def schema_copy_warnings(registry: Path) -> list[Diagnostic]:

@@ -16,15 +16,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from llm_registry.codegen.schema import descriptor_schema
+from llm_registry.codegen.schema import NOT_GENERATED, descriptor_schema
 from llm_registry.codegen.validate import Descriptor
 from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
-
-# Descriptor keys for the compiler alone, kept out of the generated classes and constructors:
-# the silences of plausibility warnings, and the error samples that prove the context-limit
-# patterns; with the schema definitions only they use.
-NOT_GENERATED = ("silence", "context_limit_examples")
-NOT_GENERATED_DEFINITIONS = ("Silences", "ContextLimitExamples", "ErrorSample")
 
 # Providers without a display_order follow every provider that has one.
 _UNORDERED = 10**9
@@ -201,6 +195,7 @@ class ProviderIR:
     key_form: dict[str, Any] | None
     logo: dict[str, Any]
     logo_svg: bytes
+    value: dict[str, Any]  # the validated descriptor, for targets that lower it their own way
 
 
 @dataclass(frozen=True)
@@ -273,6 +268,7 @@ def _provider_ir(descriptor: Descriptor, rank: int) -> ProviderIR:
             "monogram": descriptor.logo_svg is None,
         },
         logo_svg=descriptor.logo_svg or monogram_svg(value["display_name"]),
+        value=value,
     )
 
 

@@ -39,7 +39,7 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def _render(template: str, **context: Any) -> str:
+def render_template(template: str, **context: Any) -> str:
     return _environment().get_template(template).render(**context)
 
 
@@ -50,7 +50,7 @@ def _json(document: Any) -> bytes:
 def render_provider_module(provider: ProviderIR) -> str:
     """A provider's module, already in black's layout (see pysource): black is the slowest
     stage by far when it has to parse every provider module of a large registry."""
-    return _render(
+    return render_template(
         "provider_module.py.jinja",
         provider=provider,
         import_source=import_statement("..descriptor", provider.imports),
@@ -63,7 +63,7 @@ def render_package_init(registry: RegistryIR) -> str:
     the lazy REGISTRY; no provider module is imported until it is looked up."""
     providers = registry.providers
     ids = tuple(provider.id_source for provider in providers)
-    return _render(
+    return render_template(
         "package_init.py.jinja",
         header=PACKAGE_HEADER,
         provider_id_source=subscript("Literal", ids),
@@ -88,7 +88,7 @@ def render_outputs(registry: RegistryIR) -> dict[str, bytes]:
     outputs = {
         "__init__.py": render_package_init(registry).encode("utf-8"),
         "descriptor.py": descriptor_types_module().encode("utf-8"),
-        "providers/__init__.py": _render("providers_init.py.jinja").encode("utf-8"),
+        "providers/__init__.py": render_template("providers_init.py.jinja").encode("utf-8"),
     }
     for provider in registry.providers:
         outputs[f"providers/{provider.module_name}.py"] = render_provider_module(provider).encode(
@@ -97,7 +97,7 @@ def render_outputs(registry: RegistryIR) -> dict[str, bytes]:
 
     outputs["py.typed"] = b""
     # The tables come from the runtime's layout, so a seeded database is one the store can open.
-    outputs["seed.sql"] = _render(
+    outputs["seed.sql"] = render_template(
         "seed.sql.jinja", registry=registry, schema_ddl=seed_ddl()
     ).encode("utf-8")
     outputs["key_forms.json"] = _json(

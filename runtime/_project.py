@@ -7,6 +7,8 @@ configures the project, with paths relative to that file::
     registry = "registry"            # folder holding providers/ and logos/
     out = "myapp/providers_gen"      # folder `llm-registry generate` writes
     package = "myapp.providers_gen"  # import name of that generated package, for the runtime
+    targets = ["python", "typescript"]  # what generate writes (default: ["python"])
+    typescript_out = "web/src/registry"  # where the TypeScript target goes (default: <out>/ts)
     strict = true                    # plausibility warnings (W0xx) fail validate/generate/check
 
 Without the table, the defaults are ``registry/`` and ``generated/`` under the project root
@@ -24,6 +26,7 @@ from pathlib import Path
 __all__ = [
     "PYPROJECT",
     "TABLE",
+    "TARGETS",
     "Project",
     "ProjectConfigError",
     "default_project",
@@ -36,7 +39,12 @@ TABLE = "llm-registry"
 DEFAULT_REGISTRY = "registry"
 DEFAULT_OUT = "generated"
 _PATH_KEYS = ("registry", "out")
-_KEYS = (*_PATH_KEYS, "package", "strict")
+_KEYS = (*_PATH_KEYS, "package", "targets", "typescript_out", "strict")
+# What generate can write, in the order it writes them; the Python package is the default.
+TARGETS = ("python", "typescript")
+DEFAULT_TARGETS = ("python",)
+# The TypeScript target's folder under the output folder when typescript_out is not set.
+DEFAULT_TYPESCRIPT_SUBFOLDER = "ts"
 
 
 class ProjectConfigError(Exception):
@@ -58,8 +66,19 @@ class Project:
     """Import name of the generated package; None when the table does not say."""
     config_file: Path | None
     """The pyproject.toml the table was read from; None when running on defaults."""
+    targets: tuple[str, ...] = DEFAULT_TARGETS
+    """What generate writes and check compares, in :data:`TARGETS` order."""
+    typescript_out: Path | None = None
+    """The folder of the TypeScript target when configured; None means ``<out>/ts`` (which
+    follows ``--out``)."""
     strict: bool = False
     """Whether plausibility warnings fail the compiler's commands (as --strict does)."""
+
+    def typescript_folder(self, out: Path) -> Path:
+        """The TypeScript target's folder when the Python package goes to ``out``."""
+        if self.typescript_out is not None:
+            return self.typescript_out
+        return out / DEFAULT_TYPESCRIPT_SUBFOLDER
 
 
 def find_project(start: Path | None = None) -> Project | None:
@@ -141,11 +160,12 @@ def _project_from_table(pyproject: Path, table: dict[str, object]) -> Project:
         raise ProjectConfigError(
             f"{where} has unknown key(s) {', '.join(unknown)} (known: {', '.join(_KEYS)})"
         )
+    targets = _targets(where, table.get("targets", list(DEFAULT_TARGETS)))
     for key, value in table.items():
         if key == "strict":
             if not isinstance(value, bool):
                 raise ProjectConfigError(f"{where}: strict must be true or false")
-        elif not isinstance(value, str) or not value.strip():
+        elif key != "targets" and (not isinstance(value, str) or not value.strip()):
             raise ProjectConfigError(f"{where}: {key} must be a non-empty string")
     package = table.get("package")
     if isinstance(package, str) and not all(part.isidentifier() for part in package.split(".")):
@@ -157,5 +177,29 @@ def _project_from_table(pyproject: Path, table: dict[str, object]) -> Project:
         Path(os.path.normpath(root / str(table.get(key, default))))
         for key, default in zip(_PATH_KEYS, (DEFAULT_REGISTRY, DEFAULT_OUT), strict=True)
     )
-    package_name = package if isinstance(package, str) else None
-    return Project(root, registry, out, package_name, pyproject, table.get("strict") is True)
+    typescript_out = table.get("typescript_out")
+    return Project(
+        root,
+        registry,
+        out,
+        package if isinstance(package, str) else None,
+        pyproject,
+        targets,
+        Path(os.path.normpath(root / typescript_out)) if isinstance(typescript_out, str) else None,
+        table.get("strict") is True,
+    )
+
+
+def _targets(where: str, value: object) -> tuple[str, ...]:
+    """The configured targets in TARGETS order; a usage error for anything else."""
+    known = ", ".join(repr(target) for target in TARGETS)
+    if not isinstance(value, list) or not value or not all(isinstance(t, str) for t in value):
+        raise ProjectConfigError(f"{where}: targets must be a non-empty list of {known}")
+    unknown = [target for target in value if target not in TARGETS]
+    if unknown:
+        raise ProjectConfigError(
+            f"{where}: unknown target {unknown[0]!r} in targets (known: {known})"
+        )
+    if len(set(value)) != len(value):
+        raise ProjectConfigError(f"{where}: targets lists a target twice")
+    return tuple(target for target in TARGETS if target in value)

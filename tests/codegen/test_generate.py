@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from llm_registry.codegen.pipeline import compile_registry
+from llm_registry.codegen.pipeline import compile_targets
+from llm_registry.codegen.targets import plan_trees
 from llm_registry.codegen.writer import read_tree, write_tree
 from tests.codegen.conftest import ACME, PROJECT_ROOT, SAFE_SVG, RegistryFactory, run_codegen
 
@@ -39,6 +40,8 @@ def test_generate_writes_every_artifact_then_rewrites_nothing(
     out = tmp_path / "out"
     first = run_codegen("generate", "--registry", str(registry), "--out", str(out))
     assert first.returncode == 0, first.stderr
+    # This repository configures the TypeScript target too: it goes to <out>/ts, in the same
+    # tree (one atomic write).
     assert sorted(read_tree(out)) == [
         "__init__.py",
         "descriptor.py",
@@ -51,6 +54,9 @@ def test_generate_writes_every_artifact_then_rewrites_nothing(
         "providers/local_llm.py",
         "py.typed",
         "seed.sql",
+        "ts/logos/acme.svg",
+        "ts/logos/local-llm.svg",
+        "ts/registry.ts",
     ]
     assert (out / "logos/local-llm.svg").read_text() == SAFE_SVG
     before = mtimes(out)
@@ -229,7 +235,10 @@ def test_concurrent_generates_all_succeed_and_leave_a_complete_tree(
 ) -> None:
     registry = make_registry({"acme": ACME, "local-llm": LOCAL}, {"local.svg": SAFE_SVG})
     out = tmp_path / "out"
-    expected = compile_registry(registry)
+    # This repository's configuration: both targets, the TypeScript one in <out>/ts.
+    compiled = compile_targets(registry, ("python", "typescript"))
+    [tree] = plan_trees(compiled, {"python": out, "typescript": out / "ts"})
+    expected = tree.files
     command = [
         sys.executable,
         "-m",

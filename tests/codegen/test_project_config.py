@@ -77,6 +77,54 @@ def test_a_malformed_table_names_the_file(tmp_path: Path, text: str) -> None:
         find_project(tmp_path)
 
 
+def test_targets_default_to_python_and_typescript_out_follows_the_output_folder(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.llm-registry]\nout = "gen"\n')
+    project = find_project(tmp_path)
+    assert project is not None
+    assert project.targets == ("python",)
+    assert project.typescript_out is None
+    assert project.typescript_folder(project.out) == tmp_path / "gen" / "ts"
+    assert project.typescript_folder(tmp_path / "other") == tmp_path / "other" / "ts"
+
+
+def test_configured_targets_come_in_a_fixed_order_and_typescript_out_is_relative(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.llm-registry]\ntargets = ["typescript", "python"]\n'
+        'typescript_out = "web/src/../src/registry"\n'
+    )
+    project = find_project(tmp_path)
+    assert project is not None
+    assert project.targets == ("python", "typescript")
+    assert project.typescript_folder(tmp_path / "anything") == tmp_path / "web/src/registry"
+
+
+@pytest.mark.parametrize(
+    ("value", "complaint"),
+    [
+        ('"python"', "non-empty list"),
+        ("[]", "non-empty list"),
+        ("[1]", "non-empty list"),
+        ('["python", ["typescript"]]', "non-empty list"),
+        ('["python", "rust"]', "unknown target 'rust'"),
+        ('["python", "python"]', "twice"),
+    ],
+)
+def test_malformed_targets_say_what_is_wrong(tmp_path: Path, value: str, complaint: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.llm-registry]\ntargets = {value}\n")
+    with pytest.raises(ProjectConfigError, match=complaint):
+        find_project(tmp_path)
+
+
+def test_an_empty_typescript_out_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.llm-registry]\ntypescript_out = " "\n')
+    with pytest.raises(ProjectConfigError, match="typescript_out must be a non-empty string"):
+        find_project(tmp_path)
+
+
 def test_the_repository_root_is_the_nearest_git(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     assert find_repository_root(tmp_path / "a" / "b") not in (tmp_path / "a", tmp_path / "a" / "b")
@@ -92,6 +140,8 @@ def test_this_repository_configures_its_curated_registry() -> None:
         PROJECT_ROOT / "generated",
         "llm_registry.curated",
     )
+    assert project.targets == ("python", "typescript")
+    assert project.typescript_folder(project.out) == PROJECT_ROOT / "generated" / "ts"
 
 
 def test_reading_the_configuration_imports_only_the_standard_library(tmp_path: Path) -> None:

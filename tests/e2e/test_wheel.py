@@ -246,6 +246,10 @@ def test_the_runtime_needs_no_compiler_dependencies(wheel: Path, tmp_path: Path)
 def test_an_installed_compile_equals_the_checkouts(app_python: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     env = _environment(tmp_path)
+    # Both targets, as this checkout configures them: generated/ts is compared too.
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.llm-registry]\ntargets = ["python", "typescript"]\n', encoding="utf-8"
+    )
     compiled = _run(
         [
             str(app_python.parent / "llm-registry"),
