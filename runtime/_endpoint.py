@@ -52,6 +52,7 @@ __all__ = [
     "resolve_variables",
     "value_problem",
     "variable_store_name",
+    "with_query",
 ]
 
 VariableValues = Mapping[str, Mapping[str, str]]
@@ -94,6 +95,15 @@ class Credentials:
         return bool(self.secret_headers or self.secret_params)
 
 
+def with_query(url: str, params: Mapping[str, str]) -> str:
+    """``url`` with ``params`` added to its query (``url`` unchanged when there are none)."""
+    if not params:
+        return url
+    from urllib.parse import urlencode
+
+    return url + ("&" if "?" in url else "?") + urlencode(params)
+
+
 def variable_store_name(provider_id: str, name: str) -> str:
     """The key-store entry holding a variable's value: ``"<provider id>:<name>"``."""
     return f"{provider_id}:{name}"
@@ -121,10 +131,11 @@ def credentials(
     api_key: str | None,
     *,
     native_header: str = "authorization",
-    native_prefix: str = "Bearer ",
+    native_prefix: str | None = None,
 ) -> Credentials:
     """Where ``api_key`` goes for ``descriptor``: as its ``auth`` says, else in the wire
-    format's own header (``native_header``, the key after ``native_prefix``)."""
+    format's own header (``native_header``, the key after ``native_prefix``: by default
+    ``"Bearer "`` in ``authorization``, nothing in any other header)."""
     params = dict(getattr(descriptor, "query", None) or {})
     kind, name = auth_kind(descriptor)
     if not api_key or kind == "none":
@@ -137,6 +148,8 @@ def credentials(
     elif kind == "bearer":
         header, value = "authorization", f"Bearer {api_key}"
     else:
+        if native_prefix is None:
+            native_prefix = "Bearer " if native_header == "authorization" else ""
         header, value = native_header, native_prefix + api_key
     return Credentials({header: value}, params, secret_headers=frozenset({header}))
 
@@ -153,7 +166,7 @@ def endpoint_base_url(
     if override:
         return checked_base_url(override).rstrip("/")
     url = descriptor.base_url
-    if not template_names(url) and not PLACEHOLDER.search(url):
+    if "{" not in url and "}" not in url:
         return url.rstrip("/")
     given = {descriptor.id: values} if values else None
     filled = resolve_variables(descriptor, given, key_store=None)
@@ -161,7 +174,10 @@ def endpoint_base_url(
 
 
 def _expanded(descriptor: ProviderDescriptor, values: Mapping[str, str]) -> str:
-    url = expand_template(descriptor.base_url, values)
+    from urllib.parse import quote
+
+    encoded = {name: quote(value, safe=_UNRESERVED) for name, value in values.items()}
+    url = expand_template(descriptor.base_url, encoded)
     if "{" in url or "}" in url:  # a brace in a default or pattern-free value: never sent
         raise ConfigError(
             f"the base URL of {descriptor.display_name} still holds a brace after its"
@@ -177,7 +193,8 @@ def resolve_variables(
     *,
     key_store: KeyStore | None,
 ) -> dict[str, str]:
-    """Every placeholder of ``descriptor``'s base URL → its checked, percent-encoded value:
+    """Every placeholder of ``descriptor``'s base URL → its checked value (percent-encoded
+    when the URL is filled in):
     from ``variables``, the environment, ``key_store`` (skipped when None), the default.
     Raises :class:`ConfigError` naming the first variable without a usable value."""
     specs = _variables(descriptor)
@@ -226,8 +243,6 @@ def _checked(
     *,
     in_host: bool,
 ) -> str:
-    from urllib.parse import quote
-
     def refuse(reason: str) -> ConfigError:
         return ConfigError(
             f"the {descriptor.display_name} variable {name!r} (from {source}) {reason}",
@@ -237,7 +252,7 @@ def _checked(
     problem = value_problem(value, spec.pattern if spec is not None else None, in_host=in_host)
     if problem is not None:
         raise refuse(problem)
-    return quote(value, safe=_UNRESERVED)
+    return value
 
 
 def value_problem(value: str, pattern: str | None, *, in_host: bool) -> str | None:

@@ -27,6 +27,7 @@ from llm_registry.runtime._chat.messages import (
 from llm_registry.runtime._chat.openai_stream import OpenAITranslator
 from llm_registry.runtime._chat.wire import user_text
 from llm_registry.runtime._encoding import refused_compressed
+from llm_registry.runtime._endpoint import auth_kind, credentials
 from llm_registry.runtime._error_mapping import (
     error_from_response,
     error_from_transport,
@@ -177,7 +178,8 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         client = openai.AsyncOpenAI(
             api_key=self._api_key or _KEYLESS_PLACEHOLDER,
             base_url=self.base_url,
-            default_headers=self.request_headers(),
+            default_headers=self.client_headers(),
+            default_query=self.client_query(),
             max_retries=0,  # errors surface at once; retrying is the caller's decision
             timeout=timeout,
             # A redirect is reported, not followed: the request carries the key.
@@ -194,6 +196,22 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         client.project = None
         client.admin_api_key = None
         return client
+
+    def client_headers(self) -> dict[str, Any]:
+        """The descriptor's headers and, when its ``auth`` puts the key in a header or the query,
+        that header and no ``Authorization`` (which the SDK would otherwise fill with the key)."""
+        import openai
+
+        headers: dict[str, Any] = self.request_headers()
+        kind, _ = auth_kind(self.descriptor)
+        if kind in ("header", "query"):
+            headers.update(credentials(self.descriptor, self._api_key).headers)
+            headers["Authorization"] = openai.Omit()
+        return headers
+
+    def client_query(self) -> dict[str, str] | None:
+        """The descriptor's fixed query parameters, and the key when ``auth`` says so."""
+        return dict(credentials(self.descriptor, self._api_key).params) or None
 
     async def _cap_events(self, response: httpx2.Response) -> None:
         """A response hook: the SDK's SSE decoder puts no bound on an event."""
