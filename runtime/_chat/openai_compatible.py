@@ -197,17 +197,17 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         client.admin_api_key = None
         return client
 
-    def client_headers(self) -> dict[str, Any]:
-        """The descriptor's headers and, when its ``auth`` puts the key in a header or the query,
-        that header and no ``Authorization`` (which the SDK would otherwise fill with the key)."""
-        import openai
-
-        headers: dict[str, Any] = self.request_headers()
-        kind, _ = auth_kind(self.descriptor)
-        if kind in ("header", "query"):
+    def client_headers(self) -> dict[str, str]:
+        """The descriptor's headers and, when its ``auth`` puts the key in a header, that header
+        (the SDK's own ``Authorization`` is then left out: see :meth:`open_stream`)."""
+        headers = self.request_headers()
+        if self._sends_key_elsewhere():
             headers.update(credentials(self.descriptor, self._api_key).headers)
-            headers["Authorization"] = openai.Omit()
         return headers
+
+    def _sends_key_elsewhere(self) -> bool:
+        kind, _ = auth_kind(self.descriptor)
+        return kind in ("header", "query")
 
     def client_query(self) -> dict[str, str] | None:
         """The descriptor's fixed query parameters, and the key when ``auth`` says so."""
@@ -226,6 +226,12 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         )
 
     def open_stream(self, model: str, request: dict[str, Any]) -> _SdkStream:
+        if self._sends_key_elsewhere():
+            import openai
+
+            # The SDK sends its api_key as a bearer token unless the request omits the header.
+            omitted = {**request.get("extra_headers", {}), "Authorization": openai.Omit()}
+            request = {**request, "extra_headers": omitted}
         return _SdkStream(self.make_client(), request)
 
     def new_translator(self, model: str) -> OpenAITranslator:
