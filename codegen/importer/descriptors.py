@@ -116,8 +116,6 @@ class Builder:
             "id": provider_id,
             "display_name": "",  # after the models, in the schema's key order
             "base_url": base_url,
-            **({"variables": reached.variables} if reached.variables else {}),
-            **({"auth": reached.auth} if reached.auth else {}),
             "implementation": implementation,
             "api_key": None,  # assigned once every provider is known: they are registry-unique
             "context_limit_patterns": list(CONTEXT_LIMIT_PATTERNS),
@@ -133,6 +131,10 @@ class Builder:
         docs_url = rules.docs_url(toml.get("doc"), self.notes, where)
         if docs_url is not None:
             descriptor["docs_url"] = docs_url
+        if reached.variables:
+            descriptor["variables"] = reached.variables
+        if reached.auth:
+            descriptor["auth"] = reached.auth
         self.ids[provider_id] = folder
         self.progress(f"providers/{folder}: {len(descriptor['default_models'])} models")
         key_env = reached.key_env or _key_env(toml.get("env"))
