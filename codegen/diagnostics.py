@@ -112,7 +112,6 @@ CODES: dict[str, str] = {
     "W517": "reasoning-efforts-filtered",
     "W518": "reasoning-min-budget-dropped",
     "W519": "base-url-variables-from-template",
-    "W520": "base-url-from-vendor-endpoint",
     # Importing models.dev: what could not be repaired is left out, saying why.
     "W521": "provider-left-out",
     "W522": "model-left-out",

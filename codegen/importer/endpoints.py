@@ -137,7 +137,7 @@ def endpoint(folder: str, api: str | None, notes: Notes, where: str) -> tuple[En
     if api is None and folder in VENDOR_ENDPOINTS:
         vendor = VENDOR_ENDPOINTS[folder]
         notes.warn(
-            where, "W520", f"provider.toml has no api: the vendor's endpoint {vendor['base_url']}"
+            where, "W502", f"provider.toml has no api: the vendor's endpoint {vendor['base_url']}"
         )
         return Endpoint(
             vendor["base_url"],
