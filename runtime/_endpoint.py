@@ -28,7 +28,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final
 
 from llm_registry.runtime._errors import ConfigError
 from llm_registry.runtime._urls import (
@@ -39,7 +39,7 @@ from llm_registry.runtime._urls import (
 )
 
 if TYPE_CHECKING:
-    from llm_registry.runtime._descriptor import ProviderDescriptor
+    from llm_registry.runtime._descriptor import ProviderDescriptor, Variable
     from llm_registry.runtime._keystore import KeyStore
 
 __all__ = [
@@ -63,21 +63,6 @@ _STRUCTURAL: Final = re.compile(r"[/?#@:%\\{}\[\]\s\x00-\x1f\x7f]")
 # A placeholder in the host takes a label or several (a Databricks workspace host, say).
 _HOST_NAME: Final = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
 _UNRESERVED: Final = "-._~"
-
-
-class Variable(Protocol):
-    """One placeholder of a base URL, as a generated descriptor declares it."""
-
-    @property
-    def label(self) -> str: ...
-    @property
-    def placeholder(self) -> str: ...
-    @property
-    def env(self) -> str | None: ...
-    @property
-    def pattern(self) -> str | None: ...
-    @property
-    def default(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
