@@ -189,3 +189,32 @@ def test_a_provider_built_directly_fills_its_template_or_refuses(
         descriptor, api_key=TEST_KEY, variables={"deployment": "ok"}
     )
     assert provider.base_url == f"{llm_server.origin}/ok/v1"
+
+
+def test_curated_templates_fill_in(
+    key_store: FileKeyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for env in ("AWS_REGION", "GOOGLE_CLOUD_LOCATION"):
+        monkeypatch.delenv(env, raising=False)
+    azure = runtime.create_provider(
+        "azure-openai",
+        api_key=TEST_KEY,
+        variables={"azure-openai": {"resource": "contoso"}},
+        key_store=key_store,
+    )
+    assert azure.base_url == "https://contoso.openai.azure.com/openai/v1"
+    bedrock = runtime.create_provider("amazon-bedrock", api_key=TEST_KEY, key_store=key_store)
+    assert bedrock.base_url == "https://bedrock-runtime.us-east-1.amazonaws.com/openai/v1"
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "my-project")
+    vertex = runtime.create_provider("google-vertex", api_key=TEST_KEY, key_store=key_store)
+    assert vertex.base_url == (
+        "https://us-central1-aiplatform.googleapis.com/v1/projects/my-project"
+        "/locations/us-central1/endpoints/openapi"
+    )
+    with pytest.raises(ConfigError, match="does not match its pattern"):
+        runtime.create_provider(
+            "google-vertex",
+            api_key=TEST_KEY,
+            variables={"google-vertex": {"location": "global"}},
+            key_store=key_store,
+        )
