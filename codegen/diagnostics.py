@@ -54,6 +54,16 @@ CODES: dict[str, str] = {
     "E321": "replacement-loop",
     "E322": "replacement-deprecated",
     "E323": "unknown-silenced-code",
+    # E330-E339: templated base URLs (variables), auth and fixed query parameters.
+    "E330": "undeclared-url-variable",
+    "E331": "unused-url-variable",
+    "E332": "malformed-url-template",
+    "E333": "invalid-variable-pattern",
+    "E334": "variable-sample-mismatch",
+    "E335": "auth-name-invalid",
+    "E336": "auth-key-mismatch",
+    "E337": "variable-env-is-key-env",
+    "E338": "query-parameter-conflict",
     # Plausibility: values that are allowed but probably wrong (failing only under --strict;
     # a descriptor silences one with `silence: [{code, reason}]`).
     "W001": "cache-read-above-input-price",
@@ -101,6 +111,7 @@ CODES: dict[str, str] = {
     "W516": "pricing-dropped-invalid",
     "W517": "reasoning-efforts-filtered",
     "W518": "reasoning-min-budget-dropped",
+    "W519": "base-url-variables-from-template",
     # Importing models.dev: what could not be repaired is left out, saying why.
     "W521": "provider-left-out",
     "W522": "model-left-out",

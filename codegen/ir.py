@@ -44,7 +44,7 @@ class PyList:
 
 @dataclass(frozen=True)
 class PyDict:
-    items: tuple[tuple[str, str], ...]  # (key source, value source)
+    items: tuple[tuple[str, PyValue], ...]  # (key source, value)
 
 
 PyValue = str | PyCall | PyList | PyDict  # str: a literal's Python source
@@ -109,6 +109,14 @@ def _build_converter(schema: dict[str, Any]) -> Converter:
     if kind == "array":
         items = resolved["items"]
         return nullable(lambda value: PyList(tuple(_converter(items)(item) for item in value)))
+    if kind == "object" and "$ref" in resolved.get("additionalProperties", {}):
+        # A mapping of names to descriptor objects (the base URL's variables).
+        values = resolved["additionalProperties"]
+        return nullable(
+            lambda value: PyDict(
+                tuple((python_literal(k), _converter(values)(v)) for k, v in value.items())
+            )
+        )
     if kind == "object":
         return nullable(
             lambda value: PyDict(
@@ -238,7 +246,7 @@ def _provider_ir(descriptor: Descriptor, rank: int) -> ProviderIR:
         value["discovery"]["dialect"],
         rank,
     )
-    key_form = None
+    key_form: dict[str, Any] | None = None
     if api_key is not None:
         key_form = {
             "provider_id": provider_id,
@@ -248,6 +256,9 @@ def _provider_ir(descriptor: Descriptor, rank: int) -> ProviderIR:
             "key_url": api_key["url"],
             "logo": logo_file,
         }
+        variables = _key_form_variables(value.get("variables") or {})
+        if variables:
+            key_form["variables"] = variables
     return ProviderIR(
         id=provider_id,
         source=descriptor.source,
@@ -272,6 +283,21 @@ def _provider_ir(descriptor: Descriptor, rank: int) -> ProviderIR:
     )
 
 
+def _key_form_variables(variables: dict[str, Any]) -> list[dict[str, Any]]:
+    """The extra fields a key form shows for the base URL's variables, in declaration order."""
+    return [
+        {
+            "name": name,
+            "label": spec["label"],
+            "placeholder": spec["placeholder"],
+            "env": spec.get("env"),
+            "default": spec.get("default"),
+            "pattern": spec.get("pattern"),
+        }
+        for name, spec in variables.items()
+    ]
+
+
 def _class_names(value: PyValue) -> set[str]:
     if isinstance(value, PyCall):
         return {value.class_name}.union(
@@ -279,6 +305,8 @@ def _class_names(value: PyValue) -> set[str]:
         )
     if isinstance(value, PyList):
         return set().union(*(_class_names(item) for item in value.items))
+    if isinstance(value, PyDict):
+        return set().union(*(_class_names(item) for _, item in value.items))
     return set()
 
 

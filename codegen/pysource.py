@@ -54,7 +54,10 @@ def expression(value: PyValue, depth: int = 0, line_start: int = 0) -> str:
     if isinstance(value, PyDict):
         if not value.items:
             return "{}"
-        lines = "".join(f"{inner}{key}: {item},\n" for key, item in value.items)
+        lines = "".join(
+            f"{inner}{key}: {expression(item, depth + 1, len(inner) + len(key) + 2)},\n"
+            for key, item in value.items
+        )
         return f"{{\n{lines}{closing}}}"
     return value
 

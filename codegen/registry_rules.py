@@ -1,6 +1,7 @@
 """The rules over descriptors that a JSON Schema cannot express.
 
-Per descriptor: the id equals the file name, URL rules, headers a descriptor may not set,
+Per descriptor: the id equals the file name, URL rules (the base URL's, with its template and
+auth, in endpoint_rules), headers a descriptor may not set,
 model ids unique and free of the provider separator, output within context, reasoning options
 that fit their mode, and a logo that is a safe SVG inside the registry. Across descriptors:
 provider ids and key variables used once. Every rule runs even when the schema already found
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from llm_registry.codegen.diagnostics import Diagnostic
+from llm_registry.codegen.endpoint_rules import check_endpoint
 from llm_registry.codegen.registry_files import read_regular_file
 from llm_registry.codegen.svg import sanitized_svg
 from llm_registry.codegen.urls import url_problem
@@ -81,8 +83,9 @@ class DescriptorRules:
             self.error(("id",), "E301", f"id {provider_id!r} must equal the file name {stem!r}")
         api_key = value.get("api_key")
         key_page = api_key.get("url") if isinstance(api_key, dict) else None
-        # The API root may be a local server; pages for people must be https.
-        self._url(("base_url",), value.get("base_url"), allow_loopback_http=True, is_base=True)
+        # The API root may be a local server, and a template (checked with sample values);
+        # pages for people must be https.
+        check_endpoint(value, self.error)
         self._url(("docs_url",), value.get("docs_url"), allow_loopback_http=False, is_base=False)
         self._url(("api_key", "url"), key_page, allow_loopback_http=False, is_base=False)
         headers = value.get("headers")

@@ -50,6 +50,10 @@ ProviderId = Literal[
     "fireworks",
     "ollama",
     "lmstudio",
+    "amazon-bedrock",
+    "azure-openai",
+    "cloudflare-workers-ai",
+    "google-vertex",
 ]
 """The id of every provider in the registry."""
 
@@ -70,6 +74,10 @@ ApiKeys = TypedDict(
         "cerebras": str,
         "together": str,
         "fireworks": str,
+        "amazon-bedrock": str,
+        "azure-openai": str,
+        "cloudflare-workers-ai": str,
+        "google-vertex": str,
     },
     total=False,
 )
@@ -92,6 +100,10 @@ IDS: Final[tuple[ProviderId, ...]] = (
     "fireworks",
     "ollama",
     "lmstudio",
+    "amazon-bedrock",
+    "azure-openai",
+    "cloudflare-workers-ai",
+    "google-vertex",
 )
 """Every provider id, in display order."""
 
@@ -113,6 +125,10 @@ DISPLAY_NAMES: Final[Mapping[ProviderId, str]] = MappingProxyType(
         "fireworks": "Fireworks AI",
         "ollama": "Ollama",
         "lmstudio": "LM Studio",
+        "amazon-bedrock": "Amazon Bedrock",
+        "azure-openai": "Azure OpenAI",
+        "cloudflare-workers-ai": "Cloudflare Workers AI",
+        "google-vertex": "Google Vertex AI",
     }
 )
 """Every provider's display name by id, in display order."""
@@ -136,6 +152,10 @@ _MODULES: Final[Mapping[str, str]] = MappingProxyType(
         "fireworks": "fireworks",
         "ollama": "ollama",
         "lmstudio": "lmstudio",
+        "amazon-bedrock": "amazon_bedrock",
+        "azure-openai": "azure_openai",
+        "cloudflare-workers-ai": "cloudflare_workers_ai",
+        "google-vertex": "google_vertex",
     }
 )
 

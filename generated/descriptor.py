@@ -32,6 +32,50 @@ class ApiKey:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Variable:
+    """
+    One placeholder of base_url: what the key form shows for it and where the runtime finds its value.
+    """
+
+    label: str
+    """
+    Name of the field in the key form, e.g. Region.
+    """
+    placeholder: str
+    """
+    Example value shown in the empty field; also the sample value the compiler checks the URL with when there is no default.
+    """
+    env: str | None = None
+    """
+    Environment variable the runtime reads the value from.
+    """
+    pattern: str | None = None
+    """
+    Regular expression (Python syntax) the whole value must match.
+    """
+    default: str | None = None
+    """
+    Value used when the user supplies none.
+    """
+
+
+@dataclass(frozen=True, kw_only=True)
+class Auth:
+    """
+    How the key is sent. bearer (the default): Authorization: Bearer <key>; header: in the header called name (e.g. api-key); query: in the query parameter called name; none: no key at all (api_key must then be null, as it may also be without an auth section).
+    """
+
+    type: Literal["bearer", "header", "query", "none"]
+    """
+    Where the key goes.
+    """
+    name: str | None = None
+    """
+    The header (type header) or query parameter (type query) that carries the key.
+    """
+
+
+@dataclass(frozen=True, kw_only=True)
 class Discovery:
     """
     How the runtime lists this provider's models over HTTP.
@@ -199,6 +243,15 @@ class ProviderDescriptor:
     headers: Mapping[str, str] | None = None
     """
     Extra HTTP headers sent with every request to this provider (never credentials: keys come from api_key).
+    """
+    variables: Mapping[str, Variable] | None = None
+    """
+    Values the user supplies for the {name} placeholders of base_url (an Azure resource, an AWS region, a Google Cloud project), by placeholder name. Each is resolved at run time from the caller, its environment variable, the key store or its default, checked against its pattern and percent-encoded; a request is never sent with a placeholder left in its URL.
+    """
+    auth: Auth | None = None
+    query: Mapping[str, str] | None = None
+    """
+    Fixed query parameters sent with every request to this provider, e.g. an API version (never credentials: keys come from api_key).
     """
     provider_class: str | None = None
     """

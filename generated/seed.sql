@@ -76,7 +76,11 @@ INSERT INTO providers (id, display_name, base_url, implementation, requires_api_
     ('together', 'Together AI', 'https://api.together.xyz/v1', 'openai_compatible', 1, 'TOGETHER_API_KEY', 'openai', 12, 1),
     ('fireworks', 'Fireworks AI', 'https://api.fireworks.ai/inference/v1', 'openai_compatible', 1, 'FIREWORKS_API_KEY', 'openai', 13, 1),
     ('ollama', 'Ollama', 'http://localhost:11434/v1', 'openai_compatible', 0, NULL, 'ollama', 14, 1),
-    ('lmstudio', 'LM Studio', 'http://localhost:1234/v1', 'openai_compatible', 0, NULL, 'openai', 15, 1)
+    ('lmstudio', 'LM Studio', 'http://localhost:1234/v1', 'openai_compatible', 0, NULL, 'openai', 15, 1),
+    ('amazon-bedrock', 'Amazon Bedrock', 'https://bedrock-runtime.{region}.amazonaws.com/openai/v1', 'openai_compatible', 1, 'AWS_BEARER_TOKEN_BEDROCK', 'none', 16, 1),
+    ('azure-openai', 'Azure OpenAI', 'https://{resource}.openai.azure.com/openai/v1', 'openai_compatible', 1, 'AZURE_OPENAI_API_KEY', 'none', 17, 1),
+    ('cloudflare-workers-ai', 'Cloudflare Workers AI', 'https://api.cloudflare.com/client/v4/accounts/{account_id}/ai/v1', 'openai_compatible', 1, 'CLOUDFLARE_API_TOKEN', 'none', 18, 1),
+    ('google-vertex', 'Google Vertex AI', 'https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}/endpoints/openapi', 'openai_compatible', 1, 'GOOGLE_VERTEX_ACCESS_TOKEN', 'none', 19, 1)
 ON CONFLICT (id) DO UPDATE SET
     display_name = excluded.display_name,
     base_url = excluded.base_url,
@@ -162,7 +166,10 @@ INSERT INTO models (id, provider_id, model_id, display_name, is_internal, is_dep
     ('ollama::gpt-oss:20b', 'ollama', 'gpt-oss:20b', 'gpt-oss 20B', 0, 0, '["text", "webpage"]', 131072, 32768, NULL, NULL, 1, 1, 1),
     ('ollama::gemma3:4b', 'ollama', 'gemma3:4b', 'Gemma 3 4B', 0, 0, '["text", "image", "webpage"]', 131072, 8192, NULL, NULL, 0, 0, 1),
     ('lmstudio::openai/gpt-oss-20b', 'lmstudio', 'openai/gpt-oss-20b', 'gpt-oss 20B', 0, 0, '["text", "webpage"]', 131072, 32768, NULL, NULL, 1, 1, 1),
-    ('lmstudio::qwen/qwen3-coder-30b', 'lmstudio', 'qwen/qwen3-coder-30b', 'Qwen3 Coder 30B', 0, 0, '["text", "webpage"]', 262144, 65536, NULL, NULL, 1, 0, 1)
+    ('lmstudio::qwen/qwen3-coder-30b', 'lmstudio', 'qwen/qwen3-coder-30b', 'Qwen3 Coder 30B', 0, 0, '["text", "webpage"]', 262144, 65536, NULL, NULL, 1, 0, 1),
+    ('amazon-bedrock::openai.gpt-oss-120b-1:0', 'amazon-bedrock', 'openai.gpt-oss-120b-1:0', 'gpt-oss-120b', 0, 0, '["text"]', 128000, 16384, 0.00000015, 0.0000006, 1, 1, 1),
+    ('cloudflare-workers-ai::@cf/openai/gpt-oss-120b', 'cloudflare-workers-ai', '@cf/openai/gpt-oss-120b', 'gpt-oss-120b', 0, 0, '["text"]', 128000, 16384, 0.00000035, 0.00000075, 1, 1, 1),
+    ('google-vertex::google/gemini-2.5-flash', 'google-vertex', 'google/gemini-2.5-flash', 'Gemini 2.5 Flash', 0, 0, '["text", "image", "pdf"]', 1048576, 65536, 0.0000003, 0.0000025, 1, 1, 1)
 ON CONFLICT (id) DO UPDATE SET
     provider_id = excluded.provider_id,
     model_id = excluded.model_id,

@@ -15,7 +15,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-__all__ = ["ApiKey", "Discovery", "Logo", "Model", "Pricing", "ProviderDescriptor", "Reasoning"]
+__all__ = [
+    "ApiKey",
+    "Auth",
+    "Discovery",
+    "Logo",
+    "Model",
+    "Pricing",
+    "ProviderDescriptor",
+    "Reasoning",
+    "Variable",
+]
 
 
 class ApiKey(Protocol):
@@ -27,6 +37,30 @@ class ApiKey(Protocol):
     def placeholder(self) -> str: ...
     @property
     def url(self) -> str: ...
+
+
+class Variable(Protocol):
+    """One ``{name}`` placeholder of a templated base URL."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def placeholder(self) -> str: ...
+    @property
+    def env(self) -> str | None: ...
+    @property
+    def pattern(self) -> str | None: ...
+    @property
+    def default(self) -> str | None: ...
+
+
+class Auth(Protocol):
+    """How the key is sent: ``bearer``, ``header`` or ``query`` (with ``name``), or ``none``."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
 
 
 class Discovery(Protocol):
@@ -125,3 +159,8 @@ class ProviderDescriptor(Protocol):
     def provider_class(self) -> str | None: ...
     @property
     def display_order(self) -> int | None: ...
+
+    # ``variables`` (Mapping[str, Variable] | None), ``auth`` (Auth | None) and ``query``
+    # (Mapping[str, str] | None) are not members here: packages generated before they existed
+    # lack them, and must still type-check. The runtime reads them with getattr and a default
+    # of None (runtime._endpoint).

@@ -8,7 +8,7 @@ files inherit with ``base_model``.
 :func:`import_models_dev` turns such a checkout into ``DIR/providers/<id>.yaml`` and
 ``DIR/logos/<id>.svg``. The catalogue does not follow this project's rules everywhere, so the
 importer repairs what it can and leaves out what it cannot, reporting both as the compiler's
-diagnostics: warnings with stable codes (W501-W518 repaired, W521-W523 left out), each on the
+diagnostics: warnings with stable codes (W501-W519 repaired, W521-W523 left out), each on the
 catalogue file it concerns. Every descriptor it writes passes the JSON Schema and the rules of
 ``llm-registry validate``; whatever would not is left out instead. What it writes is also put
 through validate's plausibility checks (W0xx, e.g. swapped prices), reported on the written

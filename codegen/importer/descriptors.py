@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from llm_registry.codegen.importer import rules
 from llm_registry.codegen.importer.catalogue import LabModels, model_files, read_toml
+from llm_registry.codegen.importer.endpoints import endpoint
 from llm_registry.codegen.importer.rules import (
     LEFT_OUT_LOGO,
     LEFT_OUT_MODEL,
@@ -26,8 +27,14 @@ from llm_registry.codegen.registry_files import read_regular_file
 from llm_registry.codegen.svg import sanitized_svg
 from llm_registry.codegen.urls import is_loopback_host
 from llm_registry.runtime._rules import model_id_problem
+from llm_registry.runtime._urls import sample_url
 
-_IMPLEMENTATION_BY_NPM = {"@ai-sdk/anthropic": "anthropic", "@ai-sdk/google": "google"}
+_IMPLEMENTATION_BY_NPM = {
+    "@ai-sdk/anthropic": "anthropic",
+    "@ai-sdk/google": "google",
+    # Claude on Vertex AI: Anthropic's format, at a URL of its own (see endpoints.py).
+    "@ai-sdk/google-vertex/anthropic": "anthropic",
+}
 _DISCOVERY_BY_IMPLEMENTATION = {
     "anthropic": "anthropic",
     "google": "google",
@@ -97,13 +104,14 @@ class Builder:
         npm = rules.string(toml.get("npm"))
         implementation = _IMPLEMENTATION_BY_NPM.get(npm or "", "openai_compatible")
         problem = self._id_problem(provider_id)
-        base_url = None
+        reached = None
         if not problem:
             api = rules.string(toml.get("api"))
-            base_url, problem = rules.base_url(folder, api, self.notes, where)
-        if base_url is None:
+            reached, problem = endpoint(folder, api, self.notes, where)
+        if reached is None:
             self.notes.warn(where, LEFT_OUT_PROVIDER, problem)
             return None
+        base_url = reached.base_url
         descriptor: dict[str, Any] = {
             "id": provider_id,
             "display_name": "",  # after the models, in the schema's key order
@@ -111,9 +119,11 @@ class Builder:
             "implementation": implementation,
             "api_key": None,  # assigned once every provider is known: they are registry-unique
             "context_limit_patterns": list(CONTEXT_LIMIT_PATTERNS),
-            "discovery": {"dialect": _dialect(folder, npm, implementation)},
+            "discovery": {"dialect": reached.dialect or _dialect(folder, npm, implementation)},
             "default_models": self.models(folder, implementation, base_url),
         }
+        if reached.bare_model_prefix:
+            _prefix_bare_ids(descriptor["default_models"], reached.bare_model_prefix)
         self._describe(descriptor, folder, toml, where)
         logo = self.logo(folder)
         if logo is not None:
@@ -121,9 +131,14 @@ class Builder:
         docs_url = rules.docs_url(toml.get("doc"), self.notes, where)
         if docs_url is not None:
             descriptor["docs_url"] = docs_url
+        if reached.variables:
+            descriptor["variables"] = reached.variables
+        if reached.auth:
+            descriptor["auth"] = reached.auth
         self.ids[provider_id] = folder
         self.progress(f"providers/{folder}: {len(descriptor['default_models'])} models")
-        return Candidate(folder, provider_id, descriptor, _key_env(toml.get("env")), logo)
+        key_env = reached.key_env or _key_env(toml.get("env"))
+        return Candidate(folder, provider_id, descriptor, key_env, logo)
 
     def _id_problem(self, provider_id: str) -> str:
         if provider_id in self.ids:
@@ -223,6 +238,16 @@ class Builder:
         return model
 
 
+def _prefix_bare_ids(models: list[dict[str, Any]], prefix: str) -> None:
+    """``prefix`` before every model id without a publisher (``gemini-x`` → ``google/gemini-x``),
+    the models re-sorted by id; an id that would then collide keeps its own."""
+    taken = {model["id"] for model in models}
+    for model in models:
+        if "/" not in model["id"] and prefix + model["id"] not in taken:
+            model["id"] = prefix + model["id"]
+    models.sort(key=lambda model: str(model["id"]))
+
+
 def _optional(model: dict[str, Any], key: str, value: object) -> None:
     if value is not None:
         model[key] = value
@@ -310,7 +335,7 @@ def _key_url(descriptor: Mapping[str, Any]) -> str:
     origin."""
     if "docs_url" in descriptor:
         return str(descriptor["docs_url"])
-    return f"https://{urlsplit(descriptor['base_url']).netloc}"
+    return f"https://{urlsplit(sample_url(descriptor['base_url'])).netloc}"
 
 
 def _key_env(env: Any) -> str | None:

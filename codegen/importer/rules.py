@@ -18,7 +18,7 @@ from llm_registry.runtime._rules import ATTACHMENT_KINDS, MAX_DISPLAY_NAME, UNSA
 
 # Vendors whose provider.toml names no `api` (their AI SDK package knows it) but whose API root
 # is fixed and public. Vendors whose URL depends on the user's account, region or resource are
-# left out.
+# in endpoints.py.
 KNOWN_BASE_URLS: dict[str, str] = {
     "aihubmix": "https://aihubmix.com/v1",
     "anthropic": "https://api.anthropic.com/v1",
@@ -27,6 +27,8 @@ KNOWN_BASE_URLS: dict[str, str] = {
     "deepinfra": "https://api.deepinfra.com/v1/openai",
     "google": "https://generativelanguage.googleapis.com/v1beta",
     "groq": "https://api.groq.com/openai/v1",
+    # https://docs.merge.dev/merge-gateway/api-overview/chat-completions/create
+    "merge-gateway": "https://api-gateway.merge.dev/v1",
     "mistral": "https://api.mistral.ai/v1",
     "openai": "https://api.openai.com/v1",
     "perplexity": "https://api.perplexity.ai",
@@ -40,7 +42,6 @@ KNOWN_BASE_URLS: dict[str, str] = {
 _PROVIDER_ID_MAX = 64
 _URL_MAX = 2048
 _EFFORT = re.compile(r"^[a-z][a-z0-9_-]*$")
-_TEMPLATE = re.compile(r"\$\{[^}]*\}|\{\{")
 # What the registry refuses in text shown on one line, and the two noncharacters YAML cannot
 # hold: nothing a display name or URL should hold.
 CONTROL = re.compile(f"(?:{UNSAFE_TEXT.pattern}|[\ufffe\uffff])+")
@@ -93,37 +94,14 @@ def provider_id(folder: str) -> str:
     return slug[:_PROVIDER_ID_MAX].rstrip("-")
 
 
-def base_url(folder: str, api: str | None, notes: Notes, where: str) -> tuple[str | None, str]:
-    """(the API root, "") or (None, why the provider is left out)."""
-    if api is None:
-        if folder not in KNOWN_BASE_URLS:
-            return None, (
-                "no base URL: provider.toml has no api, and the vendor has no fixed public URL "
-                "known to the importer"
-            )
-        api = KNOWN_BASE_URLS[folder]
-        notes.warn(where, "W502", f"provider.toml has no api: the vendor's known URL {api}")
-    if _TEMPLATE.search(api):
-        return None, (
-            "base URL holds template variables (it depends on the user's account, region or host)"
-        )
-    api = _without_endpoint_path(_without_trailing_slash(api, notes, where), notes, where)
-    if CONTROL.search(api):
-        return None, "base URL holds control characters"
-    problem = url_problem(api, allow_loopback_http=True, is_base=True)
-    if problem:
-        return None, f"base URL rejected: {problem[1]}"
-    return api, ""
-
-
-def _without_trailing_slash(api: str, notes: Notes, where: str) -> str:
+def without_trailing_slash(api: str, notes: Notes, where: str) -> str:
     if not api.endswith("/"):
         return api
     notes.warn(where, "W503", f"trailing '/' removed from the base URL {api}")
     return api.rstrip("/")
 
 
-def _without_endpoint_path(api: str, notes: Notes, where: str) -> str:
+def without_endpoint_path(api: str, notes: Notes, where: str) -> str:
     for suffix in _ENDPOINT_SUFFIXES:
         if api.endswith(suffix):
             notes.warn(where, "W504", f"endpoint path {suffix} removed from the base URL {api}")

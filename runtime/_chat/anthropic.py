@@ -22,6 +22,7 @@ from llm_registry.runtime._chat.messages import (
 from llm_registry.runtime._chat.sse import SseStream, transport_failure
 from llm_registry.runtime._chat.wire import merged_turns, tool_arguments, user_text
 from llm_registry.runtime._discovery.dialects import ANTHROPIC_VERSION
+from llm_registry.runtime._endpoint import credentials, with_query
 from llm_registry.runtime._errors import ProviderError
 
 __all__ = ["AnthropicProvider"]
@@ -115,15 +116,15 @@ class AnthropicProvider(ChatProvider):
         return request
 
     def headers(self) -> dict[str, str]:
-        headers = {"anthropic-version": ANTHROPIC_VERSION, **self.request_headers()}
-        if self._api_key:
-            headers["x-api-key"] = self._api_key
-        return headers
+        """The key in ``x-api-key``, unless the descriptor's ``auth`` puts it elsewhere."""
+        placed = credentials(self.descriptor, self._api_key, native_header="x-api-key")
+        return {"anthropic-version": ANTHROPIC_VERSION, **self.request_headers(), **placed.headers}
 
     def open_stream(self, model: str, request: dict[str, Any]) -> SseStream:
+        placed = credentials(self.descriptor, self._api_key, native_header="x-api-key")
         return SseStream.for_provider(
             self,
-            f"{self.base_url}/messages",
+            with_query(f"{self.base_url}/messages", placed.params),
             headers=self.headers(),
             body=request,
             keepalive_events=_KEEPALIVE_EVENTS,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from time import monotonic
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
@@ -38,6 +38,7 @@ from llm_registry.runtime._chat.wire_format import (
     StreamTranslator,
 )
 from llm_registry.runtime._encoding import UNCOMPRESSED
+from llm_registry.runtime._endpoint import endpoint_base_url
 from llm_registry.runtime._error_mapping import (
     error_from_response,
     idle_stream_error,
@@ -50,7 +51,6 @@ from llm_registry.runtime._errors import BadRequestError, ProviderError
 from llm_registry.runtime._keys import checked_api_key
 from llm_registry.runtime._registry import find_model
 from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
-from llm_registry.runtime._urls import checked_base_url
 
 if TYPE_CHECKING:
     from llm_registry.runtime._descriptor import Model, ProviderDescriptor
@@ -114,8 +114,9 @@ class ChatProvider(ABC):
     of the reply, keep-alive pings aside (see `_idle`); ``connect_timeout`` bounds the connect
     alone. ``max_time``, when set, bounds the whole reply however steadily it streams (checked
     as each part arrives, so a reply ends at most ``timeout`` after it).
-    A key no HTTP header can carry, or a base URL that cannot be used, is refused here
-    (:class:`~runtime.ConfigError`).
+    ``variables`` fills a templated base URL (name → value; see `runtime._endpoint`).
+    A key no HTTP header can carry, a base URL that cannot be used, or a base-URL variable
+    without a usable value is refused here (:class:`~runtime.ConfigError`).
     """
 
     #: The largest server-sent event a reply may hold; a server that sends more without
@@ -131,14 +132,15 @@ class ChatProvider(ABC):
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_time: float | None = None,
+        variables: Mapping[str, str] | None = None,
     ) -> None:
         self.descriptor = descriptor
         self._api_key = (
             None if api_key is None else checked_api_key(api_key, descriptor, source="api_key")
         )
-        self.base_url = (checked_base_url(base_url) if base_url else descriptor.base_url).rstrip(
-            "/"
-        )
+        # A templated base URL is filled from `variables` (name -> value), the environment and
+        # the defaults (runtime._endpoint); `base_url` replaces it whole.
+        self.base_url = endpoint_base_url(descriptor, base_url, variables)
         self.timeout = timeout
         self.connect_timeout = min(connect_timeout, timeout)
         self.max_time = max_time

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING
 
 from llm_registry.runtime._chat.base import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ChatProvider
 from llm_registry.runtime._chat.provider_classes import registered_provider_class
+from llm_registry.runtime._endpoint import VariableValues, resolve_variables
 from llm_registry.runtime._errors import ConfigError, MissingApiKeyError
 from llm_registry.runtime._keys import missing_key_message, resolve_api_key
 from llm_registry.runtime._registry import get_provider
+from llm_registry.runtime._urls import template_names
 
 if TYPE_CHECKING:
     from llm_registry.runtime._descriptor import ProviderDescriptor
@@ -68,6 +70,7 @@ def create_provider(
     registry: Registry | None = None,
     provider_classes: Mapping[str, type[ChatProvider]] | None = None,
     key_store: KeyStore | None = None,
+    variables: VariableValues | None = None,
 ) -> ChatProvider:
     """A ready provider for a registry id or a descriptor.
 
@@ -80,6 +83,10 @@ def create_provider(
     ``connect_timeout`` and ``max_time`` are the provider's deadlines (see
     :class:`ChatProvider`). A provider id is
     looked up in ``registry`` (default: the curated one).
+    A templated base URL (Azure's resource, Bedrock's region) is filled from ``variables``
+    (provider id → variable name → value), the variables' environment variables, ``key_store``
+    (entries named ``"<provider id>:<variable>"``) and their defaults; a variable left without
+    a value is a :class:`ConfigError` naming it, before any request.
     ``provider_classes`` maps the names descriptors give in ``provider_class`` to the classes
     to use; it wins over :func:`register_provider_class` and the entry points of group
     ``llm_registry.provider_classes``. A name none of them registers is a :class:`ConfigError`.
@@ -92,6 +99,13 @@ def create_provider(
     key = explicit or resolve_api_key(descriptor, api_keys, key_store=key_store)
     if descriptor.api_key is not None and key is None:
         raise MissingApiKeyError(missing_key_message(descriptor), provider_id=descriptor.id)
+    values = None
+    if base_url is None and template_names(descriptor.base_url):
+        if key_store is None:
+            from llm_registry.runtime._keystore import default_key_store
+
+            key_store = default_key_store()
+        values = resolve_variables(descriptor, variables, key_store=key_store)
     cls = provider_class_for(descriptor, provider_classes)
     return cls(
         descriptor,
@@ -100,4 +114,5 @@ def create_provider(
         timeout=timeout,
         connect_timeout=connect_timeout,
         max_time=max_time,
+        variables=values,
     )

@@ -25,6 +25,7 @@ from llm_registry.runtime._chat.messages import (
 )
 from llm_registry.runtime._chat.sse import SseStream, transport_failure
 from llm_registry.runtime._chat.wire import merged_turns, tool_arguments, user_text
+from llm_registry.runtime._endpoint import credentials, with_query
 from llm_registry.runtime._errors import ProviderError
 
 __all__ = ["GeminiProvider"]
@@ -102,13 +103,14 @@ class GeminiProvider(ChatProvider):
         from urllib.parse import quote
 
         model = model.removeprefix("models/")
-        return f"{self.base_url}/models/{quote(model, safe='/')}:streamGenerateContent?alt=sse"
+        placed = credentials(self.descriptor, self._api_key, native_header="x-goog-api-key")
+        url = f"{self.base_url}/models/{quote(model, safe='/')}:streamGenerateContent?alt=sse"
+        return with_query(url, placed.params)
 
     def headers(self) -> dict[str, str]:
-        headers = self.request_headers()
-        if self._api_key:
-            headers["x-goog-api-key"] = self._api_key
-        return headers
+        """The key in ``x-goog-api-key``, unless the descriptor's ``auth`` puts it elsewhere."""
+        placed = credentials(self.descriptor, self._api_key, native_header="x-goog-api-key")
+        return {**self.request_headers(), **placed.headers}
 
     def open_stream(self, model: str, request: dict[str, Any]) -> SseStream:
         return SseStream.for_provider(self, self.url(model), headers=self.headers(), body=request)

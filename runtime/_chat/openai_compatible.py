@@ -27,6 +27,7 @@ from llm_registry.runtime._chat.messages import (
 from llm_registry.runtime._chat.openai_stream import OpenAITranslator
 from llm_registry.runtime._chat.wire import user_text
 from llm_registry.runtime._encoding import refused_compressed
+from llm_registry.runtime._endpoint import auth_kind, credentials
 from llm_registry.runtime._error_mapping import (
     error_from_response,
     error_from_transport,
@@ -177,7 +178,8 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         client = openai.AsyncOpenAI(
             api_key=self._api_key or _KEYLESS_PLACEHOLDER,
             base_url=self.base_url,
-            default_headers=self.request_headers(),
+            default_headers=self.client_headers(),
+            default_query=self.client_query(),
             max_retries=0,  # errors surface at once; retrying is the caller's decision
             timeout=timeout,
             # A redirect is reported, not followed: the request carries the key.
@@ -195,6 +197,22 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         client.admin_api_key = None
         return client
 
+    def client_headers(self) -> dict[str, str]:
+        """The descriptor's headers and, when its ``auth`` puts the key in a header, that header
+        (the SDK's own ``Authorization`` is then left out: see :meth:`open_stream`)."""
+        headers = self.request_headers()
+        if self._sends_key_elsewhere():
+            headers.update(credentials(self.descriptor, self._api_key).headers)
+        return headers
+
+    def _sends_key_elsewhere(self) -> bool:
+        kind, _ = auth_kind(self.descriptor)
+        return kind in ("header", "query")
+
+    def client_query(self) -> dict[str, str] | None:
+        """The descriptor's fixed query parameters, and the key when ``auth`` says so."""
+        return dict(credentials(self.descriptor, self._api_key).params) or None
+
     async def _cap_events(self, response: httpx2.Response) -> None:
         """A response hook: the SDK's SSE decoder puts no bound on an event."""
         limit = self.max_event_bytes
@@ -208,6 +226,12 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         )
 
     def open_stream(self, model: str, request: dict[str, Any]) -> _SdkStream:
+        if self._sends_key_elsewhere():
+            import openai
+
+            # The SDK sends its api_key as a bearer token unless the request omits the header.
+            omitted = {**request.get("extra_headers", {}), "Authorization": openai.Omit()}
+            request = {**request, "extra_headers": omitted}
         return _SdkStream(self.make_client(), request)
 
     def new_translator(self, model: str) -> OpenAITranslator:

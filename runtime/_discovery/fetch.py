@@ -5,9 +5,10 @@ elsewhere, refuses the key, throttles, fails, pages in a loop, or answers with s
 not a listing) ends in a :class:`ProviderError` with a one-line, key-free reason, never in
 another exception. The whole listing, every page and redirect included, runs under one deadline;
 bodies are read in chunks up to a size cap; a redirect to another origin is not followed while
-the request carries a key (httpx drops ``Authorization`` on such a redirect but keeps
-``x-api-key`` and ``x-goog-api-key``). An error status becomes the error a chat stream would
-raise for it (`runtime._error_mapping`).
+the request carries a key, in any header or query parameter (httpx drops ``Authorization`` on
+such a redirect but keeps ``x-api-key``, ``x-goog-api-key``, ``api-key`` and the query). The key
+goes where the descriptor's ``auth`` says (`runtime._endpoint`), with its fixed ``query``. An
+error status becomes the error a chat stream would raise for it (`runtime._error_mapping`).
 
 httpx is imported inside the functions that fetch, so that ``import llm_registry.runtime``
 does not load it.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ from llm_registry.runtime._encoding import (
     json_values_bound,
     refused_compressed,
 )
+from llm_registry.runtime._endpoint import auth_kind, credentials
 from llm_registry.runtime._error_body import read_error_body
 from llm_registry.runtime._error_mapping import error_from_response
 from llm_registry.runtime._errors import (
@@ -167,14 +169,7 @@ async def _fetch_pages(
         ) as client,
     ):
         for _ in range(MAX_PAGES):
-            request = build_request(
-                dialect,
-                base_url,
-                api_key=api_key,
-                path=descriptor.discovery.path,
-                cursor=cursor,
-                extra_headers=descriptor.headers,
-            )
+            request = listing_request(descriptor, dialect, base_url, api_key, cursor)
             payload = await _get_json(client, request, descriptor, api_key, max_bytes)
             try:
                 page = parse_page(dialect, payload)
@@ -189,6 +184,38 @@ async def _fetch_pages(
                 return Listing(tuple(pages.by_id.values()), pages.refused)
     raise ProviderUnavailableError(
         f"{where(base_url)} has more than {MAX_PAGES} pages of models", provider_id=descriptor.id
+    )
+
+
+def listing_request(
+    descriptor: ProviderDescriptor,
+    dialect: str,
+    base_url: str,
+    api_key: str | None,
+    cursor: str | None,
+) -> ListingRequest:
+    """One page's request: the dialect's, with the key placed as the descriptor's ``auth``
+    says (the dialect's own way when it has none) and its fixed query parameters. A query
+    parameter holding the key counts among the credentials (never sent to another host)."""
+    kind, _ = auth_kind(descriptor)
+    own_way = kind not in ("bearer", "header", "query")
+    request = build_request(
+        dialect,
+        base_url,
+        api_key=api_key if own_way else None,
+        path=descriptor.discovery.path,
+        cursor=cursor,
+        extra_headers=descriptor.headers,
+    )
+    placed = credentials(descriptor, None if own_way else api_key)
+    return replace(
+        request,
+        params={**request.params, **placed.params},
+        headers={**request.headers, **placed.headers},
+        # "?name" stands for a query parameter that carries the key.
+        credential_headers=request.credential_headers
+        | placed.secret_headers
+        | {f"?{name}" for name in placed.secret_params},
     )
 
 

@@ -47,6 +47,7 @@ from llm_registry.runtime._discovery.merge import (
     merge_with_registry,
     registry_models,
 )
+from llm_registry.runtime._endpoint import VariableValues, endpoint_base_url, resolve_variables
 from llm_registry.runtime._errors import ConfigError, MissingApiKeyError, ProviderError
 from llm_registry.runtime._keys import missing_key_message, resolve_api_key
 from llm_registry.runtime._registry import Registry, discovery_dialect, get_provider
@@ -58,7 +59,7 @@ from llm_registry.runtime._store.store import (
     ModelStore,
     ModelStoreError,
 )
-from llm_registry.runtime._urls import checked_base_url
+from llm_registry.runtime._urls import checked_base_url, template_names
 
 if TYPE_CHECKING:
     from llm_registry.runtime._descriptor import ProviderDescriptor
@@ -112,6 +113,7 @@ async def discover_models(
     cache_ttl: float = DEFAULT_CACHE_TTL,
     max_bytes: int = DEFAULT_MAX_BYTES,
     key_store: KeyStore | None = None,
+    variables: VariableValues | None = None,
 ) -> DiscoveryResult:
     """List a provider's models: fresh cache, else the live listing, else stale cache, else the
     registry's defaults (see the module docstring).
@@ -120,7 +122,9 @@ async def discover_models(
     cached under that URL but leaves the provider's model rows alone. ``store`` is the model
     database (a path, or by default :func:`default_database_path` of the registry). The key
     comes from ``api_keys``, the environment, then ``key_store`` (default:
-    :func:`default_key_store`; see :func:`locate_api_key`). Raises only
+    :func:`default_key_store`; see :func:`locate_api_key`); a templated base URL's variables
+    from ``variables`` (provider id → name → value), then the same places (see
+    :func:`create_provider`). Raises only
     for what the caller must fix: :class:`UnknownProviderError`, :class:`ConfigError` for a base
     URL that cannot be used (see `runtime._urls`), :class:`ModelStoreError` for a database that
     cannot be opened, is damaged, belongs to another registry, or was kept locked by another
@@ -134,7 +138,12 @@ async def discover_models(
             if isinstance(provider, str)
             else provider
         )
-        job = _Discovery(descriptor, checked_base_url(base_url or descriptor.base_url), model_store)
+        job = _Discovery(
+            descriptor,
+            _listing_root(descriptor, base_url, variables, key_store),
+            model_store,
+            owns_rows=base_url is None or base_url.rstrip("/") == descriptor.base_url.rstrip("/"),
+        )
         if discovery_dialect(descriptor) == "none":
             return await asyncio.to_thread(job.fallback, None)
 
@@ -167,13 +176,16 @@ class _Discovery:
     Every method touches the database and runs in a worker thread (``asyncio.to_thread``).
     """
 
-    def __init__(self, descriptor: ProviderDescriptor, url: str, store: ModelStore) -> None:
+    def __init__(
+        self, descriptor: ProviderDescriptor, url: str, store: ModelStore, *, owns_rows: bool
+    ) -> None:
         self.started = time.monotonic()
         self.descriptor = descriptor
         self.url = url
         self.store = store
-        # Only a listing from the provider's own base URL may change its rows.
-        self.owns_rows = url.rstrip("/") == descriptor.base_url.rstrip("/")
+        # Only a listing from the provider's own base URL (its variables filled in) may change
+        # its rows.
+        self.owns_rows = owns_rows
 
     def cached(self) -> CachedListing | None:
         return self.store.load_listing(self.descriptor.id, self.url)
@@ -236,6 +248,24 @@ def _fetch_time(timeout: float, deadline: float) -> float:
     return timeout if left > timeout - DEADLINE_GRACE else max(left, DEADLINE_GRACE / 10)
 
 
+def _listing_root(
+    descriptor: ProviderDescriptor,
+    base_url: str | None,
+    variables: VariableValues | None,
+    key_store: KeyStore | None,
+) -> str:
+    """The base URL to list from: ``base_url``, else the descriptor's with its variables filled
+    in (a :class:`ConfigError` naming a variable without a value, before any request)."""
+    if base_url is not None or not template_names(descriptor.base_url):
+        return checked_base_url(base_url or descriptor.base_url)
+    if key_store is None:
+        from llm_registry.runtime._keystore import default_key_store
+
+        key_store = default_key_store()
+    values = resolve_variables(descriptor, variables, key_store=key_store)
+    return endpoint_base_url(descriptor, None, values)
+
+
 def _usable_key(
     descriptor: ProviderDescriptor,
     api_keys: Mapping[str, str] | None,
@@ -287,6 +317,7 @@ async def refresh_all(
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_result: Callable[[DiscoveryResult], None] | None = None,
     key_store: KeyStore | None = None,
+    variables: VariableValues | None = None,
 ) -> list[DiscoveryResult]:
     """Refresh every provider of the registry that has a key (or needs none) at once, each under
     its own ``timeout``, so the whole refresh takes about as long as the slowest provider.
@@ -320,6 +351,7 @@ async def refresh_all(
                 timeout=timeout,
                 max_bytes=max_bytes,
                 key_store=key_store,
+                variables=variables,
             )
         except ProviderError as exc:
             # A store or configuration failure for one provider must not cost the others theirs.
@@ -354,6 +386,7 @@ async def refresh_periodically(
     on_results: Callable[[list[DiscoveryResult]], None] | None = None,
     on_error: Callable[[ProviderError], None] | None = None,
     key_store: KeyStore | None = None,
+    variables: VariableValues | None = None,
 ) -> None:
     """Run `refresh_all` now and then every ``interval`` seconds until cancelled; for a
     long-running app: ``task = asyncio.create_task(refresh_periodically(3600))``.
@@ -375,6 +408,7 @@ async def refresh_periodically(
                 store=model_store,
                 timeout=timeout,
                 key_store=key_store,
+                variables=variables,
             )
         except ProviderError as exc:
             if on_error is not None:

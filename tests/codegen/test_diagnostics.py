@@ -33,6 +33,9 @@ class Case:
     stray_files: tuple[str, ...] = ()
 
 
+VARIABLES = "variables:\n  region:\n    label: Region\n    placeholder: us-east-1\n{extra}"
+TEMPLATED = acme("https://api.acme.example", "https://api.{region}.acme.example")
+
 ENV_DUPLICATE = ACME.replace("id: acme", "id: other").replace("Acme AI", "Other")
 
 CASES = {
@@ -383,6 +386,66 @@ CASES = {
         "maximum",
     ),
     "credential-header": Case("E313", {"acme": ACME + "headers:\n  X-Api-Key: secret\n"}, 23, 3),
+    # E330-E338: templated base URLs, auth and fixed query parameters.
+    "undeclared-url-variable": Case(
+        "E330", {"acme": acme("api.acme", "{resource}.acme")}, 3, 11, "{resource}"
+    ),
+    "unused-url-variable": Case(
+        "E331", {"acme": ACME + VARIABLES.format(extra="")}, 23, 3, "'region'"
+    ),
+    "malformed-url-template": Case(
+        "E332", {"acme": acme("/v1", "/{Region}/v1")}, 3, 11, "not a variable name"
+    ),
+    "stray-brace-in-url": Case("E332", {"acme": acme("/v1", "/v1}")}, 3, 11, "'}'"),
+    "invalid-variable-pattern": Case(
+        "E333",
+        {"acme": TEMPLATED + VARIABLES.format(extra="    pattern: '[a-'\n")},
+        26,
+        14,
+        "not a regex",
+    ),
+    "default-outside-pattern": Case(
+        "E334",
+        {"acme": TEMPLATED + VARIABLES.format(extra="    pattern: '[a-z]+'\n    default: us1\n")},
+        27,
+        14,
+        "does not match its pattern",
+    ),
+    "default-with-a-slash": Case(
+        "E334",
+        {"acme": TEMPLATED + VARIABLES.format(extra="    default: us/east\n")},
+        26,
+        14,
+        "change the URL's structure",
+    ),
+    "template-insecure-with-samples": Case(
+        "E308",
+        {"acme": acme("https://api.acme", "http://{region}.acme") + VARIABLES.format(extra="")},
+        3,
+        11,
+        "with sample values",
+    ),
+    "auth-header-without-name": Case("E335", {"acme": ACME + "auth:\n  type: header\n"}, 23, 3),
+    "auth-header-reserved": Case(
+        "E335", {"acme": ACME + "auth:\n  type: header\n  name: Content-Type\n"}, 24, 9
+    ),
+    "auth-none-with-key": Case(
+        "E336", {"acme": ACME + "auth:\n  type: none\n"}, 23, 9, "api_key: null"
+    ),
+    "variable-env-is-key-env": Case(
+        "E337",
+        {"acme": TEMPLATED + VARIABLES.format(extra="    env: ACME_API_KEY\n")},
+        26,
+        10,
+        "ACME_API_KEY",
+    ),
+    "query-parameter-conflict": Case(
+        "E338",
+        {"acme": ACME + "auth:\n  type: query\n  name: key\nquery:\n  key: fixed\n"},
+        26,
+        3,
+        "carries the key",
+    ),
     "context-sample-not-detected": Case(
         "E314",
         {

@@ -72,7 +72,7 @@ def test_report_lists_what_was_written_repaired_and_left_out(
     imported: tuple[Path, ImportResult],
 ) -> None:
     _, report = imported
-    assert report.providers == ["acme", "acme-cn", "anthropic", "local-box"]
+    assert report.providers == ["acme", "acme-cn", "anthropic", "local-box", "templated"]
     assert all(d.severity == "warning" and d.line == 0 for d in report.diagnostics)
     assert report.diagnostics == sorted(report.diagnostics)
     assert report.models == [
@@ -91,6 +91,7 @@ def test_report_lists_what_was_written_repaired_and_left_out(
         "base-url-endpoint-path-removed": 1,
         "base-url-from-vendor-table": 1,
         "base-url-trailing-slash-removed": 1,
+        "base-url-variables-from-template": 1,
         "max-output-tokens-clamped-to-context": 1,
         "max-output-tokens-filled-from-context": 1,
         "pricing-dropped-invalid": 1,
@@ -106,7 +107,7 @@ def test_report_lists_what_was_written_repaired_and_left_out(
         "providers/local.box/logo.svg",
         "providers/mystery/provider.toml",
         "providers/plain-http/provider.toml",
-        "providers/templated/provider.toml",
+        "providers/handlebars/provider.toml",
     }
     assert "acmelab/acme-ghost.toml is missing" in reasons["providers/acme/models/acme-ghost.toml"]
     assert "no context window" in reasons["providers/acme/models/acme-mute.toml"]
@@ -114,7 +115,13 @@ def test_report_lists_what_was_written_repaired_and_left_out(
     assert "onload" in reasons["providers/local.box/logo.svg"]
     assert reasons["providers/mystery/provider.toml"].startswith("no base URL")
     assert "non-loopback" in reasons["providers/plain-http/provider.toml"]
-    assert "template variables" in reasons["providers/templated/provider.toml"]
+    assert "cannot express" in reasons["providers/handlebars/provider.toml"]
+    assert messages(report, "W519") == [
+        (
+            "providers/templated/provider.toml",
+            "the api's ${…} placeholders became the variables templated_account",
+        )
+    ]
     assert [path for path, _ in messages(report, "W501")] == ["providers/local.box/provider.toml"]
     assert messages(report, "W511") == [
         (
@@ -130,8 +137,8 @@ def test_summary_counts_what_was_written_repaired_and_left_out(
 ) -> None:
     _, report = imported
     assert report.summary() == (
-        "Imported 4 providers with 8 models (5 files written, 0 unchanged, 0 removed); "
-        "13 repaired, 7 left out; 6 implausible."
+        "Imported 5 providers with 8 models (6 files written, 0 unchanged, 0 removed); "
+        "14 repaired, 7 left out; 6 implausible."
     )
     assert {d.code for d in report.diagnostics} <= {code for code in CODES if code[:2] == "W5"}
     # validate's plausibility warnings, on the written files: outputs equal to
@@ -272,7 +279,7 @@ def test_rerun_rewrites_nothing(imported: tuple[Path, ImportResult]) -> None:
     stamps[out / "providers" / "acme.yaml"] = 1
     again = import_models_dev(CATALOGUE_FIXTURE, out)
     assert again.files.written == [] and again.files.removed == []
-    assert again.files.unchanged == len(first.files.written) == 5
+    assert again.files.unchanged == len(first.files.written) == 6
     assert {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()} == stamps
 
 
@@ -461,7 +468,7 @@ def test_a_descriptor_the_schema_would_refuse_is_left_out_not_written(
     assert reasons["providers/long"].startswith("would fail validation: base_url: ")
     assert not (out / "providers" / "long.yaml").exists()
     assert "hidden" not in report.providers and "providers/.hidden" not in reasons
-    assert report.providers == ["acme", "acme-cn", "anthropic", "local-box"]
+    assert report.providers == ["acme", "acme-cn", "anthropic", "local-box", "templated"]
 
 
 def test_not_a_catalogue_is_an_error(tmp_path: Path) -> None:
@@ -475,13 +482,13 @@ def test_cli_imports_and_reports(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[-1].startswith("Imported 4 providers with 8 models")
+    assert lines[-1].startswith("Imported 5 providers with 8 models")
     # Every repair and exclusion, as the compiler's diagnostics on the catalogue's files, then
     # the plausibility warnings on the written ones.
-    assert len(lines) == 1 + 20 + 6
+    assert len(lines) == 1 + 21 + 6
     assert lines[-2].startswith(f"{tmp_path / 'registry'}/providers/acme.yaml:65:15: warning[W008]")
     assert (
-        "tests/importer/fixtures/catalogue/providers/templated/provider.toml: warning[W521]: "
+        "tests/importer/fixtures/catalogue/providers/templated/provider.toml: warning[W519]: "
         in lines[:-7][-1]
     )
     assert tree(tmp_path / "registry") == tree(EXPECTED)
@@ -494,8 +501,8 @@ def test_cli_imports_and_reports(tmp_path: Path) -> None:
         "json",
     )
     records = [json.loads(line) for line in as_json.stdout.splitlines()]
-    assert as_json.returncode == 0 and len(records) == 27
-    assert records[-1] == {"summary": True, "errors": 0, "warnings": 26, "files": 17, "exit": 0}
+    assert as_json.returncode == 0 and len(records) == 28
+    assert records[-1] == {"summary": True, "errors": 0, "warnings": 27, "files": 18, "exit": 0}
     missing = run_codegen(
         "import-models-dev", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")
     )
