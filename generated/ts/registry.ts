@@ -21,7 +21,11 @@ export type ProviderName =
   | "together"
   | "fireworks"
   | "ollama"
-  | "lmstudio";
+  | "lmstudio"
+  | "amazon-bedrock"
+  | "azure-openai"
+  | "cloudflare-workers-ai"
+  | "google-vertex";
 
 /** The providers that need an API key. */
 export type KeyedProviderName =
@@ -38,7 +42,11 @@ export type KeyedProviderName =
   | "groq"
   | "cerebras"
   | "together"
-  | "fireworks";
+  | "fireworks"
+  | "amazon-bedrock"
+  | "azure-openai"
+  | "cloudflare-workers-ai"
+  | "google-vertex";
 
 /** API keys by provider, for the providers that need one. */
 export type ApiKeys = { [P in KeyedProviderName]?: string };
@@ -115,7 +123,10 @@ export type KnownModelId =
   | "ollama::gpt-oss:20b"
   | "ollama::gemma3:4b"
   | "lmstudio::openai/gpt-oss-20b"
-  | "lmstudio::qwen/qwen3-coder-30b";
+  | "lmstudio::qwen/qwen3-coder-30b"
+  | "amazon-bedrock::openai.gpt-oss-120b-1:0"
+  | "cloudflare-workers-ai::@cf/openai/gpt-oss-120b"
+  | "google-vertex::google/gemini-2.5-flash";
 
 /** A model id found by live discovery: any model of a registry provider. */
 export type DiscoveredModelId = `${ProviderName}::${string}`;
@@ -177,6 +188,28 @@ export interface Discovery {
   readonly path: string | null;
 }
 
+/** One placeholder of base_url: what the key form shows for it and where the runtime finds its value. */
+export interface Variable {
+  /** Name of the field in the key form, e.g. Region. */
+  readonly label: string;
+  /** Example value shown in the empty field; also the sample value the compiler checks the URL with when there is no default. */
+  readonly placeholder: string;
+  /** Environment variable the runtime reads the value from. */
+  readonly env: string | null;
+  /** Regular expression (Python syntax) the whole value must match. */
+  readonly pattern: string | null;
+  /** Value used when the user supplies none. */
+  readonly default: string | null;
+}
+
+/** How the key is sent. bearer (the default): Authorization: Bearer <key>; header: in the header called name (e.g. api-key); query: in the query parameter called name; none: no key at all (api_key must then be null, as it may also be without an auth section). */
+export interface Auth {
+  /** Where the key goes. */
+  readonly type: "bearer" | "header" | "query" | "none";
+  /** The header (type header) or query parameter (type query) that carries the key. */
+  readonly name: string | null;
+}
+
 /** A provider's logo: a file relative to this folder, and how to show it. */
 export interface ProviderLogo {
   readonly file: string;
@@ -215,6 +248,11 @@ export interface ProviderConfig {
   readonly docsUrl: string | null;
   /** Extra HTTP headers sent with every request to this provider (never credentials: keys come from api_key). */
   readonly headers: { readonly [name: string]: string } | null;
+  /** Values the user supplies for the {name} placeholders of base_url (an Azure resource, an AWS region, a Google Cloud project), by placeholder name. Each is resolved at run time from the caller, its environment variable, the key store or its default, checked against its pattern and percent-encoded; a request is never sent with a placeholder left in its URL. */
+  readonly variables: { readonly [name: string]: Variable } | null;
+  readonly auth: Auth | null;
+  /** Fixed query parameters sent with every request to this provider, e.g. an API version (never credentials: keys come from api_key). */
+  readonly query: { readonly [name: string]: string } | null;
   /** The name an application registered a provider class under with the runtime (an entry point in group llm_registry.provider_classes, register_provider_class() or create_provider(provider_classes=...)), never an import path: the runtime imports nothing a descriptor names. Lower-case words joined by single hyphens, optionally in dotted parts, e.g. acme-fast or acme.fast-chat. Optional; for providers whose wire format really differs from their implementation's base class, which the registered class must subclass. */
   readonly providerClass: string | null;
   /** Position in user-facing lists (lower first); providers without one follow, by display name. */
@@ -388,6 +426,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://docs.anthropic.com/en/api/messages",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 10,
   },
@@ -572,6 +613,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://platform.openai.com/docs/api-reference/chat",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 20,
   },
@@ -723,6 +767,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://ai.google.dev/gemini-api/docs",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 30,
   },
@@ -861,6 +908,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://docs.x.ai/docs/api-reference",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 40,
   },
@@ -1073,6 +1123,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://openrouter.ai/docs",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 50,
   },
@@ -1207,6 +1260,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://docs.perplexity.ai",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 60,
   },
@@ -1359,6 +1415,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://platform.moonshot.ai/docs/api/chat",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 70,
   },
@@ -1490,6 +1549,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://api-docs.deepseek.com",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 80,
   },
@@ -1666,6 +1728,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://docs.mistral.ai/api/",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 90,
   },
@@ -1825,6 +1890,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://docs.z.ai/guides/overview/quick-start",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 100,
   },
@@ -2004,6 +2072,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://console.groq.com/docs/openai",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 110,
   },
@@ -2087,6 +2158,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://inference-docs.cerebras.ai/resources/openai",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 120,
   },
@@ -2271,6 +2345,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://docs.together.ai/docs/openai-api-compatibility",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 130,
   },
@@ -2471,6 +2548,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://docs.fireworks.ai/tools-sdks/openai-compatibility",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 140,
   },
@@ -2543,6 +2623,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://docs.ollama.com/openai",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 150,
   },
@@ -2614,8 +2697,241 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: "https://lmstudio.ai/docs/developer/openai-compat",
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 160,
+  },
+  "amazon-bedrock": {
+    id: "amazon-bedrock",
+    displayName: "Amazon Bedrock",
+    baseUrl: "https://bedrock-runtime.{region}.amazonaws.com/openai/v1",
+    apiKeyField: "AWS_BEARER_TOKEN_BEDROCK",
+    apiKeyPlaceholder: "Bedrock API key",
+    apiKeyUrl: "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-chat-completions.html",
+    logo: {
+      file: "logos/amazon-bedrock.svg",
+      invertInDarkMode: false,
+      monogram: true,
+    },
+    contextLimitPatterns: [
+      "maximum context length",
+      "too many tokens",
+      "input is too long",
+    ],
+    supportsModelDiscovery: false,
+    defaultModels: [
+      {
+        id: "openai.gpt-oss-120b-1:0",
+        displayName: "gpt-oss-120b",
+        contextWindow: 128000,
+        maxOutputTokens: 16384,
+        attachments: [
+          "text",
+        ],
+        pricing: {
+          inputPerMillion: 0.15,
+          outputPerMillion: 0.6,
+          cacheReadPerMillion: null,
+          cacheWritePerMillion: null,
+        },
+        tools: true,
+        reasoning: {
+          mode: "effort",
+          efforts: [
+            "low",
+            "medium",
+            "high",
+          ],
+          minBudgetTokens: null,
+        },
+        deprecated: null,
+        internal: null,
+        replacedBy: null,
+      },
+    ],
+    implementation: "openai_compatible",
+    discovery: {
+      dialect: "none",
+      path: null,
+    },
+    docsUrl: "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-chat-completions.html",
+    headers: null,
+    variables: {
+      "region": {"label": "AWS Region", "placeholder": "us-west-2", "env": "AWS_REGION", "pattern": "[a-z]{2}(-[a-z]+)+-[0-9]+", "default": "us-east-1"},
+    },
+    auth: {
+      type: "bearer",
+      name: null,
+    },
+    query: null,
+    providerClass: null,
+    displayOrder: null,
+  },
+  "azure-openai": {
+    id: "azure-openai",
+    displayName: "Azure OpenAI",
+    baseUrl: "https://{resource}.openai.azure.com/openai/v1",
+    apiKeyField: "AZURE_OPENAI_API_KEY",
+    apiKeyPlaceholder: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    apiKeyUrl: "https://portal.azure.com/",
+    logo: {
+      file: "logos/azure-openai.svg",
+      invertInDarkMode: false,
+      monogram: true,
+    },
+    contextLimitPatterns: [
+      "maximum context length",
+      "context_length_exceeded",
+    ],
+    supportsModelDiscovery: false,
+    defaultModels: [],
+    implementation: "openai_compatible",
+    discovery: {
+      dialect: "none",
+      path: null,
+    },
+    docsUrl: "https://learn.microsoft.com/en-us/azure/foundry/openai/api-version-lifecycle",
+    headers: null,
+    variables: {
+      "resource": {"label": "Resource name", "placeholder": "my-resource", "env": "AZURE_RESOURCE_NAME", "pattern": "[A-Za-z0-9][A-Za-z0-9-]*"},
+    },
+    auth: {
+      type: "header",
+      name: "api-key",
+    },
+    query: null,
+    providerClass: null,
+    displayOrder: null,
+  },
+  "cloudflare-workers-ai": {
+    id: "cloudflare-workers-ai",
+    displayName: "Cloudflare Workers AI",
+    baseUrl: "https://api.cloudflare.com/client/v4/accounts/{account_id}/ai/v1",
+    apiKeyField: "CLOUDFLARE_API_TOKEN",
+    apiKeyPlaceholder: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    apiKeyUrl: "https://developers.cloudflare.com/workers-ai/get-started/rest-api/",
+    logo: {
+      file: "logos/cloudflare-workers-ai.svg",
+      invertInDarkMode: false,
+      monogram: true,
+    },
+    contextLimitPatterns: [
+      "context window",
+      "too many tokens",
+    ],
+    supportsModelDiscovery: false,
+    defaultModels: [
+      {
+        id: "@cf/openai/gpt-oss-120b",
+        displayName: "gpt-oss-120b",
+        contextWindow: 128000,
+        maxOutputTokens: 16384,
+        attachments: [
+          "text",
+        ],
+        pricing: {
+          inputPerMillion: 0.35,
+          outputPerMillion: 0.75,
+          cacheReadPerMillion: null,
+          cacheWritePerMillion: null,
+        },
+        tools: true,
+        reasoning: {
+          mode: "effort",
+          efforts: [
+            "low",
+            "medium",
+            "high",
+          ],
+          minBudgetTokens: null,
+        },
+        deprecated: null,
+        internal: null,
+        replacedBy: null,
+      },
+    ],
+    implementation: "openai_compatible",
+    discovery: {
+      dialect: "none",
+      path: null,
+    },
+    docsUrl: "https://developers.cloudflare.com/workers-ai/configuration/open-ai-compatibility/",
+    headers: null,
+    variables: {
+      "account_id": {"label": "Account ID", "placeholder": "0123456789abcdef0123456789abcdef", "env": "CLOUDFLARE_ACCOUNT_ID", "pattern": "[0-9a-fA-F]+"},
+    },
+    auth: {
+      type: "bearer",
+      name: null,
+    },
+    query: null,
+    providerClass: null,
+    displayOrder: null,
+  },
+  "google-vertex": {
+    id: "google-vertex",
+    displayName: "Google Vertex AI",
+    baseUrl: "https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}/endpoints/openapi",
+    apiKeyField: "GOOGLE_VERTEX_ACCESS_TOKEN",
+    apiKeyPlaceholder: "ya29....",
+    apiKeyUrl: "https://cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/examples",
+    logo: {
+      file: "logos/google-vertex.svg",
+      invertInDarkMode: false,
+      monogram: true,
+    },
+    contextLimitPatterns: [
+      "exceeds the maximum number of tokens",
+    ],
+    supportsModelDiscovery: false,
+    defaultModels: [
+      {
+        id: "google/gemini-2.5-flash",
+        displayName: "Gemini 2.5 Flash",
+        contextWindow: 1048576,
+        maxOutputTokens: 65536,
+        attachments: [
+          "text",
+          "image",
+          "pdf",
+        ],
+        pricing: {
+          inputPerMillion: 0.3,
+          outputPerMillion: 2.5,
+          cacheReadPerMillion: null,
+          cacheWritePerMillion: null,
+        },
+        tools: true,
+        reasoning: {
+          mode: "budget_tokens",
+          efforts: null,
+          minBudgetTokens: null,
+        },
+        deprecated: null,
+        internal: null,
+        replacedBy: null,
+      },
+    ],
+    implementation: "openai_compatible",
+    discovery: {
+      dialect: "none",
+      path: null,
+    },
+    docsUrl: "https://cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/examples",
+    headers: null,
+    variables: {
+      "project": {"label": "Google Cloud project ID", "placeholder": "my-project", "env": "GOOGLE_CLOUD_PROJECT", "pattern": "[a-z][a-z0-9-]*[a-z0-9]"},
+      "location": {"label": "Location", "placeholder": "europe-west1", "env": "GOOGLE_CLOUD_LOCATION", "pattern": "[a-z]+-[a-z]+[0-9]+", "default": "us-central1"},
+    },
+    auth: {
+      type: "bearer",
+      name: null,
+    },
+    query: null,
+    providerClass: null,
+    displayOrder: null,
   },
 } as const satisfies Record<ProviderName, ProviderConfig>;
 
@@ -2637,6 +2953,10 @@ export const PROVIDER_NAMES = [
   "fireworks",
   "ollama",
   "lmstudio",
+  "amazon-bedrock",
+  "azure-openai",
+  "cloudflare-workers-ai",
+  "google-vertex",
 ] as const satisfies readonly ProviderName[];
 
 /** The environment variable holding each keyed provider's API key. */
@@ -2655,6 +2975,10 @@ export const PROVIDER_TO_API_KEY = {
   "cerebras": PROVIDER_REGISTRY["cerebras"].apiKeyField,
   "together": PROVIDER_REGISTRY["together"].apiKeyField,
   "fireworks": PROVIDER_REGISTRY["fireworks"].apiKeyField,
+  "amazon-bedrock": PROVIDER_REGISTRY["amazon-bedrock"].apiKeyField,
+  "azure-openai": PROVIDER_REGISTRY["azure-openai"].apiKeyField,
+  "cloudflare-workers-ai": PROVIDER_REGISTRY["cloudflare-workers-ai"].apiKeyField,
+  "google-vertex": PROVIDER_REGISTRY["google-vertex"].apiKeyField,
 } as const satisfies Record<KeyedProviderName, string>;
 
 /** Every provider's display name. */
@@ -2675,6 +2999,10 @@ export const PROVIDER_DISPLAY_NAMES = {
   "fireworks": PROVIDER_REGISTRY["fireworks"].displayName,
   "ollama": PROVIDER_REGISTRY["ollama"].displayName,
   "lmstudio": PROVIDER_REGISTRY["lmstudio"].displayName,
+  "amazon-bedrock": PROVIDER_REGISTRY["amazon-bedrock"].displayName,
+  "azure-openai": PROVIDER_REGISTRY["azure-openai"].displayName,
+  "cloudflare-workers-ai": PROVIDER_REGISTRY["cloudflare-workers-ai"].displayName,
+  "google-vertex": PROVIDER_REGISTRY["google-vertex"].displayName,
 } as const satisfies Record<ProviderName, string>;
 
 /** Every provider's own context-limit phrasings (the built-in ones apply to all). */
@@ -2695,6 +3023,10 @@ export const CONTEXT_LIMIT_PATTERNS = {
   "fireworks": PROVIDER_REGISTRY["fireworks"].contextLimitPatterns,
   "ollama": PROVIDER_REGISTRY["ollama"].contextLimitPatterns,
   "lmstudio": PROVIDER_REGISTRY["lmstudio"].contextLimitPatterns,
+  "amazon-bedrock": PROVIDER_REGISTRY["amazon-bedrock"].contextLimitPatterns,
+  "azure-openai": PROVIDER_REGISTRY["azure-openai"].contextLimitPatterns,
+  "cloudflare-workers-ai": PROVIDER_REGISTRY["cloudflare-workers-ai"].contextLimitPatterns,
+  "google-vertex": PROVIDER_REGISTRY["google-vertex"].contextLimitPatterns,
 } as const satisfies Record<ProviderName, readonly string[]>;
 
 /** Every provider's default models. */
@@ -2715,6 +3047,10 @@ export const DEFAULT_MODELS = {
   "fireworks": PROVIDER_REGISTRY["fireworks"].defaultModels,
   "ollama": PROVIDER_REGISTRY["ollama"].defaultModels,
   "lmstudio": PROVIDER_REGISTRY["lmstudio"].defaultModels,
+  "amazon-bedrock": PROVIDER_REGISTRY["amazon-bedrock"].defaultModels,
+  "azure-openai": PROVIDER_REGISTRY["azure-openai"].defaultModels,
+  "cloudflare-workers-ai": PROVIDER_REGISTRY["cloudflare-workers-ai"].defaultModels,
+  "google-vertex": PROVIDER_REGISTRY["google-vertex"].defaultModels,
 } as const satisfies Record<ProviderName, readonly Model[]>;
 
 /** Every provider's logo. */
@@ -2735,6 +3071,10 @@ export const PROVIDER_LOGOS = {
   "fireworks": PROVIDER_REGISTRY["fireworks"].logo,
   "ollama": PROVIDER_REGISTRY["ollama"].logo,
   "lmstudio": PROVIDER_REGISTRY["lmstudio"].logo,
+  "amazon-bedrock": PROVIDER_REGISTRY["amazon-bedrock"].logo,
+  "azure-openai": PROVIDER_REGISTRY["azure-openai"].logo,
+  "cloudflare-workers-ai": PROVIDER_REGISTRY["cloudflare-workers-ai"].logo,
+  "google-vertex": PROVIDER_REGISTRY["google-vertex"].logo,
 } as const satisfies Record<ProviderName, ProviderLogo>;
 
 /** The key form of every keyed provider, in display order. */
@@ -2850,6 +3190,42 @@ export const API_KEY_FORMS = [
     placeholder: "fw_...",
     keyUrl: "https://app.fireworks.ai/settings/users/api-keys",
     logo: "logos/fireworks.svg",
+  },
+  {
+    providerId: "amazon-bedrock",
+    displayName: "Amazon Bedrock",
+    env: "AWS_BEARER_TOKEN_BEDROCK",
+    placeholder: "Bedrock API key",
+    keyUrl: "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-chat-completions.html",
+    logo: "logos/amazon-bedrock.svg",
+    variables: [{"name": "region", "label": "AWS Region", "placeholder": "us-west-2", "env": "AWS_REGION", "default": "us-east-1", "pattern": "[a-z]{2}(-[a-z]+)+-[0-9]+"}],
+  },
+  {
+    providerId: "azure-openai",
+    displayName: "Azure OpenAI",
+    env: "AZURE_OPENAI_API_KEY",
+    placeholder: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    keyUrl: "https://portal.azure.com/",
+    logo: "logos/azure-openai.svg",
+    variables: [{"name": "resource", "label": "Resource name", "placeholder": "my-resource", "env": "AZURE_RESOURCE_NAME", "default": null, "pattern": "[A-Za-z0-9][A-Za-z0-9-]*"}],
+  },
+  {
+    providerId: "cloudflare-workers-ai",
+    displayName: "Cloudflare Workers AI",
+    env: "CLOUDFLARE_API_TOKEN",
+    placeholder: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    keyUrl: "https://developers.cloudflare.com/workers-ai/get-started/rest-api/",
+    logo: "logos/cloudflare-workers-ai.svg",
+    variables: [{"name": "account_id", "label": "Account ID", "placeholder": "0123456789abcdef0123456789abcdef", "env": "CLOUDFLARE_ACCOUNT_ID", "default": null, "pattern": "[0-9a-fA-F]+"}],
+  },
+  {
+    providerId: "google-vertex",
+    displayName: "Google Vertex AI",
+    env: "GOOGLE_VERTEX_ACCESS_TOKEN",
+    placeholder: "ya29....",
+    keyUrl: "https://cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/examples",
+    logo: "logos/google-vertex.svg",
+    variables: [{"name": "project", "label": "Google Cloud project ID", "placeholder": "my-project", "env": "GOOGLE_CLOUD_PROJECT", "default": null, "pattern": "[a-z][a-z0-9-]*[a-z0-9]"}, {"name": "location", "label": "Location", "placeholder": "europe-west1", "env": "GOOGLE_CLOUD_LOCATION", "default": "us-central1", "pattern": "[a-z]+-[a-z]+[0-9]+"}],
   },
 ] as const satisfies readonly ApiKeyForm[];
 

@@ -84,6 +84,28 @@ export interface Discovery {
   readonly path: string | null;
 }
 
+/** One placeholder of base_url: what the key form shows for it and where the runtime finds its value. */
+export interface Variable {
+  /** Name of the field in the key form, e.g. Region. */
+  readonly label: string;
+  /** Example value shown in the empty field; also the sample value the compiler checks the URL with when there is no default. */
+  readonly placeholder: string;
+  /** Environment variable the runtime reads the value from. */
+  readonly env: string | null;
+  /** Regular expression (Python syntax) the whole value must match. */
+  readonly pattern: string | null;
+  /** Value used when the user supplies none. */
+  readonly default: string | null;
+}
+
+/** How the key is sent. bearer (the default): Authorization: Bearer <key>; header: in the header called name (e.g. api-key); query: in the query parameter called name; none: no key at all (api_key must then be null, as it may also be without an auth section). */
+export interface Auth {
+  /** Where the key goes. */
+  readonly type: "bearer" | "header" | "query" | "none";
+  /** The header (type header) or query parameter (type query) that carries the key. */
+  readonly name: string | null;
+}
+
 /** A provider's logo: a file relative to this folder, and how to show it. */
 export interface ProviderLogo {
   readonly file: string;
@@ -122,6 +144,11 @@ export interface ProviderConfig {
   readonly docsUrl: string | null;
   /** Extra HTTP headers sent with every request to this provider (never credentials: keys come from api_key). */
   readonly headers: { readonly [name: string]: string } | null;
+  /** Values the user supplies for the {name} placeholders of base_url (an Azure resource, an AWS region, a Google Cloud project), by placeholder name. Each is resolved at run time from the caller, its environment variable, the key store or its default, checked against its pattern and percent-encoded; a request is never sent with a placeholder left in its URL. */
+  readonly variables: { readonly [name: string]: Variable } | null;
+  readonly auth: Auth | null;
+  /** Fixed query parameters sent with every request to this provider, e.g. an API version (never credentials: keys come from api_key). */
+  readonly query: { readonly [name: string]: string } | null;
   /** The name an application registered a provider class under with the runtime (an entry point in group llm_registry.provider_classes, register_provider_class() or create_provider(provider_classes=...)), never an import path: the runtime imports nothing a descriptor names. Lower-case words joined by single hyphens, optionally in dotted parts, e.g. acme-fast or acme.fast-chat. Optional; for providers whose wire format really differs from their implementation's base class, which the registered class must subclass. */
   readonly providerClass: string | null;
   /** Position in user-facing lists (lower first); providers without one follow, by display name. */
@@ -219,6 +246,9 @@ export const PROVIDER_REGISTRY = {
     headers: {
       "X-Client-Name": "registry \"test\"",
     },
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: "myapp.tricky-provider",
     displayOrder: 1,
   },
@@ -246,6 +276,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: null,
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: 99,
   },
@@ -296,6 +329,9 @@ export const PROVIDER_REGISTRY = {
     },
     docsUrl: null,
     headers: null,
+    variables: null,
+    auth: null,
+    query: null,
     providerClass: null,
     displayOrder: null,
   },
