@@ -76,8 +76,14 @@ def _build_converter(schema: dict[str, Any], path: str) -> Converter:
         items = _converter_for(f"{path}/items")
         return lambda value: TsArray(tuple(items(item) for item in value))
     if kind == "object":
+        # A mapping: its values are strings unless the schema says what they are.
+        entries = (
+            _converter_for(f"{path}/additionalProperties")
+            if isinstance(schema.get("additionalProperties"), dict)
+            else ts_string
+        )
         return lambda value: TsObject(
-            tuple((ts_string(key), ts_string(item)) for key, item in value.items())
+            tuple((ts_string(key), entries(item)) for key, item in value.items())
         )
     if kind in ("number", "integer"):
         integer = kind == "integer"
@@ -156,7 +162,25 @@ def _logo(logo: dict[str, Any]) -> TsObject:
 
 
 def _key_form(form: dict[str, Any]) -> TsObject:
-    return TsObject(tuple((camel_case(key), _nullable_string(item)) for key, item in form.items()))
+    """One entry of the key-form spec; ``variables`` (the extra fields of a templated base
+    URL) is null for a provider without any, as an absent field is everywhere else."""
+    fields = tuple(
+        (camel_case(key), _nullable_string(item))
+        for key, item in form.items()
+        if key != "variables"
+    )
+    variables = form.get("variables")
+    listed: TsValue = (
+        "null"
+        if variables is None
+        else TsArray(
+            tuple(
+                TsObject(tuple((camel_case(k), _nullable_string(v)) for k, v in variable.items()))
+                for variable in variables
+            )
+        )
+    )
+    return TsObject((*fields, ("variables", listed)))
 
 
 @cache

@@ -270,6 +270,22 @@ export interface ApiKeyForm {
   readonly keyUrl: string;
   /** Logo file, relative to this folder. */
   readonly logo: string;
+  /** The fields a templated base URL needs beside the key (null when it needs none). */
+  readonly variables: readonly ApiKeyFormVariable[] | null;
+}
+
+/** A field of a key form for one variable of a templated base URL. */
+export interface ApiKeyFormVariable {
+  /** The variable's name in the base URL, as in `{name}`. */
+  readonly name: string;
+  readonly label: string;
+  readonly placeholder: string;
+  /** Environment variable that sets it, if any. */
+  readonly env: string | null;
+  /** Value used when nothing else sets it, if any. */
+  readonly default: string | null;
+  /** Pattern a value must match in full, if any. */
+  readonly pattern: string | null;
 }
 
 /** Every provider's configuration by id, in display order. */
@@ -2759,7 +2775,13 @@ export const PROVIDER_REGISTRY = {
     docsUrl: "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-chat-completions.html",
     headers: null,
     variables: {
-      "region": {"label": "AWS Region", "placeholder": "us-west-2", "env": "AWS_REGION", "pattern": "[a-z]{2}(-[a-z]+)+-[0-9]+", "default": "us-east-1"},
+      "region": {
+        label: "AWS Region",
+        placeholder: "us-west-2",
+        env: "AWS_REGION",
+        pattern: "[a-z]{2}(-[a-z]+)+-[0-9]+",
+        default: "us-east-1",
+      },
     },
     auth: {
       type: "bearer",
@@ -2795,7 +2817,13 @@ export const PROVIDER_REGISTRY = {
     docsUrl: "https://learn.microsoft.com/en-us/azure/foundry/openai/api-version-lifecycle",
     headers: null,
     variables: {
-      "resource": {"label": "Resource name", "placeholder": "my-resource", "env": "AZURE_RESOURCE_NAME", "pattern": "[A-Za-z0-9][A-Za-z0-9-]*"},
+      "resource": {
+        label: "Resource name",
+        placeholder: "my-resource",
+        env: "AZURE_RESOURCE_NAME",
+        pattern: "[A-Za-z0-9][A-Za-z0-9-]*",
+        default: null,
+      },
     },
     auth: {
       type: "header",
@@ -2860,7 +2888,13 @@ export const PROVIDER_REGISTRY = {
     docsUrl: "https://developers.cloudflare.com/workers-ai/configuration/open-ai-compatibility/",
     headers: null,
     variables: {
-      "account_id": {"label": "Account ID", "placeholder": "0123456789abcdef0123456789abcdef", "env": "CLOUDFLARE_ACCOUNT_ID", "pattern": "[0-9a-fA-F]+"},
+      "account_id": {
+        label: "Account ID",
+        placeholder: "0123456789abcdef0123456789abcdef",
+        env: "CLOUDFLARE_ACCOUNT_ID",
+        pattern: "[0-9a-fA-F]+",
+        default: null,
+      },
     },
     auth: {
       type: "bearer",
@@ -2922,8 +2956,20 @@ export const PROVIDER_REGISTRY = {
     docsUrl: "https://cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/examples",
     headers: null,
     variables: {
-      "project": {"label": "Google Cloud project ID", "placeholder": "my-project", "env": "GOOGLE_CLOUD_PROJECT", "pattern": "[a-z][a-z0-9-]*[a-z0-9]"},
-      "location": {"label": "Location", "placeholder": "europe-west1", "env": "GOOGLE_CLOUD_LOCATION", "pattern": "[a-z]+-[a-z]+[0-9]+", "default": "us-central1"},
+      "project": {
+        label: "Google Cloud project ID",
+        placeholder: "my-project",
+        env: "GOOGLE_CLOUD_PROJECT",
+        pattern: "[a-z][a-z0-9-]*[a-z0-9]",
+        default: null,
+      },
+      "location": {
+        label: "Location",
+        placeholder: "europe-west1",
+        env: "GOOGLE_CLOUD_LOCATION",
+        pattern: "[a-z]+-[a-z]+[0-9]+",
+        default: "us-central1",
+      },
     },
     auth: {
       type: "bearer",
@@ -3086,6 +3132,7 @@ export const API_KEY_FORMS = [
     placeholder: "sk-ant-...",
     keyUrl: "https://console.anthropic.com/settings/keys",
     logo: "logos/anthropic.svg",
+    variables: null,
   },
   {
     providerId: "openai",
@@ -3094,6 +3141,7 @@ export const API_KEY_FORMS = [
     placeholder: "sk-proj-...",
     keyUrl: "https://platform.openai.com/api-keys",
     logo: "logos/openai.svg",
+    variables: null,
   },
   {
     providerId: "google",
@@ -3102,6 +3150,7 @@ export const API_KEY_FORMS = [
     placeholder: "AIza...",
     keyUrl: "https://aistudio.google.com/app/apikey",
     logo: "logos/google.svg",
+    variables: null,
   },
   {
     providerId: "xai",
@@ -3110,6 +3159,7 @@ export const API_KEY_FORMS = [
     placeholder: "xai-...",
     keyUrl: "https://console.x.ai",
     logo: "logos/xai.svg",
+    variables: null,
   },
   {
     providerId: "openrouter",
@@ -3118,6 +3168,7 @@ export const API_KEY_FORMS = [
     placeholder: "sk-or-v1-...",
     keyUrl: "https://openrouter.ai/settings/keys",
     logo: "logos/openrouter.svg",
+    variables: null,
   },
   {
     providerId: "perplexity",
@@ -3126,6 +3177,7 @@ export const API_KEY_FORMS = [
     placeholder: "pplx-...",
     keyUrl: "https://www.perplexity.ai/settings/api",
     logo: "logos/perplexity.svg",
+    variables: null,
   },
   {
     providerId: "kimi",
@@ -3134,6 +3186,7 @@ export const API_KEY_FORMS = [
     placeholder: "sk-...",
     keyUrl: "https://platform.moonshot.ai/console/api-keys",
     logo: "logos/kimi.svg",
+    variables: null,
   },
   {
     providerId: "deepseek",
@@ -3142,6 +3195,7 @@ export const API_KEY_FORMS = [
     placeholder: "sk-...",
     keyUrl: "https://platform.deepseek.com/api_keys",
     logo: "logos/deepseek.svg",
+    variables: null,
   },
   {
     providerId: "mistral",
@@ -3150,6 +3204,7 @@ export const API_KEY_FORMS = [
     placeholder: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
     keyUrl: "https://console.mistral.ai/api-keys",
     logo: "logos/mistral.svg",
+    variables: null,
   },
   {
     providerId: "zai",
@@ -3158,6 +3213,7 @@ export const API_KEY_FORMS = [
     placeholder: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxx",
     keyUrl: "https://z.ai/manage-apikey/apikey-list",
     logo: "logos/zai.svg",
+    variables: null,
   },
   {
     providerId: "groq",
@@ -3166,6 +3222,7 @@ export const API_KEY_FORMS = [
     placeholder: "gsk_...",
     keyUrl: "https://console.groq.com/keys",
     logo: "logos/groq.svg",
+    variables: null,
   },
   {
     providerId: "cerebras",
@@ -3174,6 +3231,7 @@ export const API_KEY_FORMS = [
     placeholder: "csk-...",
     keyUrl: "https://cloud.cerebras.ai/platform",
     logo: "logos/cerebras.svg",
+    variables: null,
   },
   {
     providerId: "together",
@@ -3182,6 +3240,7 @@ export const API_KEY_FORMS = [
     placeholder: "tgp_v1_...",
     keyUrl: "https://api.together.ai/settings/api-keys",
     logo: "logos/together.svg",
+    variables: null,
   },
   {
     providerId: "fireworks",
@@ -3190,6 +3249,7 @@ export const API_KEY_FORMS = [
     placeholder: "fw_...",
     keyUrl: "https://app.fireworks.ai/settings/users/api-keys",
     logo: "logos/fireworks.svg",
+    variables: null,
   },
   {
     providerId: "amazon-bedrock",
@@ -3198,7 +3258,16 @@ export const API_KEY_FORMS = [
     placeholder: "Bedrock API key",
     keyUrl: "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-chat-completions.html",
     logo: "logos/amazon-bedrock.svg",
-    variables: [{"name": "region", "label": "AWS Region", "placeholder": "us-west-2", "env": "AWS_REGION", "default": "us-east-1", "pattern": "[a-z]{2}(-[a-z]+)+-[0-9]+"}],
+    variables: [
+      {
+        name: "region",
+        label: "AWS Region",
+        placeholder: "us-west-2",
+        env: "AWS_REGION",
+        default: "us-east-1",
+        pattern: "[a-z]{2}(-[a-z]+)+-[0-9]+",
+      },
+    ],
   },
   {
     providerId: "azure-openai",
@@ -3207,7 +3276,16 @@ export const API_KEY_FORMS = [
     placeholder: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
     keyUrl: "https://portal.azure.com/",
     logo: "logos/azure-openai.svg",
-    variables: [{"name": "resource", "label": "Resource name", "placeholder": "my-resource", "env": "AZURE_RESOURCE_NAME", "default": null, "pattern": "[A-Za-z0-9][A-Za-z0-9-]*"}],
+    variables: [
+      {
+        name: "resource",
+        label: "Resource name",
+        placeholder: "my-resource",
+        env: "AZURE_RESOURCE_NAME",
+        default: null,
+        pattern: "[A-Za-z0-9][A-Za-z0-9-]*",
+      },
+    ],
   },
   {
     providerId: "cloudflare-workers-ai",
@@ -3216,7 +3294,16 @@ export const API_KEY_FORMS = [
     placeholder: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
     keyUrl: "https://developers.cloudflare.com/workers-ai/get-started/rest-api/",
     logo: "logos/cloudflare-workers-ai.svg",
-    variables: [{"name": "account_id", "label": "Account ID", "placeholder": "0123456789abcdef0123456789abcdef", "env": "CLOUDFLARE_ACCOUNT_ID", "default": null, "pattern": "[0-9a-fA-F]+"}],
+    variables: [
+      {
+        name: "account_id",
+        label: "Account ID",
+        placeholder: "0123456789abcdef0123456789abcdef",
+        env: "CLOUDFLARE_ACCOUNT_ID",
+        default: null,
+        pattern: "[0-9a-fA-F]+",
+      },
+    ],
   },
   {
     providerId: "google-vertex",
@@ -3225,7 +3312,24 @@ export const API_KEY_FORMS = [
     placeholder: "ya29....",
     keyUrl: "https://cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/examples",
     logo: "logos/google-vertex.svg",
-    variables: [{"name": "project", "label": "Google Cloud project ID", "placeholder": "my-project", "env": "GOOGLE_CLOUD_PROJECT", "default": null, "pattern": "[a-z][a-z0-9-]*[a-z0-9]"}, {"name": "location", "label": "Location", "placeholder": "europe-west1", "env": "GOOGLE_CLOUD_LOCATION", "default": "us-central1", "pattern": "[a-z]+-[a-z]+[0-9]+"}],
+    variables: [
+      {
+        name: "project",
+        label: "Google Cloud project ID",
+        placeholder: "my-project",
+        env: "GOOGLE_CLOUD_PROJECT",
+        default: null,
+        pattern: "[a-z][a-z0-9-]*[a-z0-9]",
+      },
+      {
+        name: "location",
+        label: "Location",
+        placeholder: "europe-west1",
+        env: "GOOGLE_CLOUD_LOCATION",
+        default: "us-central1",
+        pattern: "[a-z]+-[a-z]+[0-9]+",
+      },
+    ],
   },
 ] as const satisfies readonly ApiKeyForm[];
 

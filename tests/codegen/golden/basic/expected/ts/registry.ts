@@ -166,6 +166,22 @@ export interface ApiKeyForm {
   readonly keyUrl: string;
   /** Logo file, relative to this folder. */
   readonly logo: string;
+  /** The fields a templated base URL needs beside the key (null when it needs none). */
+  readonly variables: readonly ApiKeyFormVariable[] | null;
+}
+
+/** A field of a key form for one variable of a templated base URL. */
+export interface ApiKeyFormVariable {
+  /** The variable's name in the base URL, as in `{name}`. */
+  readonly name: string;
+  readonly label: string;
+  readonly placeholder: string;
+  /** Environment variable that sets it, if any. */
+  readonly env: string | null;
+  /** Value used when nothing else sets it, if any. */
+  readonly default: string | null;
+  /** Pattern a value must match in full, if any. */
+  readonly pattern: string | null;
 }
 
 /** Every provider's configuration by id, in display order. */
@@ -387,6 +403,7 @@ export const API_KEY_FORMS = [
     placeholder: "tk-'\"...",
     keyUrl: "https://tricky.example/keys?from=registry",
     logo: "logos/tricky.svg",
+    variables: null,
   },
   {
     providerId: "acme",
@@ -395,6 +412,7 @@ export const API_KEY_FORMS = [
     placeholder: "acme-...",
     keyUrl: "https://console.acme.example/keys",
     logo: "logos/acme.svg",
+    variables: null,
   },
 ] as const satisfies readonly ApiKeyForm[];
 
