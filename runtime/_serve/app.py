@@ -8,6 +8,8 @@ Routes::
     GET    /static/{name}             the page's own script and style sheet
     GET    /logos/{provider}.svg      a provider's logo, under its own locked-down policy
     PUT    /api/keys/{provider}       {"key": "..."} → the key card, masked
+    PUT    /api/variables/{provider}/{name}  {"value": "..."} → the key card (a templated base
+                                      URL's variable; blank: back to its default)
     DELETE /api/keys/{provider}       → the key card
     POST   /api/keys/{provider}/test  → an outcome: live listing with the key now in use
     PUT    /api/models/visibility     {"model_id": "...", "hidden": true}
@@ -55,6 +57,7 @@ def create_app(settings: Settings, *, token: str, csrf_token: str, hosts: set[st
             Route("/api/keys/{provider}", routes.save_key, methods=["PUT"]),
             Route("/api/keys/{provider}", routes.delete_key, methods=["DELETE"]),
             Route("/api/keys/{provider}/test", routes.test_key, methods=["POST"]),
+            Route("/api/variables/{provider}/{name}", routes.save_variable, methods=["PUT"]),
             Route("/api/models/visibility", routes.visibility, methods=["PUT"]),
             Route("/api/refresh", routes.refresh, methods=["POST"]),
         ],
@@ -123,6 +126,19 @@ class _Routes:
         form = await asyncio.to_thread(self.settings.save_key, provider_id, key)
         return JSONResponse(self._key_card(form))
 
+    async def save_variable(self, request: Request) -> Response:
+        body = await _json_body(request)
+        value = body.get("value")
+        if not isinstance(value, str):
+            return _problem(400, 'send the value as {"value": "..."}')
+        form = await asyncio.to_thread(
+            self.settings.save_variable,
+            request.path_params["provider"],
+            request.path_params["name"],
+            value,
+        )
+        return JSONResponse(self._key_card(form))
+
     async def delete_key(self, request: Request) -> Response:
         form = await asyncio.to_thread(self.settings.delete_key, request.path_params["provider"])
         return JSONResponse(self._key_card(form))
@@ -156,6 +172,10 @@ class _Routes:
             "key_source": form.key_source,
             "masked_key": form.masked_key,
             "key_store": self.settings.key_store.location,
+            "variables": [
+                {"name": v.name, "stored": v.stored, "value": v.value, "source": v.source}
+                for v in form.variables
+            ],
         }
 
 

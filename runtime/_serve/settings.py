@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from llm_registry.runtime._discovery.service import DiscoveryResult, discover_models, refresh_all
+from llm_registry.runtime._endpoint import host_names, value_problem, variable_store_name
 from llm_registry.runtime._errors import ConfigError, ProviderError, redact
 from llm_registry.runtime._keys import checked_api_key, locate_api_key, mask_key
 from llm_registry.runtime._registry import discovery_dialect, get_provider
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from llm_registry.runtime._store.records import ModelInfo
     from llm_registry.runtime._store.store import ModelStore
 
-__all__ = ["KeyForm", "Outcome", "ProviderModels", "Settings"]
+__all__ = ["KeyForm", "Outcome", "ProviderModels", "Settings", "VariableField"]
 
 # What each kind of failure means to someone looking at a key card or a refresh summary.
 _KIND_WORDS = {
@@ -53,6 +55,22 @@ class Logo:
 
 
 @dataclass(frozen=True, slots=True)
+class VariableField:
+    """A field of a key card for one variable of a templated base URL (an Azure resource, an
+    AWS region): the registry's spec, and the value a request would use now."""
+
+    name: str
+    label: str
+    placeholder: str
+    env: str | None
+    default: str | None
+    pattern: str | None
+    stored: str | None  # the value saved in the key store, if any
+    value: str | None  # the value in use: the environment's, else the stored one, else default
+    source: str | None  # "environment", "key store" or "default"
+
+
+@dataclass(frozen=True, slots=True)
 class KeyForm:
     """One provider's key card: the registry's key-form spec plus where its key comes from."""
 
@@ -64,6 +82,7 @@ class KeyForm:
     logo: Logo
     key_source: str | None  # "environment" or "key store"; None when no key is set
     masked_key: str | None  # "••••abcd" — never more of the key
+    variables: tuple[VariableField, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +138,9 @@ class Settings:
     # --- the registry's key-form spec and logo map ----------------------------------------------
 
     @cached_property
-    def _forms(self) -> list[dict[str, str]]:
+    def _forms(self) -> list[dict[str, Any]]:
         spec = json.loads(self.registry.key_forms_json.read_text(encoding="utf-8"))
-        forms: list[dict[str, str]] = spec["forms"]
+        forms: list[dict[str, Any]] = spec["forms"]
         return forms
 
     @cached_property
@@ -156,7 +175,7 @@ class Settings:
                 return self._key_form(form)
         raise ConfigError(f"{provider_id!r} takes no API key in this registry")
 
-    def _key_form(self, form: dict[str, str]) -> KeyForm:
+    def _key_form(self, form: dict[str, Any]) -> KeyForm:
         found = self._found_key(form["provider_id"])
         return KeyForm(
             provider_id=form["provider_id"],
@@ -167,7 +186,63 @@ class Settings:
             logo=self._logo(form["provider_id"]),
             key_source=None if found is None else found.source,
             masked_key=None if found is None else mask_key(found.key),
+            variables=tuple(
+                self._variable_field(form["provider_id"], spec)
+                for spec in form.get("variables", ())
+            ),
         )
+
+    def _variable_field(self, provider_id: str, spec: dict[str, Any]) -> VariableField:
+        # The order of runtime/_endpoint.py, without an app's explicit values (the page has none).
+        env = spec.get("env")
+        from_env = os.environ.get(env, "").strip() if env else ""
+        stored = (self.key_store.get(variable_store_name(provider_id, spec["name"])) or "").strip()
+        default = spec.get("default")
+        value, source = next(
+            (
+                (value, source)
+                for value, source in (
+                    (from_env, "environment"),
+                    (stored, "key store"),
+                    (default, "default"),
+                )
+                if value
+            ),
+            (None, None),
+        )
+        return VariableField(
+            name=spec["name"],
+            label=spec["label"],
+            placeholder=spec["placeholder"],
+            env=env,
+            default=default,
+            pattern=spec.get("pattern"),
+            stored=stored or None,
+            value=value,
+            source=source,
+        )
+
+    def save_variable(self, provider_id: str, name: str, value: str) -> KeyForm:
+        """Keep a variable's value in the key store (a blank value removes it, so the default
+        applies again); raises :class:`ConfigError` for a value the URL cannot take, naming
+        the variable and never quoting the value."""
+        descriptor = get_provider(provider_id, registry=self.registry)
+        form = self.key_form(provider_id)
+        field = next((v for v in form.variables if v.name == name), None)
+        if field is None:
+            raise ConfigError(f"{descriptor.display_name} has no variable {name!r}")
+        entry = variable_store_name(provider_id, name)
+        value = value.strip()
+        if not value:
+            self.key_store.delete(entry)
+            return self.key_form(provider_id)
+        in_host = name in host_names(descriptor.base_url)
+        problem = value_problem(value, field.pattern, in_host=in_host)
+        if problem is not None:
+            raise ConfigError(f"the {descriptor.display_name} {field.label} {problem}")
+        self.key_store.set(entry, value)
+        self._last.pop(provider_id, None)
+        return self.key_form(provider_id)
 
     def _found_key(self, provider_id: str) -> FoundKey | None:
         try:

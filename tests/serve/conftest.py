@@ -61,8 +61,13 @@ def page_registry(listing_server: LoopbackServer, tmp_path_factory: pytest.TempP
     shutil.copytree(TEST_REGISTRY_DIR, source)
     descriptor = source / "providers" / "wire-openai.yaml"
     text = descriptor.read_text(encoding="utf-8")
-    url = listing_server.base_url(SCENARIO, "openai")
-    descriptor.write_text(re.sub(r"(?m)^base_url: .*$", f"base_url: {url}", text), "utf-8")
+    # The scenario is a variable of the base URL, as an Azure resource is: the page shows it.
+    url = listing_server.base_url("{scenario}", "openai")
+    variables = (
+        f"base_url: {url}\nvariables:\n  scenario:\n    label: Scenario\n"
+        f"    placeholder: {SCENARIO}\n    pattern: '[a-z-]+'\n    default: {SCENARIO}"
+    )
+    descriptor.write_text(re.sub(r"(?m)^base_url: .*$", variables, text), "utf-8")
     import_root = root / "import"
     write_tree(import_root / PACKAGE, compile_registry(source))
     return import_root

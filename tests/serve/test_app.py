@@ -196,3 +196,26 @@ def test_the_page_prints_no_key_and_no_traceback(page: Page, client: httpx.Clien
     printed = "".join(page.output)
     assert WRONG_KEY not in printed
     assert "Traceback" not in printed
+
+
+def test_a_templated_base_url_has_its_variables_on_the_key_card(client: httpx.Client) -> None:
+    html = client.get("/").text
+    assert ">Wire OpenAI Scenario</label>" in html
+    assert "In use: <code>ok</code> (from the default)" in html
+    client.put("/api/keys/wire-openai", json={"key": GOOD_KEY})
+
+    refused = client.put("/api/variables/wire-openai/scenario", json={"value": "up/../x"})
+    assert refused.status_code == 400
+    assert "structure" in refused.json()["error"] and "up/../x" not in refused.text
+
+    saved = client.put("/api/variables/wire-openai/scenario", json={"value": "elsewhere"})
+    assert saved.json()["variables"] == [
+        {"name": "scenario", "stored": "elsewhere", "value": "elsewhere", "source": "key store"}
+    ]
+    # The listing now goes to /elsewhere/v1/models, which the server does not serve.
+    assert client.post("/api/keys/wire-openai/test").json()["ok"] is False
+
+    cleared = client.put("/api/variables/wire-openai/scenario", json={"value": ""})
+    assert cleared.json()["variables"][0]["source"] == "default"
+    assert client.post("/api/keys/wire-openai/test").json()["ok"] is True
+    assert client.put("/api/variables/wire-openai/nope", json={"value": "x"}).status_code == 400

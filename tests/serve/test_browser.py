@@ -124,3 +124,18 @@ def test_a_provider_without_a_key_is_dimmed_and_links_to_its_card(
     section.get_by_role("link", name="Add a Wire Anthropic key").click()
     assert tab.url.endswith("#key-wire-anthropic")
     expect(tab.locator("#models-wire-local")).not_to_have_class(re.compile(r"\bno-key\b"))
+
+
+def test_a_base_url_variable_is_set_and_cleared_on_its_card(page: Page, browser_page: Any) -> None:
+    tab = browser_page
+    tab.goto(page.url)
+    card = tab.get_by_role("article", name="Wire OpenAI")
+    field = tab.get_by_label("Wire OpenAI Scenario")
+    expect(card).to_contain_text("In use: ok (from the default)")
+    field.fill("elsewhere")
+    card.get_by_role("button", name="Save").click()
+    expect(card.get_by_role("status")).to_contain_text("Saved in")
+    expect(card).to_contain_text("In use: elsewhere (from the key store)")
+    field.fill("")
+    card.get_by_role("button", name="Save").click()
+    expect(card).to_contain_text("In use: ok (from the default)")

@@ -35,6 +35,12 @@ function say(element, text) {
 // --- keys ---------------------------------------------------------------------------------
 
 function showSaved(form, card) {
+  for (const variable of card.variables) {
+    const hint = document.getElementById(`var-${card.provider_id}-${variable.name}-hint`);
+    if (hint) {
+      say(hint, variable.value ? `In use: ${variable.value} (from the ${variable.source}).` : "Not set: requests are refused until it is.");
+    }
+  }
   const saved = document.getElementById(`key-saved-${card.provider_id}`);
   say(saved, card.masked_key ? `Saved: ${card.masked_key} (from the ${card.key_source})` : "No key set");
   const section = document.getElementById(`models-${card.provider_id}`);
@@ -48,14 +54,26 @@ async function keyAction(form, action) {
   try {
     if (action === "save") {
       const input = form.elements.key;
-      if (!input.value.trim()) {
+      // A templated base URL's fields, saved when changed (blank: back to the default).
+      const changed = [...form.querySelectorAll("input[data-variable]")].filter(
+        (field) => field.value.trim() !== field.dataset.saved,
+      );
+      if (!input.value.trim() && changed.length === 0) {
         say(result, "Type or paste a key first.");
         input.focus();
         return;
       }
       say(result, "Saving…");
-      const card = await answer(await call("PUT", url, { key: input.value }));
-      input.value = "";
+      let card = null;
+      for (const field of changed) {
+        const where = `/api/variables/${encodeURIComponent(provider)}/${encodeURIComponent(field.dataset.variable)}`;
+        card = await answer(await call("PUT", where, { value: field.value }));
+        field.dataset.saved = field.value.trim();
+      }
+      if (input.value.trim()) {
+        card = await answer(await call("PUT", url, { key: input.value }));
+        input.value = "";
+      }
       showSaved(form, card);
       say(result, `Saved in ${card.key_store}.`);
     } else if (action === "remove") {
