@@ -2,7 +2,10 @@
 
 Wire facts: the key goes in ``x-api-key`` with an ``anthropic-version`` header; the system
 prompt is a top-level field; ``max_tokens`` is required; images and PDFs are base64 blocks;
-tool results are ``tool_result`` blocks in a user turn. The reply is an event
+tool results are ``tool_result`` blocks in a user turn; an assistant turn this provider wrote
+carries its ``thinking`` / ``redacted_thinking`` blocks back unchanged, in their places before
+its ``tool_use`` blocks (extended thinking with tools refuses a turn without them). The reply
+is an event
 stream, read by :class:`~llm_registry.runtime._chat.anthropic_stream.AnthropicTranslator`.
 """
 
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llm_registry.runtime._chat.anthropic_stream import AnthropicTranslator
+from llm_registry.runtime._chat.anthropic_stream import WIRE_FORMAT, AnthropicTranslator
 from llm_registry.runtime._chat.base import ChatOptions, ChatProvider
 from llm_registry.runtime._chat.messages import (
     AssistantMessage,
@@ -52,19 +55,7 @@ class AnthropicProvider(ChatProvider):
                 block["is_error"] = True
             return "user", [block]
         if isinstance(message, AssistantMessage):
-            blocks: list[dict[str, Any]] = []
-            if message.text:
-                blocks.append({"type": "text", "text": message.text})
-            blocks.extend(
-                {
-                    "type": "tool_use",
-                    "id": call.id,
-                    "name": call.name,
-                    "input": tool_arguments(call),
-                }
-                for call in message.tool_calls
-            )
-            return "assistant", blocks
+            return "assistant", self._assistant_blocks(message)
         blocks = [
             {
                 "type": "image" if isinstance(attachment, ImageAttachment) else "document",
@@ -79,6 +70,25 @@ class AnthropicProvider(ChatProvider):
         ]
         blocks.append({"type": "text", "text": user_text(message.text, message.attachments)})
         return "user", blocks
+
+    def _assistant_blocks(self, message: AssistantMessage) -> list[dict[str, Any]]:
+        """Thinking blocks first (each back in its place among the tool calls), then the text,
+        then the tool calls."""
+        states = message.replayed_state(WIRE_FORMAT, self.provider_id)
+        blocks = [state.data() for state in states if state.position == 0]
+        if message.text:
+            blocks.append({"type": "text", "text": message.text})
+        for number, call in enumerate(message.tool_calls, start=1):
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": call.id,
+                    "name": call.name,
+                    "input": tool_arguments(call),
+                }
+            )
+            blocks.extend(state.data() for state in states if state.position == number)
+        return blocks
 
     def build_request(
         self, model: str, messages: list[Message], options: ChatOptions
@@ -130,7 +140,7 @@ class AnthropicProvider(ChatProvider):
         )
 
     def new_translator(self, model: str) -> AnthropicTranslator:
-        return AnthropicTranslator()
+        return AnthropicTranslator(self.provider_id)
 
     def transport_failure(self, error: Exception, model: str) -> ProviderError | None:
         return transport_failure(self.descriptor, self.base_url, error)

@@ -44,6 +44,8 @@ Scenarios (the first path segment):
   :data:`STALL_SECONDS` (a proxy that keeps it alive)
 - ``pings``: two chunks, then only keep-alive pings every :data:`PING_INTERVAL` for up to
   :data:`STALL_SECONDS` (SSE comments; Anthropic's own ``event: ping`` in that format)
+- ``signed-tool`` (Anthropic and Gemini): a three-request tool loop whose server refuses a
+  request that does not carry back its signed reasoning unchanged (:mod:`.signed_loops`)
 - ``replay-<file>``: a recorded stream of ``tests/loopback/streams/`` as it is, in small chunks
 - the hostile scenarios of :mod:`tests.loopback.hostile` (compression bombs, a header drip,
   an endless reply, bytes that are not UTF-8, a reply echoing the key)
@@ -72,6 +74,7 @@ from tests.loopback.replies import (
     Format,
     Speaker,
 )
+from tests.loopback.signed_loops import serve_signed_tool
 
 # Long enough that a loaded machine still reaches the stall; stopping the server releases it.
 STALL_SECONDS = 60
@@ -111,6 +114,9 @@ def serve_chat(handler: Handler, recorded: Recorded) -> None:
     wire_format = format_of(recorded.path)
     if wire_format is None:
         handler.send_json({"error": {"message": f"no such endpoint: {recorded.path}"}}, status=404)
+        return
+    if scenario == "signed-tool":
+        serve_signed_tool(handler, recorded, wire_format)
         return
     if scenario.startswith(REPLAY_PREFIX):
         _replay(handler, scenario.removeprefix(REPLAY_PREFIX))
