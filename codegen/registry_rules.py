@@ -17,6 +17,7 @@ from llm_registry.codegen.registry_files import read_regular_file
 from llm_registry.codegen.svg import sanitized_svg
 from llm_registry.codegen.urls import url_problem
 from llm_registry.codegen.yaml_loader import JsonPath, LoadedDocument
+from llm_registry.runtime._chat.reasoning import SENT_AS_MODES
 from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 
 __all__ = ["DescriptorRules", "UniquenessRules"]
@@ -93,7 +94,7 @@ class DescriptorRules:
                     self.error(("headers", name), *refusal, key=True)
         models = value.get("default_models")
         if isinstance(models, list):
-            self._models(models)
+            self._models(models, value.get("implementation"))
         logo = value.get("logo")
         if isinstance(logo, dict) and isinstance(logo.get("svg"), str):
             self._logo(logo["svg"])
@@ -105,7 +106,7 @@ class DescriptorRules:
         if problem:
             self.error(path, *problem)
 
-    def _models(self, models: list[Any]) -> None:
+    def _models(self, models: list[Any], implementation: object) -> None:
         first_index: dict[str, int] = {}
         for index, model in enumerate(models):
             if not isinstance(model, dict):
@@ -142,6 +143,22 @@ class DescriptorRules:
             reasoning = model.get("reasoning")
             if isinstance(reasoning, dict):
                 self._reasoning((*path, "reasoning"), reasoning)
+                self._sent_as((*path, "reasoning"), reasoning, implementation)
+
+    def _sent_as(self, path: JsonPath, reasoning: dict[str, Any], implementation: object) -> None:
+        """``sent_as`` describes an OpenAI-compatible request, in a shape that fits the mode."""
+        sent_as = reasoning.get("sent_as")
+        if not isinstance(sent_as, str) or sent_as not in SENT_AS_MODES:
+            return
+        if implementation != "openai_compatible":
+            message = f"sent_as only applies to openai_compatible providers, not {implementation!r}"
+            self.error((*path, "sent_as"), "E312", message, key=True)
+            return
+        mode = reasoning.get("mode")
+        if mode not in SENT_AS_MODES[sent_as]:
+            modes = ", ".join(sorted(SENT_AS_MODES[sent_as]))
+            message = f"sent_as {sent_as!r} carries reasoning mode {modes}, not {mode!r}"
+            self.error((*path, "sent_as"), "E312", message)
 
     def _reasoning(self, path: JsonPath, reasoning: dict[str, Any]) -> None:
         mode = reasoning.get("mode")
@@ -155,6 +172,12 @@ class DescriptorRules:
             if mode != own_mode and key in reasoning:
                 message = f"{key} only {applies} to reasoning mode {own_mode!r}, not {mode!r}"
                 self.error((*path, key), "E312", message, key=True)
+        if mode in ("toggle", "always") and "can_disable" in reasoning:
+            message = (
+                f"can_disable only applies to reasoning modes 'effort' and 'budget_tokens' "
+                f"(mode {mode!r} {'always' if mode == 'toggle' else 'never'} can)"
+            )
+            self.error((*path, "can_disable"), "E312", message, key=True)
 
     def _logo(self, relative: str) -> None:
         path = ("logo", "svg")

@@ -22,6 +22,7 @@ from llm_registry.runtime._chat.messages import (
     PdfAttachment,
     ToolResultMessage,
 )
+from llm_registry.runtime._chat.reasoning import MIN_THINKING_BUDGET, ReasoningRequest
 from llm_registry.runtime._chat.sse import SseStream, transport_failure
 from llm_registry.runtime._chat.wire import merged_turns, tool_arguments, user_text
 from llm_registry.runtime._discovery.dialects import ANTHROPIC_VERSION
@@ -114,15 +115,30 @@ class AnthropicProvider(ChatProvider):
         if options.temperature is not None:
             request["temperature"] = options.temperature
         reasoning = self.reasoning_request(model, options)
-        if reasoning is not None and reasoning.budget_tokens is not None:
-            request["thinking"] = {"type": "enabled", "budget_tokens": reasoning.budget_tokens}
-            # The thinking budget counts against max_tokens, which must exceed it.
-            max_tokens = max(max_tokens, reasoning.budget_tokens + DEFAULT_MAX_TOKENS)
-        elif reasoning is not None and reasoning.effort is not None:
-            request["thinking"] = {"type": "adaptive"}
-            request["output_config"] = {"effort": reasoning.effort}
+        if reasoning is not None:
+            request.update(self._thinking(model, reasoning))
+            budget = request["thinking"].get("budget_tokens")
+            if budget is not None:
+                # The thinking budget counts against max_tokens, which must exceed it.
+                max_tokens = max(max_tokens, budget + DEFAULT_MAX_TOKENS)
         request["max_tokens"] = max_tokens
         return request
+
+    def _thinking(self, model: str, reasoning: ReasoningRequest) -> dict[str, Any]:
+        """``thinking`` (and ``output_config``) for a reasoning setting. Switched on without a
+        budget, a model with efforts thinks adaptively, any other with the smallest budget."""
+        if reasoning.mode == "off":
+            return {"thinking": {"type": "disabled"}}
+        if reasoning.mode == "effort":
+            return {"thinking": {"type": "adaptive"}, "output_config": {"effort": reasoning.effort}}
+        budget = reasoning.budget_tokens
+        if budget is None:
+            declared = getattr(self.registry_model(model), "reasoning", None)
+            if declared is not None and declared.mode == "effort":
+                return {"thinking": {"type": "adaptive"}}
+            minimum = declared.min_budget_tokens if declared is not None else None
+            budget = max(minimum or 0, MIN_THINKING_BUDGET)
+        return {"thinking": {"type": "enabled", "budget_tokens": budget}}
 
     def headers(self) -> dict[str, str]:
         headers = {"anthropic-version": ANTHROPIC_VERSION, **self.request_headers()}

@@ -26,6 +26,7 @@ from llm_registry.runtime._chat.messages import (
     ToolResultMessage,
     tool_names_by_call_id,
 )
+from llm_registry.runtime._chat.reasoning import ReasoningRequest
 from llm_registry.runtime._chat.sse import SseStream, transport_failure
 from llm_registry.runtime._chat.wire import merged_turns, tool_arguments, user_text
 from llm_registry.runtime._errors import ProviderError
@@ -103,16 +104,25 @@ class GeminiProvider(ChatProvider):
         if options.temperature is not None:
             config["temperature"] = options.temperature
         reasoning = self.reasoning_request(model, options)
-        if reasoning is not None and reasoning.budget_tokens is not None:
-            config["thinkingConfig"] = {
-                "thinkingBudget": reasoning.budget_tokens,
-                "includeThoughts": True,
-            }
-        elif reasoning is not None and reasoning.effort is not None:
-            config["thinkingConfig"] = {"thinkingLevel": reasoning.effort, "includeThoughts": True}
+        if reasoning is not None:
+            config["thinkingConfig"] = self._thinking_config(model, reasoning)
         if config:
             request["generationConfig"] = config
         return request
+
+    def _thinking_config(self, model: str, reasoning: ReasoningRequest) -> dict[str, Any]:
+        """A budget of 0 switches thinking off, -1 lets the model choose (switched on); a model
+        with thinking levels is switched on by asking for its thoughts."""
+        if reasoning.mode == "off":
+            return {"thinkingBudget": 0}
+        if reasoning.mode == "effort":
+            return {"thinkingLevel": reasoning.effort, "includeThoughts": True}
+        if reasoning.budget_tokens is not None:
+            return {"thinkingBudget": reasoning.budget_tokens, "includeThoughts": True}
+        declared = getattr(self.registry_model(model), "reasoning", None)
+        if declared is not None and declared.mode == "effort":
+            return {"includeThoughts": True}
+        return {"thinkingBudget": -1, "includeThoughts": True}
 
     def url(self, model: str) -> str:
         from urllib.parse import quote

@@ -4,7 +4,9 @@ Every provider whose descriptor says ``implementation: openai_compatible`` strea
 :class:`BaseOpenAICompatibleProvider` with no code of its own: the base URL, headers and key
 come from the descriptor. A descriptor names a subclass (``provider_class``) only for a real
 difference in the wire format; the ``build_*`` and ``reasoning_params`` methods are the places
-to override.
+to override. How a model takes its reasoning setting is data, not a subclass: the registry's
+``reasoning.sent_as`` names the fields (``reasoning_effort``, ``thinking``, ``enable_thinking``,
+``chat_template_kwargs``, OpenRouter's ``reasoning``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from llm_registry.runtime._chat.messages import (
     WebpageAttachment,
 )
 from llm_registry.runtime._chat.openai_stream import OpenAITranslator
+from llm_registry.runtime._chat.reasoning import openai_reasoning_fields
 from llm_registry.runtime._chat.wire import user_text
 from llm_registry.runtime._encoding import refused_compressed
 from llm_registry.runtime._error_mapping import (
@@ -33,7 +36,7 @@ from llm_registry.runtime._error_mapping import (
     not_utf8_error,
     oversized_event_error,
 )
-from llm_registry.runtime._errors import ProviderError
+from llm_registry.runtime._errors import BadRequestError, ProviderError
 
 if TYPE_CHECKING:
     import ssl
@@ -120,12 +123,20 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         return parts
 
     def reasoning_params(self, reasoning: ReasoningRequest) -> dict[str, Any]:
-        """Request fields for a reasoning setting. The base class knows ``reasoning_effort``;
-        a thinking-token budget has no standard chat-completions field, so it is only sent by
-        subclasses for servers that define one."""
-        if reasoning.mode == "effort" and reasoning.effort is not None:
-            return {"reasoning_effort": reasoning.effort}
-        return {}
+        """Request fields for a reasoning setting, in the shape the registry's ``sent_as``
+        names for the model (unset: an effort as ``reasoning_effort``, nothing else). A setting
+        that shape cannot carry is a :class:`~runtime.BadRequestError`; a subclass may send it
+        its own way instead."""
+        fields = openai_reasoning_fields(reasoning)
+        if fields is None:
+            shape = f"as {reasoning.sent_as!r}" if reasoning.sent_as else "with no sent_as"
+            raise BadRequestError(
+                f"{self.descriptor.display_name} cannot be sent {_describe(reasoning)}: the "
+                f"registry describes the model's reasoning {shape} (reasoning.sent_as says "
+                "how an OpenAI-compatible server takes it)",
+                provider_id=self.provider_id,
+            )
+        return fields
 
     def build_request(
         self, model: str, messages: list[Message], options: ChatOptions
@@ -238,6 +249,14 @@ class BaseOpenAICompatibleProvider(ChatProvider):
                 api_key=self._api_key,
             )
         return None
+
+
+def _describe(reasoning: ReasoningRequest) -> str:
+    if reasoning.mode == "effort":
+        return f"a reasoning effort ({reasoning.effort!r})"
+    if reasoning.mode == "budget_tokens":
+        return f"a thinking budget ({reasoning.budget_tokens} tokens)"
+    return f"switching reasoning {reasoning.mode}"
 
 
 class _SdkStream:

@@ -96,9 +96,26 @@ class Reasoning:
     How the model's reasoning is controlled, for models that reason.
     """
 
-    mode: Literal["effort", "budget_tokens", "always"]
+    mode: Literal["effort", "budget_tokens", "toggle", "always"]
     """
-    effort: a named effort level; budget_tokens: a thinking-token budget; always: reasons with no control.
+    effort: a named effort level; budget_tokens: a thinking-token budget; toggle: reasoning switched on or off, nothing finer; always: reasons with no control.
+    """
+    can_disable: bool | None = None
+    """
+    Whether reasoning can be switched off (modes effort and budget_tokens; toggle always can, always never can).
+    """
+    sent_as: (
+        Literal[
+            "reasoning_effort",
+            "reasoning",
+            "thinking",
+            "enable_thinking",
+            "chat_template_kwargs",
+        ]
+        | None
+    ) = None
+    """
+    How an openai_compatible server takes the setting. reasoning_effort: "reasoning_effort": effort ("none" for off); reasoning: "reasoning": {effort | max_tokens | enabled}; thinking: "thinking": {type: enabled|disabled, budget_tokens}; enable_thinking: "enable_thinking": bool with "thinking_budget"; chat_template_kwargs: "chat_template_kwargs": {enable_thinking: bool}. Unset: only an effort is sent, as reasoning_effort.
     """
     efforts: Sequence[Effort] | None = None
     """
