@@ -54,6 +54,7 @@ CODES: dict[str, str] = {
     "E321": "replacement-loop",
     "E322": "replacement-deprecated",
     "E323": "unknown-silenced-code",
+    "E324": "implementation-mismatch",
     # Plausibility: values that are allowed but probably wrong (failing only under --strict;
     # a descriptor silences one with `silence: [{code, reason}]`).
     "W001": "cache-read-above-input-price",

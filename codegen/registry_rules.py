@@ -44,6 +44,9 @@ _CREDENTIAL_HEADERS = {
     "cookie",
 }
 
+# The wire formats a model may choose between on its own (one OpenAI endpoint, two APIs).
+_OPENAI_FORMATS = ("openai_compatible", "openai_responses")
+
 # Reasoning keys that belong to one mode: (key, verb agreeing with it, the mode).
 _MODE_KEYS = (("efforts", "apply", "effort"), ("min_budget_tokens", "applies", "budget_tokens"))
 
@@ -140,10 +143,18 @@ class DescriptorRules:
                     "E305",
                     f"max_output_tokens ({output}) exceeds context_window ({context})",
                 )
+            own = model.get("implementation")
+            if own is not None and implementation not in _OPENAI_FORMATS:
+                formats = " and ".join(_OPENAI_FORMATS)
+                message = (
+                    f"a model's own implementation only chooses between {formats} (one OpenAI "
+                    f"endpoint, two APIs), not within a {implementation!r} provider"
+                )
+                self.error((*path, "implementation"), "E324", message, key=True)
             reasoning = model.get("reasoning")
             if isinstance(reasoning, dict):
                 self._reasoning((*path, "reasoning"), reasoning)
-                self._sent_as((*path, "reasoning"), reasoning, implementation)
+                self._sent_as((*path, "reasoning"), reasoning, own or implementation)
 
     def _sent_as(self, path: JsonPath, reasoning: dict[str, Any], implementation: object) -> None:
         """``sent_as`` describes an OpenAI-compatible request, in a shape that fits the mode."""
@@ -151,7 +162,10 @@ class DescriptorRules:
         if not isinstance(sent_as, str) or sent_as not in SENT_AS_MODES:
             return
         if implementation != "openai_compatible":
-            message = f"sent_as only applies to openai_compatible providers, not {implementation!r}"
+            message = (
+                f"sent_as only applies to chat completions (openai_compatible), "
+                f"not {implementation!r}"
+            )
             self.error((*path, "sent_as"), "E312", message, key=True)
             return
         mode = reasoning.get("mode")

@@ -80,7 +80,10 @@ if TYPE_CHECKING:
         UserMessage,
         WebpageAttachment,
     )
-    from llm_registry.runtime._chat.openai_compatible import BaseOpenAICompatibleProvider
+    from llm_registry.runtime._chat.openai_compatible import (
+        BaseOpenAICompatibleProvider,
+        OpenAIResponsesProvider,
+    )
     from llm_registry.runtime._chat.provider_classes import register_provider_class
     from llm_registry.runtime._discovery.service import (
         DiscoveryResult,
@@ -138,6 +141,7 @@ _LAZY_EXPORTS = {
     ),
     "AnthropicProvider": "llm_registry.runtime._chat.anthropic",
     "BaseOpenAICompatibleProvider": "llm_registry.runtime._chat.openai_compatible",
+    "OpenAIResponsesProvider": "llm_registry.runtime._chat.openai_compatible",
     **dict.fromkeys(
         ("ChatOptions", "ChatProvider", "ReasoningRequest"), "llm_registry.runtime._chat.base"
     ),
@@ -199,6 +203,7 @@ __all__ = [
     "ModelRef",
     "ModelStore",
     "ModelStoreError",
+    "OpenAIResponsesProvider",
     "PdfAttachment",
     "ProviderError",
     "ProviderUnavailableError",

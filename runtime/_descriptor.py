@@ -25,6 +25,7 @@ __all__ = [
     "Pricing",
     "ProviderDescriptor",
     "Reasoning",
+    "model_implementation",
     "reasoning_can_disable",
     "reasoning_sent_as",
 ]
@@ -154,3 +155,10 @@ def reasoning_sent_as(reasoning: Reasoning) -> str | None:
     """How an OpenAI-compatible server takes the model's reasoning setting (``sent_as``)."""
     sent_as: object = getattr(reasoning, "sent_as", None)
     return None if sent_as is None else str(getattr(sent_as, "value", sent_as))
+
+
+def model_implementation(model: Model | None) -> str | None:
+    """The wire format a model's own entry names (``implementation``), overriding its
+    provider's; None when it names none."""
+    implementation: object = getattr(model, "implementation", None)
+    return None if implementation is None else str(getattr(implementation, "value", implementation))

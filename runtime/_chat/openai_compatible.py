@@ -26,9 +26,16 @@ from llm_registry.runtime._chat.messages import (
     ToolResultMessage,
     WebpageAttachment,
 )
+from llm_registry.runtime._chat.openai_responses import (
+    ResponsesSdkStream,
+    build_responses_request,
+)
+from llm_registry.runtime._chat.openai_responses_stream import WIRE_FORMAT as RESPONSES
+from llm_registry.runtime._chat.openai_responses_stream import ResponsesTranslator
 from llm_registry.runtime._chat.openai_stream import OpenAITranslator
 from llm_registry.runtime._chat.reasoning import openai_reasoning_fields
 from llm_registry.runtime._chat.wire import user_text
+from llm_registry.runtime._descriptor import model_implementation
 from llm_registry.runtime._encoding import refused_compressed
 from llm_registry.runtime._error_mapping import (
     error_from_response,
@@ -44,7 +51,7 @@ if TYPE_CHECKING:
     import httpx2
     from openai import AsyncOpenAI
 
-__all__ = ["BaseOpenAICompatibleProvider"]
+__all__ = ["BaseOpenAICompatibleProvider", "OpenAIResponsesProvider"]
 
 # Sent to servers that need some bearer token even when they check none (local servers).
 _KEYLESS_PLACEHOLDER = "no-key"
@@ -59,10 +66,18 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 class BaseOpenAICompatibleProvider(ChatProvider):
-    """Streams chat completions from any OpenAI-compatible server."""
+    """Streams chat completions from any OpenAI-compatible server (or, for a model whose
+    registry entry says ``implementation: openai_responses``, the Responses API)."""
 
     #: Ask for a final usage chunk (``stream_options.include_usage``).
     include_usage: bool = True
+
+    #: The wire format of a model whose registry entry names none.
+    default_wire_format: str = "openai_compatible"
+
+    def wire_format_for(self, model: str) -> str:
+        """``openai_compatible`` (chat completions) or ``openai_responses`` for ``model``."""
+        return model_implementation(self.registry_model(model)) or self.default_wire_format
 
     def build_messages(self, messages: list[Message], options: ChatOptions) -> list[dict[str, Any]]:
         """The conversation as chat-completions messages."""
@@ -141,7 +156,10 @@ class BaseOpenAICompatibleProvider(ChatProvider):
     def build_request(
         self, model: str, messages: list[Message], options: ChatOptions
     ) -> dict[str, Any]:
-        """Keyword arguments for ``client.chat.completions.create``."""
+        """Keyword arguments for ``client.chat.completions.create`` (or, for a model that
+        speaks the Responses API, ``client.responses.create``)."""
+        if self.wire_format_for(model) == RESPONSES:
+            return build_responses_request(self, model, messages, options)
         request: dict[str, Any] = {
             "model": model,
             "messages": self.build_messages(messages, options),
@@ -218,10 +236,14 @@ class BaseOpenAICompatibleProvider(ChatProvider):
             not_utf8_error(descriptor),
         )
 
-    def open_stream(self, model: str, request: dict[str, Any]) -> _SdkStream:
+    def open_stream(self, model: str, request: dict[str, Any]) -> _SdkStream | ResponsesSdkStream:
+        if self.wire_format_for(model) == RESPONSES:
+            return ResponsesSdkStream(self.make_client(), request)
         return _SdkStream(self.make_client(), request)
 
-    def new_translator(self, model: str) -> OpenAITranslator:
+    def new_translator(self, model: str) -> OpenAITranslator | ResponsesTranslator:
+        if self.wire_format_for(model) == RESPONSES:
+            return ResponsesTranslator(self.provider_id)
         return OpenAITranslator()
 
     def transport_failure(self, error: Exception, model: str) -> ProviderError | None:
@@ -275,3 +297,10 @@ class _SdkStream:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+class OpenAIResponsesProvider(BaseOpenAICompatibleProvider):
+    """Streams from the OpenAI Responses API (``implementation: openai_responses``); a model
+    whose registry entry says ``implementation: openai_compatible`` uses chat completions."""
+
+    default_wire_format = RESPONSES

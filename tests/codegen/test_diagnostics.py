@@ -384,7 +384,18 @@ CASES = {
         },
         21,
         7,
-        "only applies to openai_compatible providers",
+        "only applies to chat completions",
+    ),
+    "model-implementation-in-anthropic-provider": Case(
+        "E324",
+        {
+            "acme": acme(
+                "    pricing:", "    implementation: openai_responses\n    pricing:"
+            ).replace("implementation: openai_compatible", "implementation: anthropic")
+        },
+        19,
+        5,
+        "not within a 'anthropic' provider",
     ),
     "can-disable-on-toggle": Case(
         "E312",

@@ -4,7 +4,8 @@ The wire format is recognised from the path a client posts to, the scenario from
 path segment (so a base URL says it all, see :meth:`LoopbackServer.base_url`):
 
 Formats: ``openai`` (``POST {base}/chat/completions``), ``anthropic`` (``POST {base}/messages``),
-``gemini`` (``POST {base}/models/{model}:streamGenerateContent?alt=sse``).
+``gemini`` (``POST {base}/models/{model}:streamGenerateContent?alt=sse``), ``responses`` (the
+OpenAI Responses API, ``POST {base}/responses``).
 
 Scenarios (the first path segment):
 
@@ -44,7 +45,7 @@ Scenarios (the first path segment):
   :data:`STALL_SECONDS` (a proxy that keeps it alive)
 - ``pings``: two chunks, then only keep-alive pings every :data:`PING_INTERVAL` for up to
   :data:`STALL_SECONDS` (SSE comments; Anthropic's own ``event: ping`` in that format)
-- ``signed-tool`` (Anthropic and Gemini): a three-request tool loop whose server refuses a
+- ``signed-tool`` (Anthropic, Gemini, Responses): a three-request tool loop whose server refuses a
   request that does not carry back its signed reasoning unchanged (:mod:`.signed_loops`)
 - ``replay-<file>``: a recorded stream of ``tests/loopback/streams/`` as it is, in small chunks
 - the hostile scenarios of :mod:`tests.loopback.hostile` (compression bombs, a header drip,
@@ -74,6 +75,7 @@ from tests.loopback.replies import (
     Format,
     Speaker,
 )
+from tests.loopback.responses_format import ResponsesSpeaker
 from tests.loopback.signed_loops import serve_signed_tool
 
 # Long enough that a loaded machine still reaches the stall; stopping the server releases it.
@@ -95,6 +97,7 @@ SPEAKERS: dict[Format, type[Speaker]] = {
     "openai": OpenAISpeaker,
     "anthropic": AnthropicSpeaker,
     "gemini": GeminiSpeaker,
+    "responses": ResponsesSpeaker,
 }
 
 
@@ -105,6 +108,8 @@ def format_of(path: str) -> Format | None:
         return "anthropic"
     if path.endswith(":streamGenerateContent"):
         return "gemini"
+    if path.endswith("/responses"):
+        return "responses"
     return None
 
 
@@ -290,6 +295,7 @@ def _long_error(handler: Handler, speaker: Speaker, scenario: str) -> None:
         "openai": {"error": {**error, "type": "invalid_request_error"}},
         "anthropic": {"type": "error", "error": {"type": "invalid_request_error", **error}},
         "gemini": {"error": {"code": 400, **error, "status": "INVALID_ARGUMENT"}},
+        "responses": {"error": {**error, "type": "invalid_request_error"}},
     }
     handler.send_json(bodies[speaker.wire_format], status=400)
 

@@ -3,13 +3,16 @@
 Providers with reasoning state refuse the next request of a tool loop unless every assistant
 turn they wrote comes back with its signed reasoning unchanged: Anthropic's ``thinking`` blocks
 (with ``signature``) and ``redacted_thinking`` blocks (with ``data``) before the ``tool_use``
-they led to, Gemini's ``thoughtSignature`` on the part it came on. This scenario does the same.
+they led to, Gemini's ``thoughtSignature`` on the part it came on, the Responses API's
+``reasoning`` items (with ``encrypted_content``) before the ``function_call`` they led to. This
+scenario does the same.
 Which request of the loop it is answering is read from the conversation (how many assistant
 turns it holds):
 
 - first: reasoning, then a tool call ``get_weather({"city": "Paris"})`` (Anthropic: a signed
   thinking block, a redacted one, text, the call; Gemini: a thought, a signed call, and a
-  parallel unsigned call ``get_time({})`` as Gemini signs only a turn's first call)
+  parallel unsigned call ``get_time({})`` as Gemini signs only a turn's first call; Responses:
+  a reasoning item, then the call)
 - second: reasoning, then ``get_weather({"city": "London"})``, each signed anew
 - third: the reply :data:`REPLY_PIECES` (Gemini: its signature on a last, empty text part)
 
@@ -24,6 +27,7 @@ from typing import Any
 
 from tests.loopback._http import Handler, Recorded
 from tests.loopback.replies import INPUT_TOKENS, OUTPUT_TOKENS, REPLY_PIECES
+from tests.loopback.responses_format import ResponsesSpeaker
 
 # Signatures with the characters a careless round trip would change (base64's + / =, a
 # non-ASCII letter in the thinking text, a newline).
@@ -32,6 +36,17 @@ ANTHROPIC_SIGNATURES = ("EqQBCkgIARAB+GAIiQL/sig0==", "ErUBCkgIARAB+GAIiQL/sig1=
 ANTHROPIC_REDACTED = "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP=="
 GEMINI_SIGNATURES = ("CiQBcsjafH+sig0/turn0==", "CiQBcsjafH+sig1/turn1==", "CiQBfinal+sig2==")
 CITIES = ("Paris", "London")
+RESPONSES_ENCRYPTED = ("gAAAAABo+turn0/enc==", "gAAAAABo+turn1/enc==", "gAAAAABo+turn2/enc==")
+
+
+def responses_reasoning_item(turn: int) -> dict[str, Any]:
+    """The reasoning item the Responses form sends at ``turn``, as its output_item.done has it."""
+    return {
+        "id": f"rs_{turn}",
+        "type": "reasoning",
+        "summary": [{"type": "summary_text", "text": f"Checking {CITIES[turn % 2]}."}],
+        "encrypted_content": RESPONSES_ENCRYPTED[turn],
+    }
 
 
 def anthropic_turn_blocks(turn: int) -> list[dict[str, Any]]:
@@ -54,6 +69,8 @@ def serve_signed_tool(handler: Handler, recorded: Recorded, wire_format: str) ->
         _anthropic(handler, body)
     elif wire_format == "gemini":
         _gemini(handler, body)
+    elif wire_format == "responses":
+        _responses(handler, recorded, body)
     else:
         handler.send_json({"error": {"message": "no such scenario: signed-tool"}}, status=404)
 
@@ -185,3 +202,35 @@ def _gemini_reply(handler: Handler, turn: int) -> None:
     if turn == 0:
         parts.append({"functionCall": {"name": "get_time", "args": {}}})
     _gemini_event(handler, parts, "STOP")
+
+
+# Responses.
+
+
+def _responses(handler: Handler, recorded: Recorded, body: dict[str, Any]) -> None:
+    items = body.get("input") or []
+    calls = [i for i, item in enumerate(items) if item.get("type") == "function_call"]
+    for turn, position in enumerate(calls[:2]):
+        expected = responses_reasoning_item(turn)
+        if expected not in items[:position]:
+            message = (
+                f"Item 'fc_call_{turn}' of type 'function_call' was provided without its "
+                f"required 'reasoning' item: 'rs_{turn}'."
+            )
+            error = {"message": message, "type": "invalid_request_error", "param": "input"}
+            handler.send_json({"error": {**error, "code": None}}, status=400)
+            return
+    speaker = ResponsesSpeaker(handler, recorded)
+    turn = len(calls)
+    handler.start_stream()
+    speaker.send({"type": "response.created", "response": speaker.response("in_progress")})
+    item = responses_reasoning_item(turn)
+    summary = (item["summary"][0]["text"],)
+    speaker.reasoning_item(summary, item["encrypted_content"], item["id"])
+    if turn < 2:
+        arguments = json.dumps({"city": CITIES[turn]})
+        speaker.function_call(f"call_{turn}", "get_weather", (arguments[:5], arguments[5:]))
+    else:
+        speaker.message(REPLY_PIECES)
+    speaker.finish()
+    handler.end_stream()

@@ -26,6 +26,7 @@ from llm_registry.runtime import (
 from llm_registry.runtime._chat.anthropic_stream import AnthropicTranslator
 from llm_registry.runtime._chat.events import ReplyAccumulator
 from llm_registry.runtime._chat.gemini_stream import GeminiTranslator
+from llm_registry.runtime._chat.openai_responses_stream import ResponsesTranslator
 from llm_registry.runtime._chat.openai_stream import OpenAITranslator
 from llm_registry.runtime._chat.wire_format import (
     IncompleteStream,
@@ -86,6 +87,8 @@ def translate_recording(name: str) -> list[StreamEvent]:
         return translate(OpenAITranslator(), sdk_chunks(name))
     if name.startswith("anthropic_"):
         return translate(AnthropicTranslator("test-anthropic"), json_payloads(name))
+    if name.startswith("responses_"):
+        return translate(ResponsesTranslator("test-responses"), json_payloads(name))
     return translate(GeminiTranslator("test-gemini"), json_payloads(name))
 
 

@@ -159,6 +159,10 @@ class Model:
     Whether the model supports tool calls.
     """
     reasoning: Reasoning | None = None
+    implementation: Literal["openai_compatible", "openai_responses"] | None = None
+    """
+    The wire format for this model when it differs from the provider's (providers speaking openai_compatible or openai_responses only): chat completions or the Responses API.
+    """
     deprecated: bool | None = None
     """
     Whether the provider has deprecated the model.
@@ -191,9 +195,11 @@ class ProviderDescriptor:
     """
     API root that endpoint paths (such as /chat/completions or /models) are appended to. https, or http for loopback hosts only.
     """
-    implementation: Literal["openai_compatible", "anthropic", "google"]
+    implementation: Literal[
+        "openai_compatible", "openai_responses", "anthropic", "google"
+    ]
     """
-    Wire format the runtime speaks to this provider.
+    Wire format the runtime speaks to this provider (openai_responses: the OpenAI Responses API).
     """
     api_key: ApiKey | None
     """
