@@ -4,6 +4,7 @@ format, and the requests a model cannot honour refused before anything is sent."
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -244,3 +245,45 @@ def test_switching_an_always_reasoning_model_on_sends_nothing(llm_server: Loopba
 def test_an_unlisted_model_gets_the_switch_as_asked(llm_server: LoopbackServer) -> None:
     body = _send(llm_server, "gemini", "custom-model", MODELS, reasoning=False).json
     assert body["generationConfig"]["thinkingConfig"] == {"thinkingBudget": 0}
+
+
+# A package generated before can_disable, sent_as and a model's implementation existed.
+
+
+@dataclass(frozen=True, kw_only=True)
+class _OlderReasoning:
+    mode: str
+    efforts: list[str] | None = None
+    min_budget_tokens: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _OlderModel:
+    id: str
+    display_name: str = "Older"
+    context_window: int = 8192
+    max_output_tokens: int = 1024
+    attachments: tuple[str, ...] = ("text",)
+    pricing: None = None
+    tools: None = None
+    reasoning: _OlderReasoning | None = None
+    deprecated: None = None
+    internal: None = None
+    replaced_by: None = None
+
+
+def test_a_package_generated_before_these_attributes_still_works(
+    llm_server: LoopbackServer,
+) -> None:
+    older = [
+        _OlderModel(id="budget", reasoning=_OlderReasoning(mode="budget_tokens")),
+        _OlderModel(id="effort", reasoning=_OlderReasoning(mode="effort", efforts=["low"])),
+    ]
+    models: Any = older
+    body = _send(llm_server, "openai", "effort", models, reasoning_effort="low").json
+    assert body["reasoning_effort"] == "low"  # chat completions, as before
+    llm_server.clear()
+    # No can_disable: the model cannot switch off, as an older registry could not say it can.
+    assert "cannot switch its reasoning off" in _refused(
+        llm_server, "anthropic", "budget", models, reasoning=False
+    )
