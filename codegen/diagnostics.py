@@ -54,6 +54,7 @@ CODES: dict[str, str] = {
     "E321": "replacement-loop",
     "E322": "replacement-deprecated",
     "E323": "unknown-silenced-code",
+    "E324": "implementation-mismatch",
     # E330-E339: templated base URLs (variables), auth and fixed query parameters.
     "E330": "undeclared-url-variable",
     "E331": "unused-url-variable",

@@ -19,6 +19,7 @@ from llm_registry.codegen.registry_files import read_regular_file
 from llm_registry.codegen.svg import sanitized_svg
 from llm_registry.codegen.urls import url_problem
 from llm_registry.codegen.yaml_loader import JsonPath, LoadedDocument
+from llm_registry.runtime._chat.reasoning import SENT_AS_MODES
 from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 
 __all__ = ["DescriptorRules", "UniquenessRules"]
@@ -44,6 +45,9 @@ _CREDENTIAL_HEADERS = {
     "x-goog-api-key",
     "cookie",
 }
+
+# The wire formats a model may choose between on its own (one OpenAI endpoint, two APIs).
+_OPENAI_FORMATS = ("openai_compatible", "openai_responses")
 
 # Reasoning keys that belong to one mode: (key, verb agreeing with it, the mode).
 _MODE_KEYS = (("efforts", "apply", "effort"), ("min_budget_tokens", "applies", "budget_tokens"))
@@ -96,7 +100,7 @@ class DescriptorRules:
                     self.error(("headers", name), *refusal, key=True)
         models = value.get("default_models")
         if isinstance(models, list):
-            self._models(models)
+            self._models(models, value.get("implementation"))
         logo = value.get("logo")
         if isinstance(logo, dict) and isinstance(logo.get("svg"), str):
             self._logo(logo["svg"])
@@ -108,7 +112,7 @@ class DescriptorRules:
         if problem:
             self.error(path, *problem)
 
-    def _models(self, models: list[Any]) -> None:
+    def _models(self, models: list[Any], implementation: object) -> None:
         first_index: dict[str, int] = {}
         for index, model in enumerate(models):
             if not isinstance(model, dict):
@@ -142,9 +146,36 @@ class DescriptorRules:
                     "E305",
                     f"max_output_tokens ({output}) exceeds context_window ({context})",
                 )
+            own = model.get("implementation")
+            if own is not None and implementation not in _OPENAI_FORMATS:
+                formats = " and ".join(_OPENAI_FORMATS)
+                message = (
+                    f"a model's own implementation only chooses between {formats} (one OpenAI "
+                    f"endpoint, two APIs), not within a {implementation!r} provider"
+                )
+                self.error((*path, "implementation"), "E324", message, key=True)
             reasoning = model.get("reasoning")
             if isinstance(reasoning, dict):
                 self._reasoning((*path, "reasoning"), reasoning)
+                self._sent_as((*path, "reasoning"), reasoning, own or implementation)
+
+    def _sent_as(self, path: JsonPath, reasoning: dict[str, Any], implementation: object) -> None:
+        """``sent_as`` describes an OpenAI-compatible request, in a shape that fits the mode."""
+        sent_as = reasoning.get("sent_as")
+        if not isinstance(sent_as, str) or sent_as not in SENT_AS_MODES:
+            return
+        if implementation != "openai_compatible":
+            message = (
+                f"sent_as only applies to chat completions (openai_compatible), "
+                f"not {implementation!r}"
+            )
+            self.error((*path, "sent_as"), "E312", message, key=True)
+            return
+        mode = reasoning.get("mode")
+        if mode not in SENT_AS_MODES[sent_as]:
+            modes = ", ".join(sorted(SENT_AS_MODES[sent_as]))
+            message = f"sent_as {sent_as!r} carries reasoning mode {modes}, not {mode!r}"
+            self.error((*path, "sent_as"), "E312", message)
 
     def _reasoning(self, path: JsonPath, reasoning: dict[str, Any]) -> None:
         mode = reasoning.get("mode")
@@ -158,6 +189,12 @@ class DescriptorRules:
             if mode != own_mode and key in reasoning:
                 message = f"{key} only {applies} to reasoning mode {own_mode!r}, not {mode!r}"
                 self.error((*path, key), "E312", message, key=True)
+        if mode in ("toggle", "always") and "can_disable" in reasoning:
+            message = (
+                f"can_disable only applies to reasoning modes 'effort' and 'budget_tokens' "
+                f"(mode {mode!r} {'always' if mode == 'toggle' else 'never'} can)"
+            )
+            self.error((*path, "can_disable"), "E312", message, key=True)
 
     def _logo(self, relative: str) -> None:
         path = ("logo", "svg")

@@ -140,9 +140,26 @@ class Reasoning:
     How the model's reasoning is controlled, for models that reason.
     """
 
-    mode: Literal["effort", "budget_tokens", "always"]
+    mode: Literal["effort", "budget_tokens", "toggle", "always"]
     """
-    effort: a named effort level; budget_tokens: a thinking-token budget; always: reasons with no control.
+    effort: a named effort level; budget_tokens: a thinking-token budget; toggle: reasoning switched on or off, nothing finer; always: reasons with no control.
+    """
+    can_disable: bool | None = None
+    """
+    Whether reasoning can be switched off (modes effort and budget_tokens; toggle always can, always never can).
+    """
+    sent_as: (
+        Literal[
+            "reasoning_effort",
+            "reasoning",
+            "thinking",
+            "enable_thinking",
+            "chat_template_kwargs",
+        ]
+        | None
+    ) = None
+    """
+    How an openai_compatible server takes the setting. reasoning_effort: "reasoning_effort": effort ("none" for off); reasoning: "reasoning": {effort | max_tokens | enabled}; thinking: "thinking": {type: enabled|disabled, budget_tokens}; enable_thinking: "enable_thinking": bool with "thinking_budget"; chat_template_kwargs: "chat_template_kwargs": {enable_thinking: bool}. Unset: only an effort is sent, as reasoning_effort.
     """
     efforts: Sequence[Effort] | None = None
     """
@@ -186,6 +203,10 @@ class Model:
     Whether the model supports tool calls.
     """
     reasoning: Reasoning | None = None
+    implementation: Literal["openai_compatible", "openai_responses"] | None = None
+    """
+    The wire format for this model when it differs from the provider's (providers speaking openai_compatible or openai_responses only): chat completions or the Responses API.
+    """
     deprecated: bool | None = None
     """
     Whether the provider has deprecated the model.
@@ -218,9 +239,11 @@ class ProviderDescriptor:
     """
     API root that endpoint paths (such as /chat/completions or /models) are appended to. https, or http for loopback hosts only.
     """
-    implementation: Literal["openai_compatible", "anthropic", "google"]
+    implementation: Literal[
+        "openai_compatible", "openai_responses", "anthropic", "google"
+    ]
     """
-    Wire format the runtime speaks to this provider.
+    Wire format the runtime speaks to this provider (openai_responses: the OpenAI Responses API).
     """
     api_key: ApiKey | None
     """

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         Finish,
         FinishReason,
         ReasoningDelta,
+        ReasoningState,
         StreamEvent,
         TextDelta,
         ToolCall,
@@ -79,7 +80,10 @@ if TYPE_CHECKING:
         UserMessage,
         WebpageAttachment,
     )
-    from llm_registry.runtime._chat.openai_compatible import BaseOpenAICompatibleProvider
+    from llm_registry.runtime._chat.openai_compatible import (
+        BaseOpenAICompatibleProvider,
+        OpenAIResponsesProvider,
+    )
     from llm_registry.runtime._chat.provider_classes import register_provider_class
     from llm_registry.runtime._discovery.service import (
         DiscoveryResult,
@@ -110,6 +114,7 @@ _LAZY_EXPORTS = {
             "Finish",
             "FinishReason",
             "ReasoningDelta",
+            "ReasoningState",
             "StreamEvent",
             "TextDelta",
             "ToolCall",
@@ -136,6 +141,7 @@ _LAZY_EXPORTS = {
     ),
     "AnthropicProvider": "llm_registry.runtime._chat.anthropic",
     "BaseOpenAICompatibleProvider": "llm_registry.runtime._chat.openai_compatible",
+    "OpenAIResponsesProvider": "llm_registry.runtime._chat.openai_compatible",
     **dict.fromkeys(
         ("ChatOptions", "ChatProvider", "ReasoningRequest"), "llm_registry.runtime._chat.base"
     ),
@@ -197,12 +203,14 @@ __all__ = [
     "ModelRef",
     "ModelStore",
     "ModelStoreError",
+    "OpenAIResponsesProvider",
     "PdfAttachment",
     "ProviderError",
     "ProviderUnavailableError",
     "RateLimitError",
     "ReasoningDelta",
     "ReasoningRequest",
+    "ReasoningState",
     "Registry",
     "StreamEvent",
     "TextAttachment",

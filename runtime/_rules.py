@@ -54,7 +54,7 @@ def model_id_problem(model: str) -> str | None:
 
 # --- names ---------------------------------------------------------------------------------------
 
-Implementation = Literal["openai_compatible", "anthropic", "google"]
+Implementation = Literal["openai_compatible", "openai_responses", "anthropic", "google"]
 IMPLEMENTATIONS: Final[tuple[str, ...]] = get_args(Implementation)
 """Wire formats the runtime speaks."""
 Dialect = Literal["openai", "anthropic", "google", "ollama", "openrouter", "none"]

@@ -150,6 +150,8 @@ export interface Model {
   /** Whether the model supports tool calls. */
   readonly tools: boolean | null;
   readonly reasoning: Reasoning | null;
+  /** The wire format for this model when it differs from the provider's (providers speaking openai_compatible or openai_responses only): chat completions or the Responses API. */
+  readonly implementation: "openai_compatible" | "openai_responses" | null;
   /** Whether the provider has deprecated the model. */
   readonly deprecated: boolean | null;
   /** Whether the model is for internal use (titles, summaries) and hidden from pickers. */
@@ -172,8 +174,12 @@ export interface Pricing {
 
 /** How the model's reasoning is controlled, for models that reason. */
 export interface Reasoning {
-  /** effort: a named effort level; budget_tokens: a thinking-token budget; always: reasons with no control. */
-  readonly mode: "effort" | "budget_tokens" | "always";
+  /** effort: a named effort level; budget_tokens: a thinking-token budget; toggle: reasoning switched on or off, nothing finer; always: reasons with no control. */
+  readonly mode: "effort" | "budget_tokens" | "toggle" | "always";
+  /** Whether reasoning can be switched off (modes effort and budget_tokens; toggle always can, always never can). */
+  readonly canDisable: boolean | null;
+  /** How an openai_compatible server takes the setting. reasoning_effort: "reasoning_effort": effort ("none" for off); reasoning: "reasoning": {effort | max_tokens | enabled}; thinking: "thinking": {type: enabled|disabled, budget_tokens}; enable_thinking: "enable_thinking": bool with "thinking_budget"; chat_template_kwargs: "chat_template_kwargs": {enable_thinking: bool}. Unset: only an effort is sent, as reasoning_effort. */
+  readonly sentAs: "reasoning_effort" | "reasoning" | "thinking" | "enable_thinking" | "chat_template_kwargs" | null;
   /** Effort levels the model accepts (mode effort). */
   readonly efforts: readonly string[] | null;
   /** Smallest accepted thinking budget (mode budget_tokens). */
@@ -241,8 +247,8 @@ export interface ProviderConfig {
   readonly supportsModelDiscovery: boolean;
   /** Models offered when live discovery is unavailable; may be empty. */
   readonly defaultModels: readonly Model[];
-  /** Wire format the runtime speaks to this provider. */
-  readonly implementation: "openai_compatible" | "anthropic" | "google";
+  /** Wire format the runtime speaks to this provider (openai_responses: the OpenAI Responses API). */
+  readonly implementation: "openai_compatible" | "openai_responses" | "anthropic" | "google";
   readonly discovery: Discovery;
   /** Link to the provider's API documentation. */
   readonly docsUrl: string | null;
@@ -329,6 +335,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -338,6 +346,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -362,6 +371,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -371,6 +382,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -395,6 +407,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -403,6 +417,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -427,9 +442,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "budget_tokens",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: 1024,
         },
+        implementation: null,
         deprecated: null,
         internal: true,
         replacedBy: null,
@@ -488,6 +506,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "none",
             "low",
@@ -497,6 +517,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -521,6 +542,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "none",
             "low",
@@ -530,6 +553,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -553,6 +577,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "none",
             "low",
@@ -562,6 +588,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -585,6 +612,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "none",
             "low",
@@ -594,6 +623,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: true,
         replacedBy: null,
@@ -617,6 +647,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -673,6 +704,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "minimal",
             "low",
@@ -681,6 +714,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -705,6 +739,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -712,6 +748,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -736,9 +773,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "budget_tokens",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: 128,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -763,6 +803,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "minimal",
             "low",
@@ -771,6 +813,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: true,
         replacedBy: null,
@@ -827,6 +870,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "none",
             "low",
@@ -835,6 +880,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -859,9 +905,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -885,6 +934,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -909,9 +959,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -970,6 +1023,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -979,6 +1034,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1003,6 +1059,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "none",
             "low",
@@ -1012,6 +1070,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1036,6 +1095,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "minimal",
             "low",
@@ -1044,6 +1105,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1066,12 +1128,15 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "high",
             "xhigh",
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1094,6 +1159,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1118,6 +1184,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "none",
             "low",
@@ -1127,6 +1195,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: true,
         replacedBy: null,
@@ -1182,6 +1251,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: false,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1203,6 +1273,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: false,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1226,6 +1297,8 @@ export const PROVIDER_REGISTRY = {
         tools: false,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "minimal",
             "low",
@@ -1234,6 +1307,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1256,6 +1330,8 @@ export const PROVIDER_REGISTRY = {
         tools: false,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "minimal",
             "low",
@@ -1264,6 +1340,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1318,9 +1395,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1344,9 +1424,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1370,9 +1453,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1395,9 +1481,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1419,6 +1508,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1473,12 +1563,15 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "high",
             "max",
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1501,12 +1594,15 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "high",
             "max",
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1528,6 +1624,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1550,9 +1647,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1608,12 +1708,15 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "none",
             "high",
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1636,6 +1739,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1659,12 +1763,15 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "none",
             "high",
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1687,9 +1794,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1711,6 +1821,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1732,6 +1843,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: true,
         replacedBy: null,
@@ -1786,12 +1898,15 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "high",
             "max",
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1814,9 +1929,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1841,9 +1959,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1866,9 +1987,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1891,9 +2015,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: true,
         replacedBy: null,
@@ -1948,6 +2075,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -1955,6 +2084,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -1977,6 +2107,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -1984,6 +2116,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2005,6 +2138,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2027,6 +2161,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2049,12 +2184,15 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "none",
             "default",
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2076,6 +2214,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: true,
         replacedBy: null,
@@ -2130,6 +2269,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -2137,6 +2278,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2159,9 +2301,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2217,9 +2362,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2242,9 +2390,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2267,12 +2418,15 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "high",
             "max",
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2296,9 +2450,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2320,6 +2477,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2342,6 +2500,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -2349,6 +2509,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: true,
         replacedBy: null,
@@ -2405,9 +2566,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "always",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2430,12 +2594,15 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "high",
             "max",
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2458,12 +2625,15 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "high",
             "max",
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2486,6 +2656,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -2493,6 +2665,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2516,6 +2689,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -2523,6 +2698,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2545,6 +2721,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -2552,6 +2730,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: true,
         replacedBy: null,
@@ -2603,6 +2782,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -2610,6 +2791,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2627,6 +2809,7 @@ export const PROVIDER_REGISTRY = {
         pricing: null,
         tools: false,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2678,6 +2861,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -2685,6 +2870,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2701,6 +2887,7 @@ export const PROVIDER_REGISTRY = {
         pricing: null,
         tools: true,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2755,6 +2942,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -2762,6 +2951,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2868,6 +3058,8 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "medium",
@@ -2875,6 +3067,7 @@ export const PROVIDER_REGISTRY = {
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -2940,9 +3133,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "budget_tokens",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,

@@ -2,7 +2,10 @@
 
 Wire facts: the key goes in ``x-api-key`` with an ``anthropic-version`` header; the system
 prompt is a top-level field; ``max_tokens`` is required; images and PDFs are base64 blocks;
-tool results are ``tool_result`` blocks in a user turn. The reply is an event
+tool results are ``tool_result`` blocks in a user turn; an assistant turn this provider wrote
+carries its ``thinking`` / ``redacted_thinking`` blocks back unchanged, in their places before
+its ``tool_use`` blocks (extended thinking with tools refuses a turn without them). The reply
+is an event
 stream, read by :class:`~llm_registry.runtime._chat.anthropic_stream.AnthropicTranslator`.
 """
 
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llm_registry.runtime._chat.anthropic_stream import AnthropicTranslator
+from llm_registry.runtime._chat.anthropic_stream import WIRE_FORMAT, AnthropicTranslator
 from llm_registry.runtime._chat.base import ChatOptions, ChatProvider
 from llm_registry.runtime._chat.messages import (
     AssistantMessage,
@@ -19,6 +22,7 @@ from llm_registry.runtime._chat.messages import (
     PdfAttachment,
     ToolResultMessage,
 )
+from llm_registry.runtime._chat.reasoning import MIN_THINKING_BUDGET, ReasoningRequest
 from llm_registry.runtime._chat.sse import SseStream, transport_failure
 from llm_registry.runtime._chat.wire import merged_turns, tool_arguments, user_text
 from llm_registry.runtime._discovery.dialects import ANTHROPIC_VERSION
@@ -53,19 +57,7 @@ class AnthropicProvider(ChatProvider):
                 block["is_error"] = True
             return "user", [block]
         if isinstance(message, AssistantMessage):
-            blocks: list[dict[str, Any]] = []
-            if message.text:
-                blocks.append({"type": "text", "text": message.text})
-            blocks.extend(
-                {
-                    "type": "tool_use",
-                    "id": call.id,
-                    "name": call.name,
-                    "input": tool_arguments(call),
-                }
-                for call in message.tool_calls
-            )
-            return "assistant", blocks
+            return "assistant", self._assistant_blocks(message)
         blocks = [
             {
                 "type": "image" if isinstance(attachment, ImageAttachment) else "document",
@@ -80,6 +72,25 @@ class AnthropicProvider(ChatProvider):
         ]
         blocks.append({"type": "text", "text": user_text(message.text, message.attachments)})
         return "user", blocks
+
+    def _assistant_blocks(self, message: AssistantMessage) -> list[dict[str, Any]]:
+        """Thinking blocks first (each back in its place among the tool calls), then the text,
+        then the tool calls."""
+        states = message.replayed_state(WIRE_FORMAT, self.provider_id)
+        blocks = [state.data() for state in states if state.position == 0]
+        if message.text:
+            blocks.append({"type": "text", "text": message.text})
+        for number, call in enumerate(message.tool_calls, start=1):
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": call.id,
+                    "name": call.name,
+                    "input": tool_arguments(call),
+                }
+            )
+            blocks.extend(state.data() for state in states if state.position == number)
+        return blocks
 
     def build_request(
         self, model: str, messages: list[Message], options: ChatOptions
@@ -105,15 +116,30 @@ class AnthropicProvider(ChatProvider):
         if options.temperature is not None:
             request["temperature"] = options.temperature
         reasoning = self.reasoning_request(model, options)
-        if reasoning is not None and reasoning.budget_tokens is not None:
-            request["thinking"] = {"type": "enabled", "budget_tokens": reasoning.budget_tokens}
-            # The thinking budget counts against max_tokens, which must exceed it.
-            max_tokens = max(max_tokens, reasoning.budget_tokens + DEFAULT_MAX_TOKENS)
-        elif reasoning is not None and reasoning.effort is not None:
-            request["thinking"] = {"type": "adaptive"}
-            request["output_config"] = {"effort": reasoning.effort}
+        if reasoning is not None:
+            request.update(self._thinking(model, reasoning))
+            budget = request["thinking"].get("budget_tokens")
+            if budget is not None:
+                # The thinking budget counts against max_tokens, which must exceed it.
+                max_tokens = max(max_tokens, budget + DEFAULT_MAX_TOKENS)
         request["max_tokens"] = max_tokens
         return request
+
+    def _thinking(self, model: str, reasoning: ReasoningRequest) -> dict[str, Any]:
+        """``thinking`` (and ``output_config``) for a reasoning setting. Switched on without a
+        budget, a model with efforts thinks adaptively, any other with the smallest budget."""
+        if reasoning.mode == "off":
+            return {"thinking": {"type": "disabled"}}
+        if reasoning.mode == "effort":
+            return {"thinking": {"type": "adaptive"}, "output_config": {"effort": reasoning.effort}}
+        budget = reasoning.budget_tokens
+        if budget is None:
+            declared = getattr(self.registry_model(model), "reasoning", None)
+            if declared is not None and declared.mode == "effort":
+                return {"thinking": {"type": "adaptive"}}
+            minimum = declared.min_budget_tokens if declared is not None else None
+            budget = max(minimum or 0, MIN_THINKING_BUDGET)
+        return {"thinking": {"type": "enabled", "budget_tokens": budget}}
 
     def headers(self) -> dict[str, str]:
         """The key in ``x-api-key``, unless the descriptor's ``auth`` puts it elsewhere."""
@@ -131,7 +157,7 @@ class AnthropicProvider(ChatProvider):
         )
 
     def new_translator(self, model: str) -> AnthropicTranslator:
-        return AnthropicTranslator()
+        return AnthropicTranslator(self.provider_id)
 
     def transport_failure(self, error: Exception, model: str) -> ProviderError | None:
         return transport_failure(self.descriptor, self.base_url, error)

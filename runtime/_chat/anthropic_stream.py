@@ -5,16 +5,23 @@ The stream is ``message_start`` (input tokens), then per content block ``content
 tokens) and ``message_stop``, after which nothing more is read. ``ping`` keeps the connection
 alive; ``error`` reports a failure mid-stream. Each payload is one event's decoded ``data``,
 whose ``type`` repeats the event's name.
+
+A ``thinking`` block streams its text (``thinking_delta``) and then its ``signature``
+(``signature_delta``); a ``redacted_thinking`` block arrives whole, its encrypted ``data`` in
+``content_block_start``. Both must go back unchanged in the assistant turn of the next request
+(before its ``tool_result``), so each becomes a :class:`ReasoningState` when its block stops.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from llm_registry.runtime._chat.events import (
     Finish,
     FinishReason,
     ReasoningDelta,
+    ReasoningState,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -41,14 +48,36 @@ _STOP_REASONS: dict[str, FinishReason] = {
 # content_block_delta: the delta type → the field holding its text.
 _DELTA_TEXT = {"text_delta": "text", "thinking_delta": "thinking"}
 
+WIRE_FORMAT = "anthropic"
+
+
+class _ThinkingBlock:
+    """A thinking block being streamed: its text and signature, in pieces."""
+
+    __slots__ = ("signature", "thinking")
+
+    def __init__(self, block: dict[str, Any]) -> None:
+        self.thinking: list[str] = [str(block.get("thinking") or "")]
+        self.signature: list[str] = [str(block.get("signature") or "")]
+
 
 class AnthropicTranslator:
     """The state of one Messages reply: which content blocks are tool calls, the token counts
     and the stop reason."""
 
-    __slots__ = ("_input_tokens", "_output_tokens", "_stop_reason", "_tool_by_block", "done")
+    __slots__ = (
+        "_input_tokens",
+        "_output_tokens",
+        "_provider",
+        "_stop_reason",
+        "_thinking_by_block",
+        "_tool_by_block",
+        "done",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, provider: str = "") -> None:
+        self._provider = provider  # who mints the reasoning state (see ReasoningState)
+        self._thinking_by_block: dict[int, _ThinkingBlock] = {}
         self._tool_by_block: dict[int, int] = {}  # content block index → tool call index
         self._input_tokens: int | None = None
         self._output_tokens: int | None = None
@@ -66,6 +95,8 @@ class AnthropicTranslator:
                 return self._delta(payload)
             if kind == "content_block_start":
                 return self._block_start(payload)
+            if kind == "content_block_stop":
+                return self._block_stop(payload)
             if kind == "message_start":
                 self._count(payload["message"].get("usage") or {})
             elif kind == "message_delta":
@@ -97,11 +128,19 @@ class AnthropicTranslator:
             if index is None or not partial:
                 return []
             return [ToolCallDelta(index=index, arguments=partial)]
+        thinking = self._thinking_by_block.get(payload.get("index", 0))
+        if delta_type == "signature_delta" and thinking is not None:
+            thinking.signature.append(str(delta.get("signature") or ""))
+            return []
         field = _DELTA_TEXT.get(delta_type)
         text = delta.get(field) if field is not None else None
         if not text:
             return []
-        return [TextDelta(text) if field == "text" else ReasoningDelta(text)]
+        if field == "text":
+            return [TextDelta(text)]
+        if thinking is not None:
+            thinking.thinking.append(text)
+        return [ReasoningDelta(text)]
 
     def _block_start(self, payload: dict[str, Any]) -> list[StreamEvent]:
         block = payload["content_block"]
@@ -112,7 +151,29 @@ class AnthropicTranslator:
             return [ToolCallDelta(index=index, id=block.get("id"), name=block.get("name"))]
         if block_type == "text" and block.get("text"):
             return [TextDelta(block["text"])]
+        if block_type == "thinking":
+            self._thinking_by_block[payload.get("index", 0)] = _ThinkingBlock(block)
+            text = block.get("thinking")
+            return [ReasoningDelta(text)] if text else []
+        if block_type == "redacted_thinking":
+            return [self._state(block)]  # whole, and opaque: sent back as it came
         return []
+
+    def _block_stop(self, payload: dict[str, Any]) -> list[StreamEvent]:
+        thinking = self._thinking_by_block.pop(payload.get("index", 0), None)
+        if thinking is None:
+            return []
+        block = {
+            "type": "thinking",
+            "thinking": "".join(thinking.thinking),
+            "signature": "".join(thinking.signature),
+        }
+        return [self._state(block)]
+
+    def _state(self, block: dict[str, Any]) -> ReasoningState:
+        return ReasoningState(
+            wire_format=WIRE_FORMAT, provider=self._provider, payload=json.dumps(block)
+        )
 
     def _count(self, usage: dict[str, Any]) -> None:
         self._output_tokens = usage.get("output_tokens", self._output_tokens)

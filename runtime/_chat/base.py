@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from time import monotonic
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from llm_registry.runtime._chat.event_cap import MAX_EVENT_BYTES
 from llm_registry.runtime._chat.events import (
@@ -30,6 +30,7 @@ from llm_registry.runtime._chat.events import (
 )
 from llm_registry.runtime._chat.idle import IdleDeadline
 from llm_registry.runtime._chat.messages import Message, ToolSpec
+from llm_registry.runtime._chat.reasoning import ReasoningRequest, resolve_reasoning
 from llm_registry.runtime._chat.wire_format import (
     IncompleteStream,
     MalformedPayload,
@@ -47,7 +48,7 @@ from llm_registry.runtime._error_mapping import (
     truncated_stream_error,
     unanswered_error,
 )
-from llm_registry.runtime._errors import BadRequestError, ProviderError
+from llm_registry.runtime._errors import ProviderError
 from llm_registry.runtime._keys import checked_api_key
 from llm_registry.runtime._registry import find_model
 from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
@@ -71,6 +72,7 @@ class ChatOptionArgs(TypedDict, total=False):
     tools: Sequence[ToolSpec]
     max_output_tokens: int | None
     temperature: float | None
+    reasoning: bool | None
     reasoning_effort: str | None
     reasoning_budget: int | None
 
@@ -84,6 +86,9 @@ class ChatOptions:
     tools: tuple[ToolSpec, ...] = ()
     max_output_tokens: int | None = None
     temperature: float | None = None
+    #: Switch the model's reasoning on (True) or off (False); None: the model's default. An
+    #: effort or a budget implies on.
+    reasoning: bool | None = None
     reasoning_effort: str | None = None
     reasoning_budget: int | None = None
 
@@ -93,15 +98,6 @@ class ChatOptions:
         given: dict[str, Any] = dict(options)
         given["tools"] = tuple(given.get("tools", ()))
         return cls(**given)
-
-
-@dataclass(frozen=True, slots=True)
-class ReasoningRequest:
-    """The reasoning setting to send: a named effort or a thinking-token budget."""
-
-    mode: Literal["effort", "budget_tokens"]
-    effort: str | None = None
-    budget_tokens: int | None = None
 
 
 class ChatProvider(ABC):
@@ -168,8 +164,10 @@ class ChatProvider(ABC):
         :class:`ChatOptions`.
 
         ``reasoning_effort`` / ``reasoning_budget`` are sent where the registry declares the
-        model reasons that way (and ignored for a registry model that does not reason); for a
-        model the registry does not list they are passed on as given.
+        model reasons that way (and ignored for a registry model that does not reason);
+        ``reasoning=False`` / ``True`` switch reasoning off or on, refused
+        (:class:`~runtime.BadRequestError`, before anything is sent) for a model that cannot;
+        for a model the registry does not list they are passed on as given.
         """
         return self._stream(model, list(messages), ChatOptions.of(options))
 
@@ -340,41 +338,11 @@ class ChatProvider(ABC):
         return find_model(self.descriptor, model)
 
     def reasoning_request(self, model: str, options: ChatOptions) -> ReasoningRequest | None:
-        """What reasoning setting to send for ``model``, checked against the registry."""
-        entry = self.registry_model(model)
-        if entry is None:
-            # A model the registry does not list (discovered, or a custom deployment):
-            # the caller knows best, pass on what was asked.
-            if options.reasoning_effort is not None:
-                return ReasoningRequest(mode="effort", effort=options.reasoning_effort)
-            if options.reasoning_budget is not None:
-                return ReasoningRequest(
-                    mode="budget_tokens", budget_tokens=options.reasoning_budget
-                )
-            return None
-        declared = entry.reasoning
-        if declared is None:
-            return None
-        mode = declared.mode
-        if mode == "effort" and options.reasoning_effort is not None:
-            efforts = declared.efforts
-            if efforts and options.reasoning_effort not in efforts:
-                raise BadRequestError(
-                    f"{self.model_id(model)} accepts reasoning effort "
-                    f"{', '.join(efforts)}, not {options.reasoning_effort!r}",
-                    provider_id=self.provider_id,
-                )
-            return ReasoningRequest(mode="effort", effort=options.reasoning_effort)
-        if mode == "budget_tokens" and options.reasoning_budget is not None:
-            minimum = declared.min_budget_tokens
-            if minimum is not None and options.reasoning_budget < minimum:
-                raise BadRequestError(
-                    f"{self.model_id(model)} needs a reasoning budget of at least {minimum} "
-                    f"tokens, not {options.reasoning_budget}",
-                    provider_id=self.provider_id,
-                )
-            return ReasoningRequest(mode="budget_tokens", budget_tokens=options.reasoning_budget)
-        return None
+        """What reasoning setting to send for ``model``, checked against the registry (see
+        llm_registry.runtime._chat.reasoning)."""
+        return resolve_reasoning(
+            self.model_id(model), self.provider_id, self.registry_model(model), options
+        )
 
     def max_output_tokens(self, model: str, options: ChatOptions) -> int | None:
         """The caller's output limit, else the registry's for the model, else None."""

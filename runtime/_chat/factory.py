@@ -24,10 +24,14 @@ __all__ = ["create_provider", "provider_class_for"]
 def _implementation_classes() -> dict[str, type[ChatProvider]]:
     from llm_registry.runtime._chat.anthropic import AnthropicProvider
     from llm_registry.runtime._chat.gemini import GeminiProvider
-    from llm_registry.runtime._chat.openai_compatible import BaseOpenAICompatibleProvider
+    from llm_registry.runtime._chat.openai_compatible import (
+        BaseOpenAICompatibleProvider,
+        OpenAIResponsesProvider,
+    )
 
     return {
         "openai_compatible": BaseOpenAICompatibleProvider,
+        "openai_responses": OpenAIResponsesProvider,
         "anthropic": AnthropicProvider,
         "google": GeminiProvider,
     }

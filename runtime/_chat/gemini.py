@@ -4,7 +4,10 @@ httpx-sse.
 Wire facts: the key goes in the ``x-goog-api-key`` header (never the query string, where it
 would land in logs); the conversation is ``contents`` of ``user`` / ``model`` turns made of
 ``parts`` (text, ``inlineData``, ``functionCall``, ``functionResponse``); the system prompt is
-``systemInstruction``. The reply is an event stream of
+``systemInstruction``. A model turn this provider wrote carries its ``thoughtSignature`` values
+back on the parts they came on (each function call's on its ``functionCall`` part, the reply's
+on its text part; Gemini 3 refuses a function call without its signature). The reply is an
+event stream of
 ``GenerateContentResponse`` objects, read by
 :class:`~llm_registry.runtime._chat.gemini_stream.GeminiTranslator`.
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from llm_registry.runtime._chat.base import ChatOptions, ChatProvider
-from llm_registry.runtime._chat.gemini_stream import GeminiTranslator
+from llm_registry.runtime._chat.gemini_stream import WIRE_FORMAT, GeminiTranslator
 from llm_registry.runtime._chat.messages import (
     AssistantMessage,
     ImageAttachment,
@@ -23,6 +26,7 @@ from llm_registry.runtime._chat.messages import (
     ToolResultMessage,
     tool_names_by_call_id,
 )
+from llm_registry.runtime._chat.reasoning import ReasoningRequest
 from llm_registry.runtime._chat.sse import SseStream, transport_failure
 from llm_registry.runtime._chat.wire import merged_turns, tool_arguments, user_text
 from llm_registry.runtime._endpoint import credentials, with_query
@@ -46,21 +50,34 @@ class GeminiProvider(ChatProvider):
             response = {"name": name, "response": {key: message.content}}
             return "user", [{"functionResponse": response}]
         if isinstance(message, AssistantMessage):
-            parts: list[dict[str, Any]] = []
-            if message.text:
-                parts.append({"text": message.text})
-            parts.extend(
-                {"functionCall": {"name": call.name, "args": tool_arguments(call)}}
-                for call in message.tool_calls
-            )
-            return "model", parts or [{"text": ""}]
-        parts = [{"text": user_text(message.text, message.attachments)}]
+            return "model", self._model_parts(message)
+        parts: list[dict[str, Any]] = [{"text": user_text(message.text, message.attachments)}]
         parts.extend(
             {"inlineData": {"mimeType": attachment.mime_type, "data": attachment.base64}}
             for attachment in message.attachments
             if isinstance(attachment, ImageAttachment | PdfAttachment)
         )
         return "user", parts
+
+    def _model_parts(self, message: AssistantMessage) -> list[dict[str, Any]]:
+        """The text (with the reply's first signature; any others on empty text parts after
+        it), then the function calls, each with its own signature."""
+        signatures = [
+            state.data() for state in message.replayed_state(WIRE_FORMAT, self.provider_id)
+        ]
+        parts: list[dict[str, Any]] = []
+        if message.text or signatures:
+            parts.append({"text": message.text, **(signatures[0] if signatures else {})})
+            parts.extend({"text": "", **signature} for signature in signatures[1:])
+        for call in message.tool_calls:
+            part: dict[str, Any] = {
+                "functionCall": {"name": call.name, "args": tool_arguments(call)}
+            }
+            state = call.reasoning_state
+            if state is not None and state.minted_by(WIRE_FORMAT, self.provider_id):
+                part.update(state.data())
+            parts.append(part)
+        return parts or [{"text": ""}]
 
     def build_request(
         self, model: str, messages: list[Message], options: ChatOptions
@@ -88,16 +105,25 @@ class GeminiProvider(ChatProvider):
         if options.temperature is not None:
             config["temperature"] = options.temperature
         reasoning = self.reasoning_request(model, options)
-        if reasoning is not None and reasoning.budget_tokens is not None:
-            config["thinkingConfig"] = {
-                "thinkingBudget": reasoning.budget_tokens,
-                "includeThoughts": True,
-            }
-        elif reasoning is not None and reasoning.effort is not None:
-            config["thinkingConfig"] = {"thinkingLevel": reasoning.effort, "includeThoughts": True}
+        if reasoning is not None:
+            config["thinkingConfig"] = self._thinking_config(model, reasoning)
         if config:
             request["generationConfig"] = config
         return request
+
+    def _thinking_config(self, model: str, reasoning: ReasoningRequest) -> dict[str, Any]:
+        """A budget of 0 switches thinking off, -1 lets the model choose (switched on); a model
+        with thinking levels is switched on by asking for its thoughts."""
+        if reasoning.mode == "off":
+            return {"thinkingBudget": 0}
+        if reasoning.mode == "effort":
+            return {"thinkingLevel": reasoning.effort, "includeThoughts": True}
+        if reasoning.budget_tokens is not None:
+            return {"thinkingBudget": reasoning.budget_tokens, "includeThoughts": True}
+        declared = getattr(self.registry_model(model), "reasoning", None)
+        if declared is not None and declared.mode == "effort":
+            return {"includeThoughts": True}
+        return {"thinkingBudget": -1, "includeThoughts": True}
 
     def url(self, model: str) -> str:
         from urllib.parse import quote
@@ -116,7 +142,7 @@ class GeminiProvider(ChatProvider):
         return SseStream.for_provider(self, self.url(model), headers=self.headers(), body=request)
 
     def new_translator(self, model: str) -> GeminiTranslator:
-        return GeminiTranslator()
+        return GeminiTranslator(self.provider_id)
 
     def transport_failure(self, error: Exception, model: str) -> ProviderError | None:
         return transport_failure(self.descriptor, self.base_url, error)

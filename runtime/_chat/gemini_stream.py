@@ -5,6 +5,11 @@ Each event is a ``GenerateContentResponse`` (sometimes wrapped in a one-element 
 function calls (whole, never in pieces), ``finishReason`` ends the reply, ``usageMetadata``
 counts tokens so far (the last one counts), ``promptFeedback.blockReason`` says the prompt was
 refused; an ``{"error": …}`` event reports a failure mid-stream.
+
+A part may carry a ``thoughtSignature`` (a sibling of its ``functionCall`` or ``text``): the
+model's reasoning, encrypted, which must go back on the same part in the next request (Gemini 3
+refuses a function call without it). Each becomes a :class:`ReasoningState`, tied to its tool
+call when it came on one.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from llm_registry.runtime._chat.events import (
     Finish,
     FinishReason,
     ReasoningDelta,
+    ReasoningState,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -28,7 +34,9 @@ from llm_registry.runtime._chat.wire_format import (
     ServerReportedError,
 )
 
-__all__ = ["GeminiTranslator"]
+__all__ = ["WIRE_FORMAT", "GeminiTranslator"]
+
+WIRE_FORMAT = "google"
 
 _FINISH_REASONS: dict[str, FinishReason] = {
     "STOP": "stop",
@@ -45,9 +53,10 @@ _FINISH_REASONS: dict[str, FinishReason] = {
 class GeminiTranslator:
     """The state of one Gemini reply: tool calls so far, the last usage, the finish reason."""
 
-    __slots__ = ("_finish_reason", "_tool_calls", "_usage")
+    __slots__ = ("_finish_reason", "_provider", "_tool_calls", "_usage")
 
-    def __init__(self) -> None:
+    def __init__(self, provider: str = "") -> None:
+        self._provider = provider  # who mints the reasoning state (see ReasoningState)
         self._finish_reason: str | None = None
         self._usage: Usage | None = None
         self._tool_calls = 0
@@ -93,6 +102,7 @@ class GeminiTranslator:
             if text:
                 events.append(ReasoningDelta(text) if part.get("thought") else TextDelta(text))
             call = part.get("functionCall")
+            index: int | None = None
             if call:
                 index = self._tool_calls
                 events.append(
@@ -104,7 +114,18 @@ class GeminiTranslator:
                     )
                 )
                 self._tool_calls += 1
+            signature = part.get("thoughtSignature")
+            if isinstance(signature, str) and signature:
+                events.append(self._state(signature, index))
         return events
+
+    def _state(self, signature: str, tool_call: int | None) -> ReasoningState:
+        return ReasoningState(
+            wire_format=WIRE_FORMAT,
+            provider=self._provider,
+            payload=json.dumps({"thoughtSignature": signature}),
+            tool_call=tool_call,
+        )
 
     def _count(self, metadata: dict[str, Any] | None) -> None:
         if not metadata:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from llm_registry.runtime._chat.events import ToolCall
+from llm_registry.runtime._chat.events import ReasoningState, ToolCall
 
 __all__ = [
     "AssistantMessage",
@@ -90,8 +90,20 @@ class UserMessage:
 
 @dataclass(frozen=True, slots=True)
 class AssistantMessage:
+    """A reply of the model. ``reasoning_state`` is the provider's opaque state for it (see
+    :class:`~runtime.ReasoningState`); build the message with
+    :meth:`~runtime.ChatResult.assistant_message` to keep it. It is sent back only to the
+    provider and wire format that minted it."""
+
     text: str = ""
     tool_calls: tuple[ToolCall, ...] = ()
+    reasoning_state: tuple[ReasoningState, ...] = ()
+
+    def replayed_state(self, wire_format: str, provider: str) -> tuple[ReasoningState, ...]:
+        """The message's own state that ``provider`` speaking ``wire_format`` minted."""
+        return tuple(
+            state for state in self.reasoning_state if state.minted_by(wire_format, provider)
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,9 @@ Every provider whose descriptor says ``implementation: openai_compatible`` strea
 :class:`BaseOpenAICompatibleProvider` with no code of its own: the base URL, headers and key
 come from the descriptor. A descriptor names a subclass (``provider_class``) only for a real
 difference in the wire format; the ``build_*`` and ``reasoning_params`` methods are the places
-to override.
+to override. How a model takes its reasoning setting is data, not a subclass: the registry's
+``reasoning.sent_as`` names the fields (``reasoning_effort``, ``thinking``, ``enable_thinking``,
+``chat_template_kwargs``, OpenRouter's ``reasoning``).
 """
 
 from __future__ import annotations
@@ -24,8 +26,16 @@ from llm_registry.runtime._chat.messages import (
     ToolResultMessage,
     WebpageAttachment,
 )
+from llm_registry.runtime._chat.openai_responses import (
+    ResponsesSdkStream,
+    build_responses_request,
+)
+from llm_registry.runtime._chat.openai_responses_stream import WIRE_FORMAT as RESPONSES
+from llm_registry.runtime._chat.openai_responses_stream import ResponsesTranslator
 from llm_registry.runtime._chat.openai_stream import OpenAITranslator
+from llm_registry.runtime._chat.reasoning import openai_reasoning_fields
 from llm_registry.runtime._chat.wire import user_text
+from llm_registry.runtime._descriptor import model_implementation
 from llm_registry.runtime._encoding import refused_compressed
 from llm_registry.runtime._endpoint import auth_kind, credentials
 from llm_registry.runtime._error_mapping import (
@@ -34,7 +44,7 @@ from llm_registry.runtime._error_mapping import (
     not_utf8_error,
     oversized_event_error,
 )
-from llm_registry.runtime._errors import ProviderError
+from llm_registry.runtime._errors import BadRequestError, ProviderError
 
 if TYPE_CHECKING:
     import ssl
@@ -42,7 +52,7 @@ if TYPE_CHECKING:
     import httpx2
     from openai import AsyncOpenAI
 
-__all__ = ["BaseOpenAICompatibleProvider"]
+__all__ = ["BaseOpenAICompatibleProvider", "OpenAIResponsesProvider"]
 
 # Sent to servers that need some bearer token even when they check none (local servers).
 _KEYLESS_PLACEHOLDER = "no-key"
@@ -57,10 +67,18 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 class BaseOpenAICompatibleProvider(ChatProvider):
-    """Streams chat completions from any OpenAI-compatible server."""
+    """Streams chat completions from any OpenAI-compatible server (or, for a model whose
+    registry entry says ``implementation: openai_responses``, the Responses API)."""
 
     #: Ask for a final usage chunk (``stream_options.include_usage``).
     include_usage: bool = True
+
+    #: The wire format of a model whose registry entry names none.
+    default_wire_format: str = "openai_compatible"
+
+    def wire_format_for(self, model: str) -> str:
+        """``openai_compatible`` (chat completions) or ``openai_responses`` for ``model``."""
+        return model_implementation(self.registry_model(model)) or self.default_wire_format
 
     def build_messages(self, messages: list[Message], options: ChatOptions) -> list[dict[str, Any]]:
         """The conversation as chat-completions messages."""
@@ -121,17 +139,28 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         return parts
 
     def reasoning_params(self, reasoning: ReasoningRequest) -> dict[str, Any]:
-        """Request fields for a reasoning setting. The base class knows ``reasoning_effort``;
-        a thinking-token budget has no standard chat-completions field, so it is only sent by
-        subclasses for servers that define one."""
-        if reasoning.mode == "effort" and reasoning.effort is not None:
-            return {"reasoning_effort": reasoning.effort}
-        return {}
+        """Request fields for a reasoning setting, in the shape the registry's ``sent_as``
+        names for the model (unset: an effort as ``reasoning_effort``, nothing else). A setting
+        that shape cannot carry is a :class:`~runtime.BadRequestError`; a subclass may send it
+        its own way instead."""
+        fields = openai_reasoning_fields(reasoning)
+        if fields is None:
+            shape = f"as {reasoning.sent_as!r}" if reasoning.sent_as else "with no sent_as"
+            raise BadRequestError(
+                f"{self.descriptor.display_name} cannot be sent {_describe(reasoning)}: the "
+                f"registry describes the model's reasoning {shape} (reasoning.sent_as says "
+                "how an OpenAI-compatible server takes it)",
+                provider_id=self.provider_id,
+            )
+        return fields
 
     def build_request(
         self, model: str, messages: list[Message], options: ChatOptions
     ) -> dict[str, Any]:
-        """Keyword arguments for ``client.chat.completions.create``."""
+        """Keyword arguments for ``client.chat.completions.create`` (or, for a model that
+        speaks the Responses API, ``client.responses.create``)."""
+        if self.wire_format_for(model) == RESPONSES:
+            return build_responses_request(self, model, messages, options)
         request: dict[str, Any] = {
             "model": model,
             "messages": self.build_messages(messages, options),
@@ -225,16 +254,20 @@ class BaseOpenAICompatibleProvider(ChatProvider):
             not_utf8_error(descriptor),
         )
 
-    def open_stream(self, model: str, request: dict[str, Any]) -> _SdkStream:
+    def open_stream(self, model: str, request: dict[str, Any]) -> _SdkStream | ResponsesSdkStream:
         if self._sends_key_elsewhere():
             import openai
 
             # The SDK sends its api_key as a bearer token unless the request omits the header.
             omitted = {**request.get("extra_headers", {}), "Authorization": openai.Omit()}
             request = {**request, "extra_headers": omitted}
+        if self.wire_format_for(model) == RESPONSES:
+            return ResponsesSdkStream(self.make_client(), request)
         return _SdkStream(self.make_client(), request)
 
-    def new_translator(self, model: str) -> OpenAITranslator:
+    def new_translator(self, model: str) -> OpenAITranslator | ResponsesTranslator:
+        if self.wire_format_for(model) == RESPONSES:
+            return ResponsesTranslator(self.provider_id)
         return OpenAITranslator()
 
     def transport_failure(self, error: Exception, model: str) -> ProviderError | None:
@@ -264,6 +297,14 @@ class BaseOpenAICompatibleProvider(ChatProvider):
         return None
 
 
+def _describe(reasoning: ReasoningRequest) -> str:
+    if reasoning.mode == "effort":
+        return f"a reasoning effort ({reasoning.effort!r})"
+    if reasoning.mode == "budget_tokens":
+        return f"a thinking budget ({reasoning.budget_tokens} tokens)"
+    return f"switching reasoning {reasoning.mode}"
+
+
 class _SdkStream:
     """One ``chat.completions.create`` call; its payloads are the SDK's chunk objects (it drops
     SSE comments, the pings, itself)."""
@@ -280,3 +321,10 @@ class _SdkStream:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+class OpenAIResponsesProvider(BaseOpenAICompatibleProvider):
+    """Streams from the OpenAI Responses API (``implementation: openai_responses``); a model
+    whose registry entry says ``implementation: openai_compatible`` uses chat completions."""
+
+    default_wire_format = RESPONSES

@@ -364,6 +364,54 @@ CASES = {
         20,
         7,
     ),
+    "sent-as-wrong-mode": Case(
+        "E312",
+        {
+            "acme": acme(
+                "    pricing:",
+                "    reasoning:\n      mode: effort\n      efforts: [low]\n"
+                "      sent_as: chat_template_kwargs\n    pricing:",
+            )
+        },
+        22,
+        16,
+        "carries reasoning mode toggle, not 'effort'",
+    ),
+    "sent-as-not-openai-compatible": Case(
+        "E312",
+        {
+            "acme": acme(
+                "    pricing:",
+                "    reasoning:\n      mode: toggle\n      sent_as: thinking\n    pricing:",
+            ).replace("implementation: openai_compatible", "implementation: anthropic")
+        },
+        21,
+        7,
+        "only applies to chat completions",
+    ),
+    "model-implementation-in-anthropic-provider": Case(
+        "E324",
+        {
+            "acme": acme(
+                "    pricing:", "    implementation: openai_responses\n    pricing:"
+            ).replace("implementation: openai_compatible", "implementation: anthropic")
+        },
+        19,
+        5,
+        "not within a 'anthropic' provider",
+    ),
+    "can-disable-on-toggle": Case(
+        "E312",
+        {
+            "acme": acme(
+                "    pricing:",
+                "    reasoning:\n      mode: toggle\n      can_disable: false\n    pricing:",
+            )
+        },
+        21,
+        7,
+        "mode 'toggle' always can",
+    ),
     "header-line-break": Case(
         "E204",
         {"acme": ACME + 'headers:\n  X-Client: "a\\r\\nInjected: 1"\n'},

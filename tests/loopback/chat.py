@@ -4,7 +4,8 @@ The wire format is recognised from the path a client posts to, the scenario from
 path segment (so a base URL says it all, see :meth:`LoopbackServer.base_url`):
 
 Formats: ``openai`` (``POST {base}/chat/completions``), ``anthropic`` (``POST {base}/messages``),
-``gemini`` (``POST {base}/models/{model}:streamGenerateContent?alt=sse``).
+``gemini`` (``POST {base}/models/{model}:streamGenerateContent?alt=sse``), ``responses`` (the
+OpenAI Responses API, ``POST {base}/responses``).
 
 Scenarios (the first path segment):
 
@@ -44,6 +45,8 @@ Scenarios (the first path segment):
   :data:`STALL_SECONDS` (a proxy that keeps it alive)
 - ``pings``: two chunks, then only keep-alive pings every :data:`PING_INTERVAL` for up to
   :data:`STALL_SECONDS` (SSE comments; Anthropic's own ``event: ping`` in that format)
+- ``signed-tool`` (Anthropic, Gemini, Responses): a three-request tool loop whose server refuses a
+  request that does not carry back its signed reasoning unchanged (:mod:`.signed_loops`)
 - ``replay-<file>``: a recorded stream of ``tests/loopback/streams/`` as it is, in small chunks
 - the hostile scenarios of :mod:`tests.loopback.hostile` (compression bombs, a header drip,
   an endless reply, bytes that are not UTF-8, a reply echoing the key)
@@ -72,6 +75,8 @@ from tests.loopback.replies import (
     Format,
     Speaker,
 )
+from tests.loopback.responses_format import ResponsesSpeaker
+from tests.loopback.signed_loops import serve_signed_tool
 
 # Long enough that a loaded machine still reaches the stall; stopping the server releases it.
 STALL_SECONDS = 60
@@ -92,6 +97,7 @@ SPEAKERS: dict[Format, type[Speaker]] = {
     "openai": OpenAISpeaker,
     "anthropic": AnthropicSpeaker,
     "gemini": GeminiSpeaker,
+    "responses": ResponsesSpeaker,
 }
 
 
@@ -102,6 +108,8 @@ def format_of(path: str) -> Format | None:
         return "anthropic"
     if path.endswith(":streamGenerateContent"):
         return "gemini"
+    if path.endswith("/responses"):
+        return "responses"
     return None
 
 
@@ -111,6 +119,9 @@ def serve_chat(handler: Handler, recorded: Recorded) -> None:
     wire_format = format_of(recorded.path)
     if wire_format is None:
         handler.send_json({"error": {"message": f"no such endpoint: {recorded.path}"}}, status=404)
+        return
+    if scenario == "signed-tool":
+        serve_signed_tool(handler, recorded, wire_format)
         return
     if scenario.startswith(REPLAY_PREFIX):
         _replay(handler, scenario.removeprefix(REPLAY_PREFIX))
@@ -284,6 +295,7 @@ def _long_error(handler: Handler, speaker: Speaker, scenario: str) -> None:
         "openai": {"error": {**error, "type": "invalid_request_error"}},
         "anthropic": {"type": "error", "error": {"type": "invalid_request_error", **error}},
         "gemini": {"error": {"code": 400, **error, "status": "INVALID_ARGUMENT"}},
+        "responses": {"error": {**error, "type": "invalid_request_error"}},
     }
     handler.send_json(bodies[speaker.wire_format], status=400)
 

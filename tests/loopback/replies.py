@@ -1,5 +1,5 @@
 """What the loopback server says in every wire format: the reply, its pieces and token counts,
-the error wordings, and :class:`Speaker`, the base of the three formats' writers."""
+the error wordings, and :class:`Speaker`, the base of the formats' writers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from tests.loopback._http import Handler, Recorded
 
-Format = Literal["openai", "anthropic", "gemini"]
+Format = Literal["openai", "anthropic", "gemini", "responses"]
 
 REPLY_PIECES = ("Hello", " from", " the loopback", " server.")
 REPLY = "".join(REPLY_PIECES)
@@ -37,6 +37,10 @@ OVERFLOW_MESSAGES: dict[Format, str] = {
     "anthropic": "prompt is too long: 208310 tokens > 200000 maximum",
     "gemini": (
         "The input token count (1196265) exceeds the maximum number of tokens allowed (1048576)."
+    ),
+    "responses": (
+        "Your input exceeds the context window of this model. Please adjust your input and try "
+        "again."
     ),
 }
 LLAMA_CPP_OVERFLOW = "the request exceeds the available context size, try increasing it"

@@ -10,7 +10,12 @@ from tests.loopback import LoopbackServer
 
 TEST_KEY = "sk-loopback-SECRET-7f3a9c2e41d8b6"
 
-IMPLEMENTATIONS = {"openai": "openai_compatible", "anthropic": "anthropic", "gemini": "google"}
+IMPLEMENTATIONS = {
+    "openai": "openai_compatible",
+    "anthropic": "anthropic",
+    "gemini": "google",
+    "responses": "openai_responses",
+}
 
 
 @pytest.fixture(scope="session")

@@ -31,11 +31,12 @@ from tests import loopback
 from tests.loopback import LoopbackServer
 from tests.runtime.conftest import TEST_KEY, make_descriptor
 
-FORMATS = ["openai", "anthropic", "gemini"]
+FORMATS = ["openai", "anthropic", "gemini", "responses"]
 PROVIDER_CLASSES = {
     "openai": runtime.BaseOpenAICompatibleProvider,
     "anthropic": runtime.AnthropicProvider,
     "gemini": runtime.GeminiProvider,
+    "responses": runtime.OpenAIResponsesProvider,
 }
 
 
@@ -89,7 +90,12 @@ def test_a_normal_reply_streams_as_typed_events(
     assert texts == list(loopback.REPLY_PIECES)  # piece by piece, as sent
     assert events[-1] == Finish(
         reason="stop",
-        raw_reason={"openai": "stop", "anthropic": "end_turn", "gemini": "STOP"}[wire_format],
+        raw_reason={
+            "openai": "stop",
+            "anthropic": "end_turn",
+            "gemini": "STOP",
+            "responses": "completed",
+        }[wire_format],
     )
     usage = [e for e in events if isinstance(e, Usage)]
     assert usage == [
@@ -270,6 +276,7 @@ def test_401_is_an_auth_error_and_the_echoed_key_is_scrubbed(
         "openai": headers.get("authorization"),
         "anthropic": headers.get("x-api-key"),
         "gemini": headers.get("x-goog-api-key"),
+        "responses": headers.get("authorization"),
     }
     assert sent[wire_format] in (TEST_KEY, f"Bearer {TEST_KEY}")
 
@@ -557,6 +564,7 @@ _RECORDED_FORMATS: dict[str, loopback.Format] = {
     "openai": "openai",
     "anthropic": "anthropic",
     "gemini": "gemini",
+    "responses": "responses",
 }
 
 

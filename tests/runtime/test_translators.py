@@ -17,6 +17,7 @@ from openai.types.chat import ChatCompletionChunk
 from llm_registry.runtime import (
     Finish,
     ReasoningDelta,
+    ReasoningState,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -25,6 +26,7 @@ from llm_registry.runtime import (
 from llm_registry.runtime._chat.anthropic_stream import AnthropicTranslator
 from llm_registry.runtime._chat.events import ReplyAccumulator
 from llm_registry.runtime._chat.gemini_stream import GeminiTranslator
+from llm_registry.runtime._chat.openai_responses_stream import ResponsesTranslator
 from llm_registry.runtime._chat.openai_stream import OpenAITranslator
 from llm_registry.runtime._chat.wire_format import (
     IncompleteStream,
@@ -84,8 +86,10 @@ def translate_recording(name: str) -> list[StreamEvent]:
     if name.startswith("openai_"):
         return translate(OpenAITranslator(), sdk_chunks(name))
     if name.startswith("anthropic_"):
-        return translate(AnthropicTranslator(), json_payloads(name))
-    return translate(GeminiTranslator(), json_payloads(name))
+        return translate(AnthropicTranslator("test-anthropic"), json_payloads(name))
+    if name.startswith("responses_"):
+        return translate(ResponsesTranslator("test-responses"), json_payloads(name))
+    return translate(GeminiTranslator("test-gemini"), json_payloads(name))
 
 
 # Anthropic Messages.
@@ -118,9 +122,15 @@ def test_anthropic_tool_use_with_input_json_deltas() -> None:
 
 
 def test_anthropic_thinking_is_reasoning_and_the_signature_is_not_text() -> None:
-    assert translate(AnthropicTranslator(), json_payloads("anthropic_thinking.sse")) == [
-        ReasoningDelta("Let me solve this step by step:\n\n1. First break down 27 * 453"),
-        ReasoningDelta("\n2. 453 = 400 + 50 + 3"),
+    thinking = "Let me solve this step by step:\n\n1. First break down 27 * 453"
+    more = "\n2. 453 = 400 + 50 + 3"
+    signature = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds..."
+    block = {"type": "thinking", "thinking": thinking + more, "signature": signature}
+    assert translate(AnthropicTranslator("acme"), json_payloads("anthropic_thinking.sse")) == [
+        ReasoningDelta(thinking),
+        ReasoningDelta(more),
+        # The whole block, signed, once it stops: what the next request must carry back.
+        ReasoningState("anthropic", "acme", json.dumps(block)),
         TextDelta("27 * 453 = 12,231"),
         Finish(reason="stop", raw_reason="end_turn"),
     ]
@@ -231,12 +241,16 @@ def test_gemini_text_and_the_last_usage() -> None:
 
 
 def test_gemini_function_call_is_a_whole_tool_call() -> None:
-    assert translate(GeminiTranslator(), json_payloads("gemini_function_call.sse")) == [
+    assert translate(GeminiTranslator("acme"), json_payloads("gemini_function_call.sse")) == [
         ToolCallDelta(
             index=0,
             id="call_0",
             name="get_current_temperature",
             arguments='{"location": "London"}',
+        ),
+        # The part's thoughtSignature, for this call: it goes back on the functionCall part.
+        ReasoningState(
+            "google", "acme", '{"thoughtSignature": "CiQB0e2Kb7Fh9Ohz0tDBHcMCYPsm"}', tool_call=0
         ),
         # Thinking tokens are output tokens too.
         Usage(input_tokens=70, output_tokens=70, reasoning_tokens=53),

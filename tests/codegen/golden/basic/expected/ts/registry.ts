@@ -46,6 +46,8 @@ export interface Model {
   /** Whether the model supports tool calls. */
   readonly tools: boolean | null;
   readonly reasoning: Reasoning | null;
+  /** The wire format for this model when it differs from the provider's (providers speaking openai_compatible or openai_responses only): chat completions or the Responses API. */
+  readonly implementation: "openai_compatible" | "openai_responses" | null;
   /** Whether the provider has deprecated the model. */
   readonly deprecated: boolean | null;
   /** Whether the model is for internal use (titles, summaries) and hidden from pickers. */
@@ -68,8 +70,12 @@ export interface Pricing {
 
 /** How the model's reasoning is controlled, for models that reason. */
 export interface Reasoning {
-  /** effort: a named effort level; budget_tokens: a thinking-token budget; always: reasons with no control. */
-  readonly mode: "effort" | "budget_tokens" | "always";
+  /** effort: a named effort level; budget_tokens: a thinking-token budget; toggle: reasoning switched on or off, nothing finer; always: reasons with no control. */
+  readonly mode: "effort" | "budget_tokens" | "toggle" | "always";
+  /** Whether reasoning can be switched off (modes effort and budget_tokens; toggle always can, always never can). */
+  readonly canDisable: boolean | null;
+  /** How an openai_compatible server takes the setting. reasoning_effort: "reasoning_effort": effort ("none" for off); reasoning: "reasoning": {effort | max_tokens | enabled}; thinking: "thinking": {type: enabled|disabled, budget_tokens}; enable_thinking: "enable_thinking": bool with "thinking_budget"; chat_template_kwargs: "chat_template_kwargs": {enable_thinking: bool}. Unset: only an effort is sent, as reasoning_effort. */
+  readonly sentAs: "reasoning_effort" | "reasoning" | "thinking" | "enable_thinking" | "chat_template_kwargs" | null;
   /** Effort levels the model accepts (mode effort). */
   readonly efforts: readonly string[] | null;
   /** Smallest accepted thinking budget (mode budget_tokens). */
@@ -137,8 +143,8 @@ export interface ProviderConfig {
   readonly supportsModelDiscovery: boolean;
   /** Models offered when live discovery is unavailable; may be empty. */
   readonly defaultModels: readonly Model[];
-  /** Wire format the runtime speaks to this provider. */
-  readonly implementation: "openai_compatible" | "anthropic" | "google";
+  /** Wire format the runtime speaks to this provider (openai_responses: the OpenAI Responses API). */
+  readonly implementation: "openai_compatible" | "openai_responses" | "anthropic" | "google";
   readonly discovery: Discovery;
   /** Link to the provider's API documentation. */
   readonly docsUrl: string | null;
@@ -223,9 +229,12 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "budget_tokens",
+          canDisable: null,
+          sentAs: null,
           efforts: null,
           minBudgetTokens: 1024,
         },
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
@@ -242,12 +251,15 @@ export const PROVIDER_REGISTRY = {
         tools: null,
         reasoning: {
           mode: "effort",
+          canDisable: null,
+          sentAs: null,
           efforts: [
             "low",
             "high",
           ],
           minBudgetTokens: null,
         },
+        implementation: null,
         deprecated: true,
         internal: true,
         replacedBy: null,
@@ -333,6 +345,7 @@ export const PROVIDER_REGISTRY = {
         },
         tools: null,
         reasoning: null,
+        implementation: null,
         deprecated: null,
         internal: null,
         replacedBy: null,
