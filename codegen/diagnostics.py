@@ -54,6 +54,10 @@ CODES: dict[str, str] = {
     "E321": "replacement-loop",
     "E322": "replacement-deprecated",
     "E323": "unknown-silenced-code",
+    # E340-E349: prices and model lifecycles.
+    "E340": "price-tiers-not-increasing",
+    "E341": "lifecycle-conflict",
+    "E342": "invalid-date",
     # Plausibility: values that are allowed but probably wrong (failing only under --strict;
     # a descriptor silences one with `silence: [{code, reason}]`).
     "W001": "cache-read-above-input-price",

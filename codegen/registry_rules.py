@@ -2,8 +2,9 @@
 
 Per descriptor: the id equals the file name, URL rules, headers a descriptor may not set,
 model ids unique and free of the provider separator, output within context, reasoning options
-that fit their mode, and a logo that is a safe SVG inside the registry. Across descriptors:
-provider ids and key variables used once. Every rule runs even when the schema already found
+that fit their mode, price tiers and lifecycles that agree (codegen/model_rules.py), and a
+logo that is a safe SVG inside the registry. Across descriptors: provider ids and key
+variables used once. Every rule runs even when the schema already found
 problems, so that every error shows at once.
 """
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from llm_registry.codegen.diagnostics import Diagnostic
+from llm_registry.codegen.model_rules import price_and_lifecycle_problems
 from llm_registry.codegen.registry_files import read_regular_file
 from llm_registry.codegen.svg import sanitized_svg
 from llm_registry.codegen.urls import url_problem
@@ -142,6 +144,8 @@ class DescriptorRules:
             reasoning = model.get("reasoning")
             if isinstance(reasoning, dict):
                 self._reasoning((*path, "reasoning"), reasoning)
+            for where, code, message in price_and_lifecycle_problems(path, model):
+                self.error(where, code, message)
 
     def _reasoning(self, path: JsonPath, reasoning: dict[str, Any]) -> None:
         mode = reasoning.get("mode")

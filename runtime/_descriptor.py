@@ -15,7 +15,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-__all__ = ["ApiKey", "Discovery", "Logo", "Model", "Pricing", "ProviderDescriptor", "Reasoning"]
+__all__ = [
+    "ApiKey",
+    "Discovery",
+    "Logo",
+    "Model",
+    "PriceTier",
+    "Pricing",
+    "ProviderDescriptor",
+    "Reasoning",
+]
 
 
 class ApiKey(Protocol):
@@ -48,6 +57,27 @@ class Logo(Protocol):
 class Pricing(Protocol):
     """USD per million tokens."""
 
+    @property
+    def input_per_million(self) -> float: ...
+    @property
+    def output_per_million(self) -> float: ...
+    @property
+    def cache_read_per_million(self) -> float | None: ...
+    @property
+    def cache_write_per_million(self) -> float | None: ...
+    @property
+    def cache_write_1h_per_million(self) -> float | None: ...
+    @property
+    def reasoning_per_million(self) -> float | None: ...
+    @property
+    def tiers(self) -> Sequence[PriceTier] | None: ...
+
+
+class PriceTier(Protocol):
+    """USD per million tokens for prompts of more than ``above_input_tokens`` input tokens."""
+
+    @property
+    def above_input_tokens(self) -> int: ...
     @property
     def input_per_million(self) -> float: ...
     @property
@@ -89,10 +119,20 @@ class Model(Protocol):
     @property
     def deprecated(self) -> bool | None: ...
     @property
+    def status(self) -> str | None:
+        """active, deprecated or retired; None is active, unless ``deprecated`` is true."""
+        ...
+
+    @property
+    def since(self) -> str | None:
+        """The date (YYYY-MM-DD) the model entered its status."""
+        ...
+
+    @property
     def internal(self) -> bool | None: ...
     @property
     def replaced_by(self) -> str | None:
-        """The id (of this provider) of the model replacing a deprecated one."""
+        """The id (of this provider) of the model replacing a deprecated or retired one."""
         ...
 
 

@@ -164,6 +164,16 @@ LAYOUT: Final = Layout(
                 Column("in_registry", "INTEGER NOT NULL DEFAULT 0"),
                 Column("is_hidden", "INTEGER NOT NULL DEFAULT 0"),
                 Column("is_selected", "INTEGER NOT NULL DEFAULT 0"),
+                # Version 2: the rest of the prices (per token; tiers as JSON, see
+                # codegen/ir.py) and the model's lifecycle, all the seed's.
+                Column("cache_read_price_per_token", "REAL", since=2),
+                Column("cache_write_price_per_token", "REAL", since=2),
+                Column("cache_write_1h_price_per_token", "REAL", since=2),
+                Column("reasoning_price_per_token", "REAL", since=2),
+                Column("price_tiers", "TEXT", since=2),
+                Column("status", "TEXT NOT NULL DEFAULT 'active'", since=2),
+                Column("status_since", "TEXT", since=2),
+                Column("replaced_by", "TEXT", since=2),
             ),
         ),
         # The discovery cache, keyed by a SHA-256 of the base URL (which may carry credentials).
@@ -191,6 +201,8 @@ LAYOUT: Final = Layout(
         # Stores before version 1 kept this beside the identical models_by_provider: every
         # write paid for both.
         1: ("DROP INDEX IF EXISTS discovery_models_by_provider",),
+        # Until the next seed says otherwise, a deprecated row's status is deprecated.
+        2: ("UPDATE models SET status = 'deprecated' WHERE is_deprecated = 1",),
     },
 )
 
