@@ -23,9 +23,9 @@ def model_status(model: Model) -> Literal["active", "deprecated", "retired"]:
     """A registry model's status: its ``status``, or ``deprecated: true`` read as deprecated
     (registries written before ``status`` existed)."""
     status = model.status
-    if status == "deprecated" or status == "retired":
-        return status
-    if status is None and model.deprecated:
+    if status == "retired":
+        return "retired"
+    if status == "deprecated" or (status is None and model.deprecated):
         return "deprecated"
     return "active"
 
