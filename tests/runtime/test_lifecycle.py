@@ -4,7 +4,9 @@ retired model to its replacement when a new seed retires it, the old row kept.""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,9 +84,15 @@ def after_seed(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def registries(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Registry]]:
+def import_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("lifecycle-packages")
+
+
+@pytest.fixture(scope="module")
+def registries(
+    tmp_path_factory: pytest.TempPathFactory, import_root: Path
+) -> Iterator[dict[str, Registry]]:
     """The registry before and after the retirements, each compiled into its own package."""
-    import_root = tmp_path_factory.mktemp("lifecycle-packages")
     for name, text in (("before", BEFORE), ("after", AFTER)):
         root = _registry_dir(tmp_path_factory.mktemp(name), text)
         write_tree(import_root / f"{PACKAGE}_{name}", compile_registry(root))
@@ -195,3 +203,27 @@ def test_the_seed_carries_status_since_and_the_replacements_full_id(
         ("new", "active", None, None, 0),
         ("old", "retired", "2026-01-15", "acme::mid", 1),
     ]
+
+
+def test_the_models_command_shows_each_models_lifecycle(
+    registries: dict[str, Registry], import_root: Path, tmp_path: Path
+) -> None:
+    project_root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env["PYTHONPATH"] = os.pathsep.join([str(project_root), str(import_root)])
+    db = str(tmp_path / "models.db")
+    package = ["--package", f"{PACKAGE}_after", "--db", db]
+    result = subprocess.run(
+        [sys.executable, "-m", "llm_registry.runtime", "models", "acme", *package],
+        cwd=project_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
+    assert lines["acme::old"].endswith("retired since 2026-01-15, replaced by acme::mid")
+    assert lines["acme::aging"].endswith("deprecated, replaced by acme::new")
+    assert lines["acme::gone"].endswith("  retired")
+    assert lines["acme::kept"].endswith("131,072")  # active: nothing to say
