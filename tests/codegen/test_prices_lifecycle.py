@@ -138,3 +138,19 @@ def test_deprecated_by_status_without_replacement_warns_at_status(
     assert [(w.code, w.line) for w in result.warnings] == [
         ("W008", text.splitlines().index("    status: deprecated") + 1)
     ]
+
+
+def test_sync_deprecates_through_status_where_a_model_has_one(
+    make_registry: RegistryFactory,
+) -> None:
+    from llm_registry.codegen.sync import plan_sync
+    from llm_registry.runtime._discovery.dialects import ListedModel
+
+    text = HEAD + model("a", "status: active") + model("b") + model("c", "status: retired")
+    plan = plan_sync(text, (ListedModel(model_id="x"), ListedModel(model_id="y")), force=True)
+    # a and b left the listing; c is retired already and stays as it is.
+    assert plan.deprecated == ("a", "b")
+    result = validate_registry(make_registry({"acme": plan.text}))
+    assert result.diagnostics == []  # no deprecated: true beside status: active (E341)
+    assert "  - id: a\n" in plan.text and "    status: deprecated\n" in plan.text
+    assert "    deprecated: true\n" in plan.text  # b, which had no status
