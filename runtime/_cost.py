@@ -14,6 +14,7 @@ so (``total`` None, ``unknown_reason`` the why) rather than counting it as free.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
@@ -97,7 +98,9 @@ def estimate_cost(model_id: str, usage: Usage, *, registry: Registry | None = No
 def _tier(pricing: Pricing, input_tokens: int | None) -> PriceTier | None:
     if input_tokens is None:
         return None
-    applies = [tier for tier in pricing.tiers or () if input_tokens > tier.above_input_tokens]
+    # getattr: packages generated before tiers existed have no such attribute.
+    tiers: Sequence[PriceTier] = getattr(pricing, "tiers", None) or ()
+    applies = [tier for tier in tiers if input_tokens > tier.above_input_tokens]
     return applies[-1] if applies else None
 
 
@@ -112,7 +115,7 @@ def _parts(pricing: Pricing, tier: PriceTier | None, usage: Usage) -> tuple[Cost
     written = usage.cache_write_tokens or 0
     written_1h = min(usage.cache_write_1h_tokens or 0, written)
     reasoning = min(usage.reasoning_tokens or 0, usage.output_tokens)
-    reasoning_rate = pricing.reasoning_per_million
+    reasoning_rate: float | None = getattr(pricing, "reasoning_per_million", None)
     counts: list[tuple[CostPartName, int, float | None, str]] = [
         ("input", max(usage.input_tokens - cached - written, 0), rates.input_per_million, "input"),
         ("cached_input", cached, rates.cache_read_per_million, "cache_read"),
@@ -141,4 +144,5 @@ def _parts(pricing: Pricing, tier: PriceTier | None, usage: Usage) -> tuple[Cost
 
 def _one_hour_rate(pricing: Pricing, tier: PriceTier | None) -> float | None:
     """The one-hour cache-write price has no tiered form: it applies only at the base prices."""
-    return pricing.cache_write_1h_per_million if tier is None else None
+    rate: float | None = getattr(pricing, "cache_write_1h_per_million", None)
+    return rate if tier is None else None

@@ -21,8 +21,9 @@ ModelStatus = Literal["active", "deprecated", "retired", "unknown"]
 
 def model_status(model: Model) -> Literal["active", "deprecated", "retired"]:
     """A registry model's status: its ``status``, or ``deprecated: true`` read as deprecated
-    (registries written before ``status`` existed)."""
-    status = model.status
+    (registries written before ``status`` existed). A package generated before then has no
+    ``status`` attribute at all, and reads the same way."""
+    status = getattr(model, "status", None)
     if status == "retired":
         return "retired"
     if status == "deprecated" or (status is None and model.deprecated):

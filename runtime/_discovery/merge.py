@@ -73,7 +73,7 @@ def _from_registry(provider_id: str, model: Model) -> ModelInfo:
         supports_reasoning=model.reasoning is not None,
         is_deprecated=model_status(model) != "active",
         status=model_status(model),
-        status_since=model.since,
+        status_since=getattr(model, "since", None),  # None in packages generated before it
         replaced_by=(
             None
             if model.replaced_by is None
