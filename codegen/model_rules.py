@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from llm_registry.codegen.yaml_loader import JsonPath
+if TYPE_CHECKING:
+    # Only for annotations: sync and breaking import this module, and the CLI's --help must
+    # not need the compiler's YAML library.
+    from llm_registry.codegen.yaml_loader import JsonPath
+
+    Problem = tuple[JsonPath, str, str]
+    """(where in the descriptor, code, message)."""
 
 __all__ = ["model_status", "price_and_lifecycle_problems"]
-
-Problem = tuple[JsonPath, str, str]
-"""(where in the descriptor, code, message)."""
 
 
 def model_status(model: dict[str, Any]) -> str:
