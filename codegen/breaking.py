@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from llm_registry.codegen.diagnostics import Diagnostic
+from llm_registry.codegen.model_rules import model_status
 from llm_registry.codegen.yaml_loader import JsonPath, LoadedDocument
 
 __all__ = ["Break", "compare_descriptors"]
@@ -146,7 +147,7 @@ def _model_changes(pair: _Pair) -> Iterator[Break]:
     new_models = _models(pair.new)
     for model_id, (old_index, old_model) in _models(pair.old).items():
         if model_id not in new_models:
-            if old_model.get("deprecated") is not True:
+            if model_status(old_model) == "active":
                 message = (
                     f"model {model_id!r} was removed without being deprecated first: mark it "
                     "`deprecated: true` (with replaced_by) in one release, remove it in a later one"

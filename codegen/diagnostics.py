@@ -65,6 +65,10 @@ CODES: dict[str, str] = {
     "E336": "auth-key-mismatch",
     "E337": "variable-env-is-key-env",
     "E338": "query-parameter-conflict",
+    # E340-E349: prices and model lifecycles.
+    "E340": "price-tiers-not-increasing",
+    "E341": "lifecycle-conflict",
+    "E342": "invalid-date",
     # Plausibility: values that are allowed but probably wrong (failing only under --strict;
     # a descriptor silences one with `silence: [{code, reason}]`).
     "W001": "cache-read-above-input-price",

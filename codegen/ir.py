@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from llm_registry.codegen.model_rules import model_status
 from llm_registry.codegen.schema import NOT_GENERATED, descriptor_schema
 from llm_registry.codegen.validate import Descriptor
 from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
@@ -311,23 +312,68 @@ def _class_names(value: PyValue) -> set[str]:
 
 
 def _model_sql_row(provider_id: str, model: dict[str, Any]) -> tuple[str, ...]:
-    pricing = model.get("pricing")
+    pricing = model.get("pricing") or {}
+    status = model_status(model)
+    replaced_by = model.get("replaced_by")
     row = (
         f"{provider_id}{MODEL_ID_SEPARATOR}{model['id']}",
         provider_id,
         model["id"],
         model["display_name"],
         bool(model.get("internal", False)),
-        bool(model.get("deprecated", False)),
+        status != "active",
         json.dumps(model["attachments"], ensure_ascii=False),
         int(model["context_window"]),
         int(model["max_output_tokens"]),
-        per_token(pricing["input_per_million"]) if pricing else None,
-        per_token(pricing["output_per_million"]) if pricing else None,
+        *(_price(pricing, key) for key in _SEEDED_PRICES),
         bool(model.get("tools", False)),
         "reasoning" in model,
+        _tiers_json(pricing.get("tiers")),
+        status,
+        model.get("since"),
+        None if replaced_by is None else f"{provider_id}{MODEL_ID_SEPARATOR}{replaced_by}",
     )
     return tuple(sql_literal(item) for item in row)
+
+
+# Pricing keys in the order of the seed's price columns (see templates/seed.sql.jinja).
+_SEEDED_PRICES = (
+    "input_per_million",
+    "output_per_million",
+    "cache_read_per_million",
+    "cache_write_per_million",
+    "cache_write_1h_per_million",
+    "reasoning_per_million",
+)
+# A tier's keys in the seed's JSON, and where each comes from.
+_TIER_PRICES = (
+    ("input", "input_per_million"),
+    ("output", "output_per_million"),
+    ("cache_read", "cache_read_per_million"),
+    ("cache_write", "cache_write_per_million"),
+)
+
+
+def _price(pricing: dict[str, Any], key: str) -> Decimal | None:
+    value = pricing.get(key)
+    return None if value is None else per_token(value)
+
+
+def _tiers_json(tiers: list[dict[str, Any]] | None) -> str | None:
+    """Price tiers as the seed stores them: a JSON list of objects with above_input_tokens and
+    USD per token, written as exact decimals (0.0000025, never 2.5e-06's float neighbours)."""
+    if not tiers:
+        return None
+    objects = []
+    for tier in tiers:
+        fields = [f'"above_input_tokens": {int(tier["above_input_tokens"])}']
+        fields += [
+            f'"{name}": {format(per_token(tier[key]).normalize(), "f")}'
+            for name, key in _TIER_PRICES
+            if tier.get(key) is not None
+        ]
+        objects.append("{" + ", ".join(fields) + "}")
+    return "[" + ", ".join(objects) + "]"
 
 
 def monogram_svg(display_name: str) -> bytes:

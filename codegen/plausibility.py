@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from llm_registry.codegen.diagnostics import Diagnostic
+from llm_registry.codegen.model_rules import model_status
 from llm_registry.codegen.plausibility_models import Finding, model_warnings
 from llm_registry.codegen.urls import is_loopback_host
 from llm_registry.codegen.yaml_loader import JsonPath, LoadedDocument
@@ -142,9 +143,9 @@ def _replacement_errors(models: list[tuple[int, dict[str, Any]]]) -> Iterator[Fi
         if current in seen:
             chain = " -> ".join(map(str, [*seen, current]))
             yield path, "E321", f"replaced_by goes round in a loop: {chain}"
-        elif current is None and by_id[seen[-1]].get("deprecated") is True:
+        elif current is None and model_status(by_id[seen[-1]]) != "active":
             message = (
-                f"replaced_by leads to {seen[-1]!r}, which is deprecated with no replacement "
-                "of its own: name the model that replaces it"
+                f"replaced_by leads to {seen[-1]!r}, which is {model_status(by_id[seen[-1]])} "
+                "with no replacement of its own: name the model that replaces it"
             )
             yield path, "E322", message

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from llm_registry.codegen.model_rules import model_status
 from llm_registry.codegen.yaml_loader import JsonPath
 
 __all__ = ["Finding", "model_warnings"]
@@ -25,12 +26,13 @@ def _number(value: Any) -> float | None:
 def model_warnings(path: JsonPath, model: dict[str, Any], *, paid: bool) -> Iterator[Finding]:
     yield from _price_warnings(path, model, paid=paid)
     yield from _size_warnings(path, model)
-    if model.get("deprecated") is True and model.get("replaced_by") is None:
+    if model_status(model) == "deprecated" and model.get("replaced_by") is None:
         message = (
             f"model {model.get('id')!r} is deprecated without replaced_by: name the model of "
             "this provider that replaces it, so apps can offer the move"
         )
-        yield (*path, "deprecated"), "W008", message
+        where = "deprecated" if "deprecated" in model and "status" not in model else "status"
+        yield (*path, where), "W008", message
 
 
 def _price_warnings(path: JsonPath, model: dict[str, Any], *, paid: bool) -> Iterator[Finding]:

@@ -3,8 +3,9 @@
 Per descriptor: the id equals the file name, URL rules (the base URL's, with its template and
 auth, in endpoint_rules), headers a descriptor may not set,
 model ids unique and free of the provider separator, output within context, reasoning options
-that fit their mode, and a logo that is a safe SVG inside the registry. Across descriptors:
-provider ids and key variables used once. Every rule runs even when the schema already found
+that fit their mode, price tiers and lifecycles that agree (codegen/model_rules.py), and a
+logo that is a safe SVG inside the registry. Across descriptors: provider ids and key
+variables used once. Every rule runs even when the schema already found
 problems, so that every error shows at once.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from llm_registry.codegen.diagnostics import Diagnostic
 from llm_registry.codegen.endpoint_rules import check_endpoint
+from llm_registry.codegen.model_rules import price_and_lifecycle_problems
 from llm_registry.codegen.registry_files import read_regular_file
 from llm_registry.codegen.svg import sanitized_svg
 from llm_registry.codegen.urls import url_problem
@@ -158,6 +160,8 @@ class DescriptorRules:
             if isinstance(reasoning, dict):
                 self._reasoning((*path, "reasoning"), reasoning)
                 self._sent_as((*path, "reasoning"), reasoning, own or implementation)
+            for where, code, message in price_and_lifecycle_problems(path, model):
+                self.error(where, code, message)
 
     def _sent_as(self, path: JsonPath, reasoning: dict[str, Any], implementation: object) -> None:
         """``sent_as`` describes an OpenAI-compatible request, in a shape that fits the mode."""

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llm_registry.codegen.commands import EXIT_INVALID, EXIT_OK, UsageError, locate
+from llm_registry.codegen.model_rules import model_status
 from llm_registry.codegen.reporting import Reporter
 
 if TYPE_CHECKING:
@@ -110,14 +111,19 @@ def plan_sync(text: str, listed: tuple[ListedModel, ...], *, force: bool) -> Syn
     missing = [
         model
         for model in models
-        if str(model.get("id")) not in listed_ids and model.get("deprecated") is not True
+        if str(model.get("id")) not in listed_ids and model_status(model) == "active"
     ]
     refused = bool(missing) and len(listed) * 2 < len(models) and not force
     for item in added:
         models.append(_new_entry(item))
     if not refused:
         for model in missing:
-            model["deprecated"] = True
+            # A model with a status is deprecated there: deprecated: true beside its
+            # status: active would contradict it (E341).
+            if "status" in model:
+                model["status"] = "deprecated"
+            else:
+                model["deprecated"] = True
     out = io.StringIO()
     yaml.dump(document, out)
     deprecated = () if refused else tuple(str(model.get("id")) for model in missing)

@@ -108,26 +108,30 @@ class Logo:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Pricing:
+class PriceTier:
     """
-    Price in USD per million tokens.
+    Prices in USD per million tokens for requests above a number of input tokens; a cache price it does not give is unknown in this tier.
     """
 
+    above_input_tokens: int
+    """
+    The tier applies when the prompt has more input tokens than this.
+    """
     input_per_million: float
     """
-    USD per million prompt tokens.
+    USD per million prompt tokens in this tier.
     """
     output_per_million: float
     """
-    USD per million completion tokens.
+    USD per million completion tokens in this tier.
     """
     cache_read_per_million: float | None = None
     """
-    USD per million prompt tokens read from the provider's prompt cache.
+    USD per million prompt tokens read from the prompt cache in this tier.
     """
     cache_write_per_million: float | None = None
     """
-    USD per million prompt tokens written to the provider's prompt cache.
+    USD per million prompt tokens written to the prompt cache in this tier.
     """
 
 
@@ -172,6 +176,42 @@ class Reasoning:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Pricing:
+    """
+    Price in USD per million tokens.
+    """
+
+    input_per_million: float
+    """
+    USD per million prompt tokens.
+    """
+    output_per_million: float
+    """
+    USD per million completion tokens.
+    """
+    cache_read_per_million: float | None = None
+    """
+    USD per million prompt tokens read from the provider's prompt cache.
+    """
+    cache_write_per_million: float | None = None
+    """
+    USD per million prompt tokens written to the provider's prompt cache (its default lifetime, e.g. Anthropic's 5 minutes).
+    """
+    cache_write_1h_per_million: float | None = None
+    """
+    USD per million prompt tokens written to the prompt cache with a one-hour lifetime (Anthropic's 1h cache), where it differs from cache_write_per_million.
+    """
+    reasoning_per_million: float | None = None
+    """
+    USD per million reasoning (thinking) tokens, where it differs from output_per_million; without it reasoning tokens cost what output does.
+    """
+    tiers: Sequence[PriceTier] | None = None
+    """
+    Higher rates for long prompts: each tier applies to a request whose input tokens (cached ones included) exceed its above_input_tokens, the last such tier winning. Thresholds strictly increasing.
+    """
+
+
+@dataclass(frozen=True, kw_only=True)
 class Model:
     """
     One model the provider serves.
@@ -209,7 +249,15 @@ class Model:
     """
     deprecated: bool | None = None
     """
-    Whether the provider has deprecated the model.
+    Whether the provider has deprecated the model; true is the same as status: deprecated (kept for registries written before status).
+    """
+    status: Literal["active", "deprecated", "retired"] | None = None
+    """
+    Where the model is in its lifecycle: active (default), deprecated (still served, to be replaced) or retired (no longer served: the runtime follows replaced_by to its replacement).
+    """
+    since: str | None = None
+    """
+    Date (YYYY-MM-DD) the model entered its status, e.g. when it was deprecated or retired.
     """
     internal: bool | None = None
     """
@@ -217,7 +265,7 @@ class Model:
     """
     replaced_by: str | None = None
     """
-    Id of the model of this provider that replaces this one (for deprecated models), so that apps can offer it.
+    Id of the model of this provider that replaces this one (for deprecated and retired models), so that apps can offer it and the runtime can follow it from a retired model.
     """
 
 

@@ -4,7 +4,8 @@
 -- Self-contained SQLite seed: `sqlite3 app.db < seed.sql`. Applies to an empty database and to
 -- one seeded by an older registry. It upserts and never deletes; a model that left the
 -- registry is marked deprecated. Columns that belong to the user (is_hidden, is_selected) and
--- to discovery (is_enabled, source) are never overwritten here.
+-- to discovery (is_enabled, source) are never overwritten here. Prices are USD per token;
+-- price_tiers is a JSON list of {above_input_tokens, input, output, cache_read?, cache_write?}.
 
 BEGIN;
 
@@ -38,7 +39,15 @@ CREATE TABLE IF NOT EXISTS models (
     source TEXT NOT NULL DEFAULT 'registry' CHECK (source IN ('registry', 'api')),
     in_registry INTEGER NOT NULL DEFAULT 0,
     is_hidden INTEGER NOT NULL DEFAULT 0,
-    is_selected INTEGER NOT NULL DEFAULT 0
+    is_selected INTEGER NOT NULL DEFAULT 0,
+    cache_read_price_per_token REAL,
+    cache_write_price_per_token REAL,
+    cache_write_1h_price_per_token REAL,
+    reasoning_price_per_token REAL,
+    price_tiers TEXT,
+    status TEXT NOT NULL DEFAULT 'active',
+    status_since TEXT,
+    replaced_by TEXT
 );
 
 CREATE TABLE IF NOT EXISTS discovery_cache (
@@ -56,7 +65,7 @@ CREATE TABLE IF NOT EXISTS store_meta (
 
 CREATE INDEX IF NOT EXISTS models_by_provider ON models (provider_id);
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 UPDATE providers SET in_registry = 0;
 
@@ -93,83 +102,87 @@ ON CONFLICT (id) DO UPDATE SET
 
 -- Everything the previous registry seeded starts as "left the registry"; the upsert below
 -- brings back what is still there.
-UPDATE models SET is_deprecated = 1, in_registry = 0 WHERE in_registry = 1;
+UPDATE models SET
+    is_deprecated = 1,
+    status = CASE WHEN status = 'active' THEN 'deprecated' ELSE status END,
+    in_registry = 0
+WHERE in_registry = 1;
 
-INSERT INTO models (id, provider_id, model_id, display_name, is_internal, is_deprecated, supported_attachment_types, context_window, max_output_tokens, prompt_price_per_token, completion_price_per_token, supports_tools, supports_reasoning, in_registry) VALUES
-    ('anthropic::claude-opus-4-8', 'anthropic', 'claude-opus-4-8', 'Claude Opus 4.8', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 128000, 0.000005, 0.000025, 1, 1, 1),
-    ('anthropic::claude-sonnet-5', 'anthropic', 'claude-sonnet-5', 'Claude Sonnet 5', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 128000, 0.000002, 0.00001, 1, 1, 1),
-    ('anthropic::claude-sonnet-4-6', 'anthropic', 'claude-sonnet-4-6', 'Claude Sonnet 4.6', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 64000, 0.000003, 0.000015, 1, 1, 1),
-    ('anthropic::claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', 'Claude Haiku 4.5', 1, 0, '["text", "image", "pdf", "webpage"]', 200000, 64000, 0.000001, 0.000005, 1, 1, 1),
-    ('openai::gpt-5.5', 'openai', 'gpt-5.5', 'GPT-5.5', 0, 0, '["text", "image", "pdf", "webpage"]', 1050000, 128000, 0.000005, 0.00003, 1, 1, 1),
-    ('openai::gpt-5.4', 'openai', 'gpt-5.4', 'GPT-5.4', 0, 0, '["text", "image", "pdf", "webpage"]', 1050000, 128000, 0.0000025, 0.000015, 1, 1, 1),
-    ('openai::gpt-5.4-mini', 'openai', 'gpt-5.4-mini', 'GPT-5.4 mini', 0, 0, '["text", "image", "webpage"]', 400000, 128000, 0.00000075, 0.0000045, 1, 1, 1),
-    ('openai::gpt-5.4-nano', 'openai', 'gpt-5.4-nano', 'GPT-5.4 nano', 1, 0, '["text", "image", "webpage"]', 400000, 128000, 0.0000002, 0.00000125, 1, 1, 1),
-    ('openai::gpt-4.1', 'openai', 'gpt-4.1', 'GPT-4.1', 0, 0, '["text", "image", "pdf", "webpage"]', 1047576, 32768, 0.000002, 0.000008, 1, 0, 1),
-    ('google::gemini-3.5-flash', 'google', 'gemini-3.5-flash', 'Gemini 3.5 Flash', 0, 0, '["text", "image", "pdf", "webpage"]', 1048576, 65536, 0.0000015, 0.000009, 1, 1, 1),
-    ('google::gemini-3.1-pro-preview', 'google', 'gemini-3.1-pro-preview', 'Gemini 3.1 Pro Preview', 0, 0, '["text", "image", "pdf", "webpage"]', 1048576, 65536, 0.000002, 0.000012, 1, 1, 1),
-    ('google::gemini-2.5-pro', 'google', 'gemini-2.5-pro', 'Gemini 2.5 Pro', 0, 0, '["text", "image", "pdf", "webpage"]', 1048576, 65536, 0.00000125, 0.00001, 1, 1, 1),
-    ('google::gemini-3.1-flash-lite', 'google', 'gemini-3.1-flash-lite', 'Gemini 3.1 Flash Lite', 1, 0, '["text", "image", "pdf", "webpage"]', 1048576, 65536, 0.00000025, 0.0000015, 1, 1, 1),
-    ('xai::grok-4.3', 'xai', 'grok-4.3', 'Grok 4.3', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 30000, 0.00000125, 0.0000025, 1, 1, 1),
-    ('xai::grok-4.20-0309-reasoning', 'xai', 'grok-4.20-0309-reasoning', 'Grok 4.20 (Reasoning)', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 30000, 0.00000125, 0.0000025, 1, 1, 1),
-    ('xai::grok-4.20-0309-non-reasoning', 'xai', 'grok-4.20-0309-non-reasoning', 'Grok 4.20 (Non-Reasoning)', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 30000, 0.00000125, 0.0000025, 1, 0, 1),
-    ('xai::grok-build-0.1', 'xai', 'grok-build-0.1', 'Grok Build 0.1', 0, 0, '["text", "image", "pdf", "webpage"]', 256000, 256000, 0.000001, 0.000002, 1, 1, 1),
-    ('openrouter::anthropic/claude-sonnet-5', 'openrouter', 'anthropic/claude-sonnet-5', 'Claude Sonnet 5', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 128000, 0.000002, 0.00001, 1, 1, 1),
-    ('openrouter::openai/gpt-5.5', 'openrouter', 'openai/gpt-5.5', 'GPT-5.5', 0, 0, '["text", "image", "pdf", "webpage"]', 1050000, 128000, 0.000005, 0.00003, 1, 1, 1),
-    ('openrouter::google/gemini-3.5-flash', 'openrouter', 'google/gemini-3.5-flash', 'Gemini 3.5 Flash', 0, 0, '["text", "image", "pdf", "webpage"]', 1048576, 65536, 0.0000015, 0.000009, 1, 1, 1),
-    ('openrouter::deepseek/deepseek-v4-flash', 'openrouter', 'deepseek/deepseek-v4-flash', 'DeepSeek V4 Flash', 0, 0, '["text", "webpage"]', 1048575, 65536, 0.000000098, 0.000000196, 1, 1, 1),
-    ('openrouter::meta-llama/llama-4-scout', 'openrouter', 'meta-llama/llama-4-scout', 'Llama 4 Scout', 0, 0, '["text", "image", "webpage"]', 327680, 16384, 0.0000001, 0.0000003, 1, 0, 1),
-    ('openrouter::openai/gpt-5.4-nano', 'openrouter', 'openai/gpt-5.4-nano', 'GPT-5.4 nano', 1, 0, '["text", "image", "pdf", "webpage"]', 400000, 128000, 0.0000002, 0.00000125, 1, 1, 1),
-    ('perplexity::sonar-pro', 'perplexity', 'sonar-pro', 'Sonar Pro', 0, 0, '["text", "image", "webpage"]', 200000, 8192, 0.000003, 0.000015, 0, 0, 1),
-    ('perplexity::sonar', 'perplexity', 'sonar', 'Sonar', 0, 0, '["text", "webpage"]', 128000, 4096, 0.000001, 0.000001, 0, 0, 1),
-    ('perplexity::sonar-reasoning-pro', 'perplexity', 'sonar-reasoning-pro', 'Sonar Reasoning Pro', 0, 0, '["text", "image", "webpage"]', 128000, 4096, 0.000002, 0.000008, 0, 1, 1),
-    ('perplexity::sonar-deep-research', 'perplexity', 'sonar-deep-research', 'Sonar Deep Research', 0, 0, '["text", "webpage"]', 128000, 32768, 0.000002, 0.000008, 0, 1, 1),
-    ('kimi::kimi-k2.6', 'kimi', 'kimi-k2.6', 'Kimi K2.6', 0, 0, '["text", "image", "webpage"]', 262144, 262144, 0.00000095, 0.000004, 1, 1, 1),
-    ('kimi::kimi-k2.7-code', 'kimi', 'kimi-k2.7-code', 'Kimi K2.7 Code', 0, 0, '["text", "image", "webpage"]', 262144, 262144, 0.00000095, 0.000004, 1, 1, 1),
-    ('kimi::kimi-k2.5', 'kimi', 'kimi-k2.5', 'Kimi K2.5', 0, 0, '["text", "image", "webpage"]', 262144, 262144, 0.0000006, 0.000003, 1, 1, 1),
-    ('kimi::kimi-k2-thinking', 'kimi', 'kimi-k2-thinking', 'Kimi K2 Thinking', 0, 0, '["text", "webpage"]', 262144, 262144, 0.0000006, 0.0000025, 1, 1, 1),
-    ('kimi::kimi-k2-0905-preview', 'kimi', 'kimi-k2-0905-preview', 'Kimi K2 0905', 0, 0, '["text", "webpage"]', 262144, 262144, 0.0000006, 0.0000025, 1, 0, 1),
-    ('deepseek::deepseek-v4-flash', 'deepseek', 'deepseek-v4-flash', 'DeepSeek V4 Flash', 0, 0, '["text", "webpage"]', 1000000, 384000, 0.00000014, 0.00000028, 1, 1, 1),
-    ('deepseek::deepseek-v4-pro', 'deepseek', 'deepseek-v4-pro', 'DeepSeek V4 Pro', 0, 0, '["text", "webpage"]', 1000000, 384000, 0.000000435, 0.00000087, 1, 1, 1),
-    ('deepseek::deepseek-chat', 'deepseek', 'deepseek-chat', 'DeepSeek Chat', 0, 0, '["text", "webpage"]', 1000000, 384000, 0.00000014, 0.00000028, 1, 0, 1),
-    ('deepseek::deepseek-reasoner', 'deepseek', 'deepseek-reasoner', 'DeepSeek Reasoner', 0, 0, '["text", "webpage"]', 1000000, 384000, 0.00000014, 0.00000028, 1, 1, 1),
-    ('mistral::mistral-medium-2604', 'mistral', 'mistral-medium-2604', 'Mistral Medium 3.5', 0, 0, '["text", "image", "webpage"]', 262144, 262144, 0.0000015, 0.0000075, 1, 1, 1),
-    ('mistral::mistral-large-latest', 'mistral', 'mistral-large-latest', 'Mistral Large 3', 0, 0, '["text", "image", "webpage"]', 262144, 262144, 0.0000005, 0.0000015, 1, 0, 1),
-    ('mistral::mistral-small-latest', 'mistral', 'mistral-small-latest', 'Mistral Small 4', 0, 0, '["text", "image", "webpage"]', 256000, 256000, 0.00000015, 0.0000006, 1, 1, 1),
-    ('mistral::magistral-medium-latest', 'mistral', 'magistral-medium-latest', 'Magistral Medium', 0, 0, '["text", "webpage"]', 128000, 16384, 0.000002, 0.000005, 1, 1, 1),
-    ('mistral::codestral-latest', 'mistral', 'codestral-latest', 'Codestral', 0, 0, '["text", "webpage"]', 256000, 4096, 0.0000003, 0.0000009, 1, 0, 1),
-    ('mistral::ministral-8b-latest', 'mistral', 'ministral-8b-latest', 'Ministral 8B', 1, 0, '["text", "webpage"]', 128000, 128000, 0.0000001, 0.0000001, 1, 0, 1),
-    ('zai::glm-5.2', 'zai', 'glm-5.2', 'GLM-5.2', 0, 0, '["text", "webpage"]', 1000000, 131072, 0.0000014, 0.0000044, 1, 1, 1),
-    ('zai::glm-5.1', 'zai', 'glm-5.1', 'GLM-5.1', 0, 0, '["text", "webpage"]', 200000, 131072, 0.0000014, 0.0000044, 1, 1, 1),
-    ('zai::glm-5v-turbo', 'zai', 'glm-5v-turbo', 'GLM-5V-Turbo', 0, 0, '["text", "image", "pdf", "webpage"]', 200000, 131072, 0.0000012, 0.000004, 1, 1, 1),
-    ('zai::glm-4.7', 'zai', 'glm-4.7', 'GLM-4.7', 0, 0, '["text", "webpage"]', 204800, 131072, 0.0000006, 0.0000022, 1, 1, 1),
-    ('zai::glm-4.7-flash', 'zai', 'glm-4.7-flash', 'GLM-4.7-Flash', 1, 0, '["text", "webpage"]', 200000, 131072, 0, 0, 1, 1, 1),
-    ('groq::openai/gpt-oss-120b', 'groq', 'openai/gpt-oss-120b', 'GPT OSS 120B', 0, 0, '["text", "webpage"]', 131072, 65536, 0.00000015, 0.0000006, 1, 1, 1),
-    ('groq::openai/gpt-oss-20b', 'groq', 'openai/gpt-oss-20b', 'GPT OSS 20B', 0, 0, '["text", "webpage"]', 131072, 65536, 0.000000075, 0.0000003, 1, 1, 1),
-    ('groq::llama-3.3-70b-versatile', 'groq', 'llama-3.3-70b-versatile', 'Llama 3.3 70B', 0, 0, '["text", "webpage"]', 131072, 32768, 0.00000059, 0.00000079, 1, 0, 1),
-    ('groq::meta-llama/llama-4-scout-17b-16e-instruct', 'groq', 'meta-llama/llama-4-scout-17b-16e-instruct', 'Llama 4 Scout 17B 16E', 0, 0, '["text", "image", "webpage"]', 131072, 8192, 0.00000011, 0.00000034, 1, 0, 1),
-    ('groq::qwen/qwen3-32b', 'groq', 'qwen/qwen3-32b', 'Qwen3 32B', 0, 0, '["text", "webpage"]', 131072, 40960, 0.00000029, 0.00000059, 1, 1, 1),
-    ('groq::llama-3.1-8b-instant', 'groq', 'llama-3.1-8b-instant', 'Llama 3.1 8B Instant', 1, 0, '["text", "webpage"]', 131072, 131072, 0.00000005, 0.00000008, 1, 0, 1),
-    ('cerebras::gpt-oss-120b', 'cerebras', 'gpt-oss-120b', 'GPT OSS 120B', 0, 0, '["text", "webpage"]', 131072, 40960, 0.00000035, 0.00000075, 1, 1, 1),
-    ('cerebras::zai-glm-4.7', 'cerebras', 'zai-glm-4.7', 'Z.ai GLM-4.7', 0, 0, '["text", "webpage"]', 131072, 40960, 0.00000225, 0.00000275, 1, 1, 1),
-    ('together::moonshotai/Kimi-K2.6', 'together', 'moonshotai/Kimi-K2.6', 'Kimi K2.6', 0, 0, '["text", "image", "webpage"]', 262144, 131000, 0.0000012, 0.0000045, 1, 1, 1),
-    ('together::zai-org/GLM-5.1', 'together', 'zai-org/GLM-5.1', 'GLM-5.1', 0, 0, '["text", "webpage"]', 202752, 131072, 0.0000014, 0.0000044, 1, 1, 1),
-    ('together::deepseek-ai/DeepSeek-V4-Pro', 'together', 'deepseek-ai/DeepSeek-V4-Pro', 'DeepSeek V4 Pro', 0, 0, '["text", "webpage"]', 512000, 384000, 0.00000174, 0.00000348, 1, 1, 1),
-    ('together::Qwen/Qwen3.5-397B-A17B', 'together', 'Qwen/Qwen3.5-397B-A17B', 'Qwen3.5 397B A17B', 0, 0, '["text", "image", "webpage"]', 262144, 130000, 0.0000006, 0.0000036, 1, 1, 1),
-    ('together::meta-llama/Llama-3.3-70B-Instruct-Turbo', 'together', 'meta-llama/Llama-3.3-70B-Instruct-Turbo', 'Llama 3.3 70B Instruct Turbo', 0, 0, '["text", "webpage"]', 131072, 131072, 0.00000088, 0.00000088, 1, 0, 1),
-    ('together::openai/gpt-oss-20b', 'together', 'openai/gpt-oss-20b', 'GPT OSS 20B', 1, 0, '["text", "webpage"]', 131072, 131072, 0.00000005, 0.0000002, 1, 1, 1),
-    ('fireworks::accounts/fireworks/models/kimi-k2p6', 'fireworks', 'accounts/fireworks/models/kimi-k2p6', 'Kimi K2.6', 0, 0, '["text", "image", "webpage"]', 262000, 262000, 0.00000095, 0.000004, 1, 1, 1),
-    ('fireworks::accounts/fireworks/models/glm-5p2', 'fireworks', 'accounts/fireworks/models/glm-5p2', 'GLM 5.2', 0, 0, '["text", "webpage"]', 1048575, 131072, 0.0000014, 0.0000044, 1, 1, 1),
-    ('fireworks::accounts/fireworks/models/deepseek-v4-pro', 'fireworks', 'accounts/fireworks/models/deepseek-v4-pro', 'DeepSeek V4 Pro', 0, 0, '["text", "webpage"]', 1000000, 384000, 0.00000174, 0.00000348, 1, 1, 1),
-    ('fireworks::accounts/fireworks/models/minimax-m3', 'fireworks', 'accounts/fireworks/models/minimax-m3', 'MiniMax-M3', 0, 0, '["text", "webpage"]', 512000, 512000, 0.0000003, 0.0000012, 1, 1, 1),
-    ('fireworks::accounts/fireworks/models/qwen3p7-plus', 'fireworks', 'accounts/fireworks/models/qwen3p7-plus', 'Qwen 3.7 Plus', 0, 0, '["text", "image", "webpage"]', 262144, 65536, 0.0000004, 0.0000016, 1, 1, 1),
-    ('fireworks::accounts/fireworks/models/gpt-oss-20b', 'fireworks', 'accounts/fireworks/models/gpt-oss-20b', 'GPT OSS 20B', 1, 0, '["text", "webpage"]', 131072, 32768, 0.00000007, 0.0000003, 1, 1, 1),
-    ('ollama::gpt-oss:20b', 'ollama', 'gpt-oss:20b', 'gpt-oss 20B', 0, 0, '["text", "webpage"]', 131072, 32768, NULL, NULL, 1, 1, 1),
-    ('ollama::gemma3:4b', 'ollama', 'gemma3:4b', 'Gemma 3 4B', 0, 0, '["text", "image", "webpage"]', 131072, 8192, NULL, NULL, 0, 0, 1),
-    ('lmstudio::openai/gpt-oss-20b', 'lmstudio', 'openai/gpt-oss-20b', 'gpt-oss 20B', 0, 0, '["text", "webpage"]', 131072, 32768, NULL, NULL, 1, 1, 1),
-    ('lmstudio::qwen/qwen3-coder-30b', 'lmstudio', 'qwen/qwen3-coder-30b', 'Qwen3 Coder 30B', 0, 0, '["text", "webpage"]', 262144, 65536, NULL, NULL, 1, 0, 1),
-    ('amazon-bedrock::openai.gpt-oss-120b-1:0', 'amazon-bedrock', 'openai.gpt-oss-120b-1:0', 'gpt-oss-120b', 0, 0, '["text"]', 128000, 16384, 0.00000015, 0.0000006, 1, 1, 1),
-    ('cloudflare-workers-ai::@cf/openai/gpt-oss-120b', 'cloudflare-workers-ai', '@cf/openai/gpt-oss-120b', 'gpt-oss-120b', 0, 0, '["text"]', 128000, 16384, 0.00000035, 0.00000075, 1, 1, 1),
-    ('google-vertex::google/gemini-2.5-flash', 'google-vertex', 'google/gemini-2.5-flash', 'Gemini 2.5 Flash', 0, 0, '["text", "image", "pdf"]', 1048576, 65536, 0.0000003, 0.0000025, 1, 1, 1)
+INSERT INTO models (id, provider_id, model_id, display_name, is_internal, is_deprecated, supported_attachment_types, context_window, max_output_tokens, prompt_price_per_token, completion_price_per_token, cache_read_price_per_token, cache_write_price_per_token, cache_write_1h_price_per_token, reasoning_price_per_token, supports_tools, supports_reasoning, price_tiers, status, status_since, replaced_by, in_registry) VALUES
+    ('anthropic::claude-opus-4-8', 'anthropic', 'claude-opus-4-8', 'Claude Opus 4.8', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 128000, 0.000005, 0.000025, 0.0000005, 0.00000625, 0.00001, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('anthropic::claude-sonnet-5', 'anthropic', 'claude-sonnet-5', 'Claude Sonnet 5', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 128000, 0.000002, 0.00001, 0.0000002, 0.0000025, 0.000004, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('anthropic::claude-sonnet-4-6', 'anthropic', 'claude-sonnet-4-6', 'Claude Sonnet 4.6', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 64000, 0.000003, 0.000015, 0.0000003, 0.00000375, 0.000006, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('anthropic::claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', 'Claude Haiku 4.5', 1, 0, '["text", "image", "pdf", "webpage"]', 200000, 64000, 0.000001, 0.000005, 0.0000001, 0.00000125, 0.000002, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('openai::gpt-5.5', 'openai', 'gpt-5.5', 'GPT-5.5', 0, 0, '["text", "image", "pdf", "webpage"]', 1050000, 128000, 0.000005, 0.00003, 0.0000005, NULL, NULL, NULL, 1, 1, '[{"above_input_tokens": 272000, "input": 0.00001, "output": 0.000045, "cache_read": 0.000001}]', 'active', NULL, NULL, 1),
+    ('openai::gpt-5.4', 'openai', 'gpt-5.4', 'GPT-5.4', 0, 0, '["text", "image", "pdf", "webpage"]', 1050000, 128000, 0.0000025, 0.000015, 0.00000025, NULL, NULL, NULL, 1, 1, '[{"above_input_tokens": 272000, "input": 0.000005, "output": 0.0000225, "cache_read": 0.0000005}]', 'active', NULL, NULL, 1),
+    ('openai::gpt-5.4-mini', 'openai', 'gpt-5.4-mini', 'GPT-5.4 mini', 0, 0, '["text", "image", "webpage"]', 400000, 128000, 0.00000075, 0.0000045, 0.000000075, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('openai::gpt-5.4-nano', 'openai', 'gpt-5.4-nano', 'GPT-5.4 nano', 1, 0, '["text", "image", "webpage"]', 400000, 128000, 0.0000002, 0.00000125, 0.00000002, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('openai::gpt-4.1', 'openai', 'gpt-4.1', 'GPT-4.1', 0, 0, '["text", "image", "pdf", "webpage"]', 1047576, 32768, 0.000002, 0.000008, 0.0000005, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('google::gemini-3.5-flash', 'google', 'gemini-3.5-flash', 'Gemini 3.5 Flash', 0, 0, '["text", "image", "pdf", "webpage"]', 1048576, 65536, 0.0000015, 0.000009, 0.00000015, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('google::gemini-3.1-pro-preview', 'google', 'gemini-3.1-pro-preview', 'Gemini 3.1 Pro Preview', 0, 0, '["text", "image", "pdf", "webpage"]', 1048576, 65536, 0.000002, 0.000012, 0.0000002, NULL, NULL, NULL, 1, 1, '[{"above_input_tokens": 200000, "input": 0.000004, "output": 0.000018, "cache_read": 0.0000004}]', 'active', NULL, NULL, 1),
+    ('google::gemini-2.5-pro', 'google', 'gemini-2.5-pro', 'Gemini 2.5 Pro', 0, 0, '["text", "image", "pdf", "webpage"]', 1048576, 65536, 0.00000125, 0.00001, 0.000000125, NULL, NULL, NULL, 1, 1, '[{"above_input_tokens": 200000, "input": 0.0000025, "output": 0.000015, "cache_read": 0.00000025}]', 'active', NULL, NULL, 1),
+    ('google::gemini-3.1-flash-lite', 'google', 'gemini-3.1-flash-lite', 'Gemini 3.1 Flash Lite', 1, 0, '["text", "image", "pdf", "webpage"]', 1048576, 65536, 0.00000025, 0.0000015, 0.000000025, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('xai::grok-4.3', 'xai', 'grok-4.3', 'Grok 4.3', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 30000, 0.00000125, 0.0000025, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('xai::grok-4.20-0309-reasoning', 'xai', 'grok-4.20-0309-reasoning', 'Grok 4.20 (Reasoning)', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 30000, 0.00000125, 0.0000025, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('xai::grok-4.20-0309-non-reasoning', 'xai', 'grok-4.20-0309-non-reasoning', 'Grok 4.20 (Non-Reasoning)', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 30000, 0.00000125, 0.0000025, NULL, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('xai::grok-build-0.1', 'xai', 'grok-build-0.1', 'Grok Build 0.1', 0, 0, '["text", "image", "pdf", "webpage"]', 256000, 256000, 0.000001, 0.000002, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('openrouter::anthropic/claude-sonnet-5', 'openrouter', 'anthropic/claude-sonnet-5', 'Claude Sonnet 5', 0, 0, '["text", "image", "pdf", "webpage"]', 1000000, 128000, 0.000002, 0.00001, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('openrouter::openai/gpt-5.5', 'openrouter', 'openai/gpt-5.5', 'GPT-5.5', 0, 0, '["text", "image", "pdf", "webpage"]', 1050000, 128000, 0.000005, 0.00003, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('openrouter::google/gemini-3.5-flash', 'openrouter', 'google/gemini-3.5-flash', 'Gemini 3.5 Flash', 0, 0, '["text", "image", "pdf", "webpage"]', 1048576, 65536, 0.0000015, 0.000009, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('openrouter::deepseek/deepseek-v4-flash', 'openrouter', 'deepseek/deepseek-v4-flash', 'DeepSeek V4 Flash', 0, 0, '["text", "webpage"]', 1048575, 65536, 0.000000098, 0.000000196, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('openrouter::meta-llama/llama-4-scout', 'openrouter', 'meta-llama/llama-4-scout', 'Llama 4 Scout', 0, 0, '["text", "image", "webpage"]', 327680, 16384, 0.0000001, 0.0000003, NULL, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('openrouter::openai/gpt-5.4-nano', 'openrouter', 'openai/gpt-5.4-nano', 'GPT-5.4 nano', 1, 0, '["text", "image", "pdf", "webpage"]', 400000, 128000, 0.0000002, 0.00000125, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('perplexity::sonar-pro', 'perplexity', 'sonar-pro', 'Sonar Pro', 0, 0, '["text", "image", "webpage"]', 200000, 8192, 0.000003, 0.000015, NULL, NULL, NULL, NULL, 0, 0, NULL, 'active', NULL, NULL, 1),
+    ('perplexity::sonar', 'perplexity', 'sonar', 'Sonar', 0, 0, '["text", "webpage"]', 128000, 4096, 0.000001, 0.000001, NULL, NULL, NULL, NULL, 0, 0, NULL, 'active', NULL, NULL, 1),
+    ('perplexity::sonar-reasoning-pro', 'perplexity', 'sonar-reasoning-pro', 'Sonar Reasoning Pro', 0, 0, '["text", "image", "webpage"]', 128000, 4096, 0.000002, 0.000008, NULL, NULL, NULL, NULL, 0, 1, NULL, 'active', NULL, NULL, 1),
+    ('perplexity::sonar-deep-research', 'perplexity', 'sonar-deep-research', 'Sonar Deep Research', 0, 0, '["text", "webpage"]', 128000, 32768, 0.000002, 0.000008, NULL, NULL, NULL, NULL, 0, 1, NULL, 'active', NULL, NULL, 1),
+    ('kimi::kimi-k2.6', 'kimi', 'kimi-k2.6', 'Kimi K2.6', 0, 0, '["text", "image", "webpage"]', 262144, 262144, 0.00000095, 0.000004, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('kimi::kimi-k2.7-code', 'kimi', 'kimi-k2.7-code', 'Kimi K2.7 Code', 0, 0, '["text", "image", "webpage"]', 262144, 262144, 0.00000095, 0.000004, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('kimi::kimi-k2.5', 'kimi', 'kimi-k2.5', 'Kimi K2.5', 0, 0, '["text", "image", "webpage"]', 262144, 262144, 0.0000006, 0.000003, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('kimi::kimi-k2-thinking', 'kimi', 'kimi-k2-thinking', 'Kimi K2 Thinking', 0, 0, '["text", "webpage"]', 262144, 262144, 0.0000006, 0.0000025, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('kimi::kimi-k2-0905-preview', 'kimi', 'kimi-k2-0905-preview', 'Kimi K2 0905', 0, 0, '["text", "webpage"]', 262144, 262144, 0.0000006, 0.0000025, NULL, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('deepseek::deepseek-v4-flash', 'deepseek', 'deepseek-v4-flash', 'DeepSeek V4 Flash', 0, 0, '["text", "webpage"]', 1000000, 384000, 0.00000014, 0.00000028, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('deepseek::deepseek-v4-pro', 'deepseek', 'deepseek-v4-pro', 'DeepSeek V4 Pro', 0, 0, '["text", "webpage"]', 1000000, 384000, 0.000000435, 0.00000087, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('deepseek::deepseek-chat', 'deepseek', 'deepseek-chat', 'DeepSeek Chat', 0, 0, '["text", "webpage"]', 1000000, 384000, 0.00000014, 0.00000028, NULL, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('deepseek::deepseek-reasoner', 'deepseek', 'deepseek-reasoner', 'DeepSeek Reasoner', 0, 0, '["text", "webpage"]', 1000000, 384000, 0.00000014, 0.00000028, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('mistral::mistral-medium-2604', 'mistral', 'mistral-medium-2604', 'Mistral Medium 3.5', 0, 0, '["text", "image", "webpage"]', 262144, 262144, 0.0000015, 0.0000075, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('mistral::mistral-large-latest', 'mistral', 'mistral-large-latest', 'Mistral Large 3', 0, 0, '["text", "image", "webpage"]', 262144, 262144, 0.0000005, 0.0000015, NULL, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('mistral::mistral-small-latest', 'mistral', 'mistral-small-latest', 'Mistral Small 4', 0, 0, '["text", "image", "webpage"]', 256000, 256000, 0.00000015, 0.0000006, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('mistral::magistral-medium-latest', 'mistral', 'magistral-medium-latest', 'Magistral Medium', 0, 0, '["text", "webpage"]', 128000, 16384, 0.000002, 0.000005, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('mistral::codestral-latest', 'mistral', 'codestral-latest', 'Codestral', 0, 0, '["text", "webpage"]', 256000, 4096, 0.0000003, 0.0000009, NULL, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('mistral::ministral-8b-latest', 'mistral', 'ministral-8b-latest', 'Ministral 8B', 1, 0, '["text", "webpage"]', 128000, 128000, 0.0000001, 0.0000001, NULL, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('zai::glm-5.2', 'zai', 'glm-5.2', 'GLM-5.2', 0, 0, '["text", "webpage"]', 1000000, 131072, 0.0000014, 0.0000044, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('zai::glm-5.1', 'zai', 'glm-5.1', 'GLM-5.1', 0, 0, '["text", "webpage"]', 200000, 131072, 0.0000014, 0.0000044, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('zai::glm-5v-turbo', 'zai', 'glm-5v-turbo', 'GLM-5V-Turbo', 0, 0, '["text", "image", "pdf", "webpage"]', 200000, 131072, 0.0000012, 0.000004, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('zai::glm-4.7', 'zai', 'glm-4.7', 'GLM-4.7', 0, 0, '["text", "webpage"]', 204800, 131072, 0.0000006, 0.0000022, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('zai::glm-4.7-flash', 'zai', 'glm-4.7-flash', 'GLM-4.7-Flash', 1, 0, '["text", "webpage"]', 200000, 131072, 0, 0, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('groq::openai/gpt-oss-120b', 'groq', 'openai/gpt-oss-120b', 'GPT OSS 120B', 0, 0, '["text", "webpage"]', 131072, 65536, 0.00000015, 0.0000006, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('groq::openai/gpt-oss-20b', 'groq', 'openai/gpt-oss-20b', 'GPT OSS 20B', 0, 0, '["text", "webpage"]', 131072, 65536, 0.000000075, 0.0000003, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('groq::llama-3.3-70b-versatile', 'groq', 'llama-3.3-70b-versatile', 'Llama 3.3 70B', 0, 0, '["text", "webpage"]', 131072, 32768, 0.00000059, 0.00000079, NULL, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('groq::meta-llama/llama-4-scout-17b-16e-instruct', 'groq', 'meta-llama/llama-4-scout-17b-16e-instruct', 'Llama 4 Scout 17B 16E', 0, 0, '["text", "image", "webpage"]', 131072, 8192, 0.00000011, 0.00000034, NULL, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('groq::qwen/qwen3-32b', 'groq', 'qwen/qwen3-32b', 'Qwen3 32B', 0, 0, '["text", "webpage"]', 131072, 40960, 0.00000029, 0.00000059, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('groq::llama-3.1-8b-instant', 'groq', 'llama-3.1-8b-instant', 'Llama 3.1 8B Instant', 1, 0, '["text", "webpage"]', 131072, 131072, 0.00000005, 0.00000008, NULL, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('cerebras::gpt-oss-120b', 'cerebras', 'gpt-oss-120b', 'GPT OSS 120B', 0, 0, '["text", "webpage"]', 131072, 40960, 0.00000035, 0.00000075, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('cerebras::zai-glm-4.7', 'cerebras', 'zai-glm-4.7', 'Z.ai GLM-4.7', 0, 0, '["text", "webpage"]', 131072, 40960, 0.00000225, 0.00000275, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('together::moonshotai/Kimi-K2.6', 'together', 'moonshotai/Kimi-K2.6', 'Kimi K2.6', 0, 0, '["text", "image", "webpage"]', 262144, 131000, 0.0000012, 0.0000045, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('together::zai-org/GLM-5.1', 'together', 'zai-org/GLM-5.1', 'GLM-5.1', 0, 0, '["text", "webpage"]', 202752, 131072, 0.0000014, 0.0000044, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('together::deepseek-ai/DeepSeek-V4-Pro', 'together', 'deepseek-ai/DeepSeek-V4-Pro', 'DeepSeek V4 Pro', 0, 0, '["text", "webpage"]', 512000, 384000, 0.00000174, 0.00000348, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('together::Qwen/Qwen3.5-397B-A17B', 'together', 'Qwen/Qwen3.5-397B-A17B', 'Qwen3.5 397B A17B', 0, 0, '["text", "image", "webpage"]', 262144, 130000, 0.0000006, 0.0000036, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('together::meta-llama/Llama-3.3-70B-Instruct-Turbo', 'together', 'meta-llama/Llama-3.3-70B-Instruct-Turbo', 'Llama 3.3 70B Instruct Turbo', 0, 0, '["text", "webpage"]', 131072, 131072, 0.00000088, 0.00000088, NULL, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('together::openai/gpt-oss-20b', 'together', 'openai/gpt-oss-20b', 'GPT OSS 20B', 1, 0, '["text", "webpage"]', 131072, 131072, 0.00000005, 0.0000002, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('fireworks::accounts/fireworks/models/kimi-k2p6', 'fireworks', 'accounts/fireworks/models/kimi-k2p6', 'Kimi K2.6', 0, 0, '["text", "image", "webpage"]', 262000, 262000, 0.00000095, 0.000004, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('fireworks::accounts/fireworks/models/glm-5p2', 'fireworks', 'accounts/fireworks/models/glm-5p2', 'GLM 5.2', 0, 0, '["text", "webpage"]', 1048575, 131072, 0.0000014, 0.0000044, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('fireworks::accounts/fireworks/models/deepseek-v4-pro', 'fireworks', 'accounts/fireworks/models/deepseek-v4-pro', 'DeepSeek V4 Pro', 0, 0, '["text", "webpage"]', 1000000, 384000, 0.00000174, 0.00000348, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('fireworks::accounts/fireworks/models/minimax-m3', 'fireworks', 'accounts/fireworks/models/minimax-m3', 'MiniMax-M3', 0, 0, '["text", "webpage"]', 512000, 512000, 0.0000003, 0.0000012, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('fireworks::accounts/fireworks/models/qwen3p7-plus', 'fireworks', 'accounts/fireworks/models/qwen3p7-plus', 'Qwen 3.7 Plus', 0, 0, '["text", "image", "webpage"]', 262144, 65536, 0.0000004, 0.0000016, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('fireworks::accounts/fireworks/models/gpt-oss-20b', 'fireworks', 'accounts/fireworks/models/gpt-oss-20b', 'GPT OSS 20B', 1, 0, '["text", "webpage"]', 131072, 32768, 0.00000007, 0.0000003, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('ollama::gpt-oss:20b', 'ollama', 'gpt-oss:20b', 'gpt-oss 20B', 0, 0, '["text", "webpage"]', 131072, 32768, NULL, NULL, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('ollama::gemma3:4b', 'ollama', 'gemma3:4b', 'Gemma 3 4B', 0, 0, '["text", "image", "webpage"]', 131072, 8192, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, 'active', NULL, NULL, 1),
+    ('lmstudio::openai/gpt-oss-20b', 'lmstudio', 'openai/gpt-oss-20b', 'gpt-oss 20B', 0, 0, '["text", "webpage"]', 131072, 32768, NULL, NULL, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('lmstudio::qwen/qwen3-coder-30b', 'lmstudio', 'qwen/qwen3-coder-30b', 'Qwen3 Coder 30B', 0, 0, '["text", "webpage"]', 262144, 65536, NULL, NULL, NULL, NULL, NULL, NULL, 1, 0, NULL, 'active', NULL, NULL, 1),
+    ('amazon-bedrock::openai.gpt-oss-120b-1:0', 'amazon-bedrock', 'openai.gpt-oss-120b-1:0', 'gpt-oss-120b', 0, 0, '["text"]', 128000, 16384, 0.00000015, 0.0000006, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('cloudflare-workers-ai::@cf/openai/gpt-oss-120b', 'cloudflare-workers-ai', '@cf/openai/gpt-oss-120b', 'gpt-oss-120b', 0, 0, '["text"]', 128000, 16384, 0.00000035, 0.00000075, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('google-vertex::google/gemini-2.5-flash', 'google-vertex', 'google/gemini-2.5-flash', 'Gemini 2.5 Flash', 0, 0, '["text", "image", "pdf"]', 1048576, 65536, 0.0000003, 0.0000025, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1)
 ON CONFLICT (id) DO UPDATE SET
     provider_id = excluded.provider_id,
     model_id = excluded.model_id,
@@ -181,8 +194,16 @@ ON CONFLICT (id) DO UPDATE SET
     max_output_tokens = excluded.max_output_tokens,
     prompt_price_per_token = excluded.prompt_price_per_token,
     completion_price_per_token = excluded.completion_price_per_token,
+    cache_read_price_per_token = excluded.cache_read_price_per_token,
+    cache_write_price_per_token = excluded.cache_write_price_per_token,
+    cache_write_1h_price_per_token = excluded.cache_write_1h_price_per_token,
+    reasoning_price_per_token = excluded.reasoning_price_per_token,
     supports_tools = excluded.supports_tools,
     supports_reasoning = excluded.supports_reasoning,
+    price_tiers = excluded.price_tiers,
+    status = excluded.status,
+    status_since = excluded.status_since,
+    replaced_by = excluded.replaced_by,
     in_registry = 1;
 
 COMMIT;

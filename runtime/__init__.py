@@ -8,7 +8,8 @@ Look providers up (:func:`get_provider`, :func:`parse_model_id`), resolve their 
 (:func:`resolve_api_key`, :func:`locate_api_key`, :func:`can_proceed`: the app's mapping, then
 the environment, then the user's key store, :func:`default_key_store`), build one
 (:func:`create_provider`) and stream a reply as typed events or through callbacks; failures are
-one hierarchy rooted at :class:`ProviderError`.
+one hierarchy rooted at :class:`ProviderError`. Price a reply's :class:`Usage`
+(:func:`estimate_cost`) and follow retired models to their replacements (:func:`resolve_model`).
 
 Importing this package is cheap: no HTTP client, SDK, YAML or schema library is imported until
 a stream starts, no keychain library until a key is looked for in the key store, and the
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
         OpenAIResponsesProvider,
     )
     from llm_registry.runtime._chat.provider_classes import register_provider_class
+    from llm_registry.runtime._cost import Cost, CostPart, estimate_cost
     from llm_registry.runtime._discovery.service import (
         DiscoveryResult,
         discover_models,
@@ -97,6 +99,7 @@ if TYPE_CHECKING:
         KeyStore,
         default_key_store,
     )
+    from llm_registry.runtime._lifecycle import ResolvedModel, resolve_model
     from llm_registry.runtime._store.store import (
         ModelInfo,
         ModelStore,
@@ -139,6 +142,8 @@ _LAZY_EXPORTS = {
         ),
         "llm_registry.runtime._chat.messages",
     ),
+    **dict.fromkeys(("Cost", "CostPart", "estimate_cost"), "llm_registry.runtime._cost"),
+    **dict.fromkeys(("ResolvedModel", "resolve_model"), "llm_registry.runtime._lifecycle"),
     "AnthropicProvider": "llm_registry.runtime._chat.anthropic",
     "BaseOpenAICompatibleProvider": "llm_registry.runtime._chat.openai_compatible",
     "OpenAIResponsesProvider": "llm_registry.runtime._chat.openai_compatible",
@@ -186,6 +191,8 @@ __all__ = [
     "ChatResult",
     "ConfigError",
     "ContextLimitError",
+    "Cost",
+    "CostPart",
     "DiscoveryResult",
     "FileKeyStore",
     "Finish",
@@ -212,6 +219,7 @@ __all__ = [
     "ReasoningRequest",
     "ReasoningState",
     "Registry",
+    "ResolvedModel",
     "StreamEvent",
     "TextAttachment",
     "TextDelta",
@@ -231,6 +239,7 @@ __all__ = [
     "default_registry",
     "detect_context_limit_error",
     "discover_models",
+    "estimate_cost",
     "get_provider",
     "load_registry",
     "locate_api_key",
@@ -242,4 +251,5 @@ __all__ = [
     "refresh_periodically",
     "register_provider_class",
     "resolve_api_key",
+    "resolve_model",
 ]

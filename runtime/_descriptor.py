@@ -23,6 +23,7 @@ __all__ = [
     "Discovery",
     "Logo",
     "Model",
+    "PriceTier",
     "Pricing",
     "ProviderDescriptor",
     "Reasoning",
@@ -95,6 +96,27 @@ class Pricing(Protocol):
     def cache_read_per_million(self) -> float | None: ...
     @property
     def cache_write_per_million(self) -> float | None: ...
+    @property
+    def cache_write_1h_per_million(self) -> float | None: ...
+    @property
+    def reasoning_per_million(self) -> float | None: ...
+    @property
+    def tiers(self) -> Sequence[PriceTier] | None: ...
+
+
+class PriceTier(Protocol):
+    """USD per million tokens for prompts of more than ``above_input_tokens`` input tokens."""
+
+    @property
+    def above_input_tokens(self) -> int: ...
+    @property
+    def input_per_million(self) -> float: ...
+    @property
+    def output_per_million(self) -> float: ...
+    @property
+    def cache_read_per_million(self) -> float | None: ...
+    @property
+    def cache_write_per_million(self) -> float | None: ...
 
 
 class Reasoning(Protocol):
@@ -128,10 +150,20 @@ class Model(Protocol):
     @property
     def deprecated(self) -> bool | None: ...
     @property
+    def status(self) -> str | None:
+        """active, deprecated or retired; None is active, unless ``deprecated`` is true."""
+        ...
+
+    @property
+    def since(self) -> str | None:
+        """The date (YYYY-MM-DD) the model entered its status."""
+        ...
+
+    @property
     def internal(self) -> bool | None: ...
     @property
     def replaced_by(self) -> str | None:
-        """The id (of this provider) of the model replacing a deprecated one."""
+        """The id (of this provider) of the model replacing a deprecated or retired one."""
         ...
 
 

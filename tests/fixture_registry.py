@@ -6,10 +6,12 @@ Runtime and discovery tests name only these providers and pass ``registry=`` (or
 ``--package``), so editing a curated descriptor (registry/providers/) cannot break them; the
 curated registry's own facts are checked in tests/runtime/test_curated.py.
 
-- ``wire-openai``: OpenAI-compatible, listing dialect ``openai``, models ``plain-model`` and
-  ``effort-model`` (reasoning effort)
-- ``wire-anthropic``: Anthropic's native format and listing, ``budget-model``
-- ``wire-gemini``: Gemini's native format, listing dialect ``google``, ``gemini-model``
+- ``wire-openai``: OpenAI-compatible, listing dialect ``openai``, models ``plain-model`` (priced,
+  with cache reads) and ``effort-model`` (reasoning effort, no prices)
+- ``wire-anthropic``: Anthropic's native format and listing, ``budget-model`` (priced, with
+  cache reads and writes at both lifetimes)
+- ``wire-gemini``: Gemini's native format, listing dialect ``google``, ``gemini-model`` (priced,
+  with a tier above 200,000 input tokens)
 - ``wire-aggregator``: OpenAI-compatible, listing dialect ``openrouter``
 - ``wire-local``: keyless local server, listing dialect ``ollama``
 - ``wire-custom``: a provider class of its own (tests/runtime/custom_provider.py), no listing

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from llm_registry.codegen.importer import rules
+from llm_registry.codegen.importer import prices, rules
 from llm_registry.codegen.importer.catalogue import LabModels, model_files, read_toml
 from llm_registry.codegen.importer.endpoints import endpoint
 from llm_registry.codegen.importer.rules import (
@@ -227,7 +227,7 @@ class Builder:
             "attachments": FlowList(rules.attachments(inputs, notes, where)),
         }
         model["display_name"] = rules.display_name(toml.get("name"), model_id, notes, where)
-        _optional(model, "pricing", rules.pricing(toml.get("cost"), notes, where))
+        _optional(model, "pricing", prices.pricing(toml.get("cost"), notes, where))
         _optional(model, "tools", rules.flag(toml.get("tool_call"), "tool_call", notes, where))
         if rules.flag(toml.get("reasoning"), "reasoning", notes, where):
             model["reasoning"] = _flow_efforts(

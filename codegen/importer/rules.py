@@ -172,17 +172,6 @@ def flag(value: Any, key: str, notes: Notes, where: str) -> bool | None:
     return None
 
 
-def pricing(cost: Any, notes: Notes, where: str) -> dict[str, float] | None:
-    """Both prices per million tokens, or no pricing (W516 when either is unusable)."""
-    if cost is None:
-        return None
-    prices = [price(table(cost).get(key)) for key in ("input", "output")]
-    if prices[0] is None or prices[1] is None:
-        notes.warn(where, "W516", "cost.input or cost.output is not a price: pricing dropped")
-        return None
-    return {"input_per_million": prices[0], "output_per_million": prices[1]}
-
-
 def price(value: Any) -> float | None:
     """A finite, non-negative price as a float; + 0.0 turns -0.0 into 0.0, so a price always
     prints the same."""

@@ -45,6 +45,9 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=5.0,
                 output_per_million=25.0,
+                cache_read_per_million=0.5,
+                cache_write_per_million=6.25,
+                cache_write_1h_per_million=10.0,
             ),
             tools=True,
             reasoning=Reasoning(
@@ -72,6 +75,9 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=2.0,
                 output_per_million=10.0,
+                cache_read_per_million=0.2,
+                cache_write_per_million=2.5,
+                cache_write_1h_per_million=4.0,
             ),
             tools=True,
             reasoning=Reasoning(
@@ -99,6 +105,9 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=3.0,
                 output_per_million=15.0,
+                cache_read_per_million=0.3,
+                cache_write_per_million=3.75,
+                cache_write_1h_per_million=6.0,
             ),
             tools=True,
             reasoning=Reasoning(
@@ -125,6 +134,9 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=1.0,
                 output_per_million=5.0,
+                cache_read_per_million=0.1,
+                cache_write_per_million=1.25,
+                cache_write_1h_per_million=2.0,
             ),
             tools=True,
             reasoning=Reasoning(

@@ -7,6 +7,7 @@ from ..descriptor import (
     Discovery,
     Logo,
     Model,
+    PriceTier,
     Pricing,
     ProviderDescriptor,
     Reasoning,
@@ -44,6 +45,7 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=1.5,
                 output_per_million=9.0,
+                cache_read_per_million=0.15,
             ),
             tools=True,
             reasoning=Reasoning(
@@ -70,6 +72,15 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=2.0,
                 output_per_million=12.0,
+                cache_read_per_million=0.2,
+                tiers=(
+                    PriceTier(
+                        above_input_tokens=200000,
+                        input_per_million=4.0,
+                        output_per_million=18.0,
+                        cache_read_per_million=0.4,
+                    ),
+                ),
             ),
             tools=True,
             reasoning=Reasoning(
@@ -95,6 +106,15 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=1.25,
                 output_per_million=10.0,
+                cache_read_per_million=0.125,
+                tiers=(
+                    PriceTier(
+                        above_input_tokens=200000,
+                        input_per_million=2.5,
+                        output_per_million=15.0,
+                        cache_read_per_million=0.25,
+                    ),
+                ),
             ),
             tools=True,
             reasoning=Reasoning(
@@ -116,6 +136,7 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=0.25,
                 output_per_million=1.5,
+                cache_read_per_million=0.025,
             ),
             tools=True,
             reasoning=Reasoning(

@@ -7,6 +7,7 @@ from ..descriptor import (
     Discovery,
     Logo,
     Model,
+    PriceTier,
     Pricing,
     ProviderDescriptor,
     Reasoning,
@@ -46,6 +47,15 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=5.0,
                 output_per_million=30.0,
+                cache_read_per_million=0.5,
+                tiers=(
+                    PriceTier(
+                        above_input_tokens=272000,
+                        input_per_million=10.0,
+                        output_per_million=45.0,
+                        cache_read_per_million=1.0,
+                    ),
+                ),
             ),
             tools=True,
             reasoning=Reasoning(
@@ -73,6 +83,15 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=2.5,
                 output_per_million=15.0,
+                cache_read_per_million=0.25,
+                tiers=(
+                    PriceTier(
+                        above_input_tokens=272000,
+                        input_per_million=5.0,
+                        output_per_million=22.5,
+                        cache_read_per_million=0.5,
+                    ),
+                ),
             ),
             tools=True,
             reasoning=Reasoning(
@@ -99,6 +118,7 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=0.75,
                 output_per_million=4.5,
+                cache_read_per_million=0.075,
             ),
             tools=True,
             reasoning=Reasoning(
@@ -125,6 +145,7 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=0.2,
                 output_per_million=1.25,
+                cache_read_per_million=0.02,
             ),
             tools=True,
             reasoning=Reasoning(
@@ -153,6 +174,7 @@ PROVIDER = ProviderDescriptor(
             pricing=Pricing(
                 input_per_million=2.0,
                 output_per_million=8.0,
+                cache_read_per_million=0.5,
             ),
             tools=True,
         ),

@@ -66,6 +66,7 @@ class AnthropicTranslator:
     and the stop reason."""
 
     __slots__ = (
+        "_cache_counts",
         "_input_tokens",
         "_output_tokens",
         "_provider",
@@ -81,6 +82,7 @@ class AnthropicTranslator:
         self._tool_by_block: dict[int, int] = {}  # content block index → tool call index
         self._input_tokens: int | None = None
         self._output_tokens: int | None = None
+        self._cache_counts: dict[str, int] = {}  # Usage field → the last count reported
         self._stop_reason: str | None = None
         self.done = False
 
@@ -114,7 +116,13 @@ class AnthropicTranslator:
             raise IncompleteStream
         events: list[StreamEvent] = []
         if self._input_tokens is not None or self._output_tokens is not None:
-            events.append(Usage(input_tokens=self._input_tokens, output_tokens=self._output_tokens))
+            events.append(
+                Usage(
+                    input_tokens=self._input_tokens,
+                    output_tokens=self._output_tokens,
+                    **self._cache_counts,
+                )
+            )
         reason = self._stop_reason
         events.append(Finish(reason=_STOP_REASONS.get(reason or "", "other"), raw_reason=reason))
         return events
@@ -180,6 +188,20 @@ class AnthropicTranslator:
         total = _total_input_tokens(usage)
         if total is not None:
             self._input_tokens = total
+        for field, count in _cache_counts(usage):
+            self._cache_counts[field] = count
+
+
+def _cache_counts(usage: dict[str, Any]) -> list[tuple[str, int]]:
+    """(Usage field, count) for the prompt-cache counts a usage object reports."""
+    lifetimes = usage.get("cache_creation")
+    one_hour = lifetimes.get("ephemeral_1h_input_tokens") if isinstance(lifetimes, dict) else None
+    counts = (
+        ("cache_read_tokens", usage.get("cache_read_input_tokens")),
+        ("cache_write_tokens", usage.get("cache_creation_input_tokens")),
+        ("cache_write_1h_tokens", one_hour),
+    )
+    return [(field, count) for field, count in counts if type(count) is int]
 
 
 def _total_input_tokens(usage: dict[str, Any]) -> int | None:

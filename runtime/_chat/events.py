@@ -97,11 +97,22 @@ class ToolCallDelta:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Token counts the provider reported for the request."""
+    """Token counts the provider reported for the request; None where it said nothing.
+
+    ``input_tokens`` counts the whole prompt, cached parts included, in every wire format;
+    ``cache_read_tokens`` and ``cache_write_tokens`` are the parts of it read from and written
+    to the provider's prompt cache (``cache_write_1h_tokens``: those written with a one-hour
+    lifetime, a part of ``cache_write_tokens``). ``output_tokens`` counts the whole completion,
+    reasoning included; ``reasoning_tokens`` is the reasoning part of it. See
+    :func:`~llm_registry.runtime.estimate_cost` for what they cost.
+    """
 
     input_tokens: int | None = None
     output_tokens: int | None = None
     reasoning_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    cache_write_1h_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,6 +135,7 @@ class GeminiTranslator:
             input_tokens=metadata.get("promptTokenCount"),
             output_tokens=_sum(metadata.get("candidatesTokenCount"), thoughts),
             reasoning_tokens=thoughts,
+            cache_read_tokens=metadata.get("cachedContentTokenCount"),
         )
 
 

@@ -85,10 +85,12 @@ class OpenAITranslator:
 
     def _count(self, reported: Any) -> None:
         details = getattr(reported, "completion_tokens_details", None)
+        prompt_details = getattr(reported, "prompt_tokens_details", None)
         self._usage = Usage(
             input_tokens=reported.prompt_tokens,
             output_tokens=reported.completion_tokens,
             reasoning_tokens=getattr(details, "reasoning_tokens", None),
+            cache_read_tokens=getattr(prompt_details, "cached_tokens", None),
         )
 
     @staticmethod

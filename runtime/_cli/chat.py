@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from decimal import Decimal
 
-from llm_registry.runtime._chat.events import TextDelta
+from llm_registry.runtime._chat.events import TextDelta, Usage
 from llm_registry.runtime._chat.messages import UserMessage
 from llm_registry.runtime._cli.package_option import (
     _registry_from_args,
@@ -78,6 +79,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=600.0,
         help="longest a whole reply may take, however steadily it streams (default: 600)",
     )
+    parser.add_argument(
+        "--usage",
+        action="store_true",
+        help=(
+            "after the reply, print the tokens the provider reported and their cost at the "
+            "registry's prices to stderr (or why the cost is unknown)"
+        ),
+    )
     parser.set_defaults(handler=run_chat)
 
 
@@ -141,6 +150,8 @@ def run_chat(args: argparse.Namespace) -> int:
             wrote_text = True
             ends_with_newline = text.endswith("\n")
 
+    reported: list[Usage] = []
+
     async def stream() -> None:
         async for event in provider.stream(
             ref.model,
@@ -153,6 +164,8 @@ def run_chat(args: argparse.Namespace) -> int:
         ):
             if isinstance(event, TextDelta):
                 show(redactor.feed(event.text))
+            elif isinstance(event, Usage):
+                reported.append(event)
 
     try:
         asyncio.run(stream())
@@ -163,4 +176,48 @@ def run_chat(args: argparse.Namespace) -> int:
         if wrote_text and not ends_with_newline:
             out.write("\n")
             out.flush()
+    if args.usage:
+        usage = reported[-1] if reported else None
+        print(_usage_line(usage), file=sys.stderr)
+        print(_cost_line(ref.id, usage, args), file=sys.stderr)
     return 0
+
+
+def _usage_line(usage: Usage | None) -> str:
+    if usage is None:
+        return "usage: not reported by the provider"
+
+    def count(tokens: int | None) -> str:
+        return "?" if tokens is None else f"{tokens:,}"
+
+    def of_which(*parts: tuple[int | None, str]) -> str:
+        said = [f"{tokens:,} {what}" for tokens, what in parts if tokens]
+        return f" ({', '.join(said)})" if said else ""
+
+    cached = of_which(
+        (usage.cache_read_tokens, "cache read"), (usage.cache_write_tokens, "cache write")
+    )
+    reasoning = of_which((usage.reasoning_tokens, "reasoning"))
+    return (
+        f"usage: {count(usage.input_tokens)} input tokens{cached}, "
+        f"{count(usage.output_tokens)} output tokens{reasoning}"
+    )
+
+
+def _cost_line(model_id: str, usage: Usage | None, args: argparse.Namespace) -> str:
+    from llm_registry.runtime._cost import estimate_cost
+
+    if usage is None:
+        return "cost unknown: the provider reported no usage"
+    cost = estimate_cost(model_id, usage, registry=_registry_from_args(args))
+    if cost.total is None:
+        return f"cost unknown: {cost.unknown_reason}"
+    parts = ", ".join(f"{part.name.replace('_', ' ')} {_usd(part.usd)}" for part in cost.parts)
+    tier = (
+        "" if cost.tier_above is None else f", at the tier above {cost.tier_above:,} input tokens"
+    )
+    return f"cost: {_usd(cost.total)} ({parts}{tier})"
+
+
+def _usd(amount: Decimal) -> str:
+    return f"${format(amount.normalize(), 'f')}"

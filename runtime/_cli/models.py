@@ -244,12 +244,23 @@ def _flags(model: ModelInfo) -> str:
         for name, on in (
             ("hidden", model.is_hidden),
             ("disabled", not model.is_enabled),
-            ("deprecated", model.is_deprecated),
+            (_lifecycle(model), model.is_deprecated or model.status != "active"),
             ("internal", model.is_internal),
         )
         if on
     ]
     return ", ".join(flags)
+
+
+def _lifecycle(model: ModelInfo) -> str:
+    """``retired since 2026-01-15, replaced by acme::new``; ``deprecated`` for a model that
+    left the registry (still active by its last seed)."""
+    text = "deprecated" if model.status == "active" else model.status
+    if model.status_since is not None:
+        text += f" since {model.status_since}"
+    if model.replaced_by is not None:
+        text += f", replaced by {model.replaced_by}"
+    return text
 
 
 # --- refresh --------------------------------------------------------------------------------------

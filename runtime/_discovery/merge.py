@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from llm_registry.runtime._discovery.dialects import TEXT_ATTACHMENTS, ListedModel
+from llm_registry.runtime._lifecycle import model_status
 from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 from llm_registry.runtime._store.store import ModelInfo, ModelStore
 
@@ -70,7 +71,14 @@ def _from_registry(provider_id: str, model: Model) -> ModelInfo:
         completion_price_per_token=None if pricing is None else pricing.output_per_million / 1e6,
         supports_tools=bool(model.tools),
         supports_reasoning=model.reasoning is not None,
-        is_deprecated=bool(model.deprecated),
+        is_deprecated=model_status(model) != "active",
+        status=model_status(model),
+        status_since=getattr(model, "since", None),  # None in packages generated before it
+        replaced_by=(
+            None
+            if model.replaced_by is None
+            else f"{provider_id}{MODEL_ID_SEPARATOR}{model.replaced_by}"
+        ),
         is_internal=bool(model.internal),
         in_registry=True,
     )

@@ -25,7 +25,7 @@ MODEL_COLUMNS: Final = """
     id, provider_id, model_id, display_name, context_window, max_output_tokens,
     supported_attachment_types, prompt_price_per_token, completion_price_per_token,
     supports_tools, supports_reasoning, is_deprecated, is_internal, in_registry,
-    is_enabled, is_hidden
+    is_enabled, is_hidden, is_selected, status, status_since, replaced_by
 """
 
 
@@ -49,6 +49,10 @@ class ModelInfo:
     in_registry: bool = False
     is_enabled: bool = True
     is_hidden: bool = False
+    is_selected: bool = False
+    status: str = "active"  # active, deprecated or retired (the registry's lifecycle)
+    status_since: str | None = None  # YYYY-MM-DD
+    replaced_by: str | None = None  # "<provider>::<model>" of the replacement
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,10 @@ def model_from_row(row: Sequence[object]) -> ModelInfo:
         in_registry,
         is_enabled,
         is_hidden,
+        is_selected,
+        status,
+        status_since,
+        replaced_by,
     ) = row
     return ModelInfo(
         id=str(id_),
@@ -118,4 +126,8 @@ def model_from_row(row: Sequence[object]) -> ModelInfo:
         in_registry=bool(in_registry),
         is_enabled=bool(is_enabled),
         is_hidden=bool(is_hidden),
+        is_selected=bool(is_selected),
+        status=str(status),
+        status_since=status_since if isinstance(status_since, str) else None,
+        replaced_by=replaced_by if isinstance(replaced_by, str) else None,
     )

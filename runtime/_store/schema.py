@@ -98,24 +98,28 @@ class Layout:
         statements += [i.create() for i in self.indexes if i.since <= at]
         return "\n\n".join(statements)
 
-    def upgrade_statements(self, from_version: int) -> list[str]:
+    def upgrade_statements(
+        self, from_version: int, existing: Mapping[str, frozenset[str]] | None = None
+    ) -> list[str]:
         """The statements that bring a file at ``from_version`` to the newest version, ending
-        with the new ``PRAGMA user_version``; none when there is nothing to do."""
+        with the new ``PRAGMA user_version``; none when there is nothing to do. ``existing``
+        (table name → its columns) leaves out columns a file has already: one whose version
+        was lost (``user_version`` reset by a tool) still upgrades."""
         statements: list[str] = []
         for version in range(from_version + 1, self.version + 1):
-            statements += self._steps_to(version)
+            statements += self._steps_to(version, existing or {})
         if statements:
             statements.append(f"PRAGMA user_version = {self.version};")
         return statements
 
-    def _steps_to(self, version: int) -> list[str]:
+    def _steps_to(self, version: int, existing: Mapping[str, frozenset[str]]) -> list[str]:
         steps = [t.create(version) for t in self.tables if t.since == version]
         steps += [
             f"ALTER TABLE {t.name} ADD COLUMN {c.name} {c.definition};"
             for t in self.tables
             if t.since < version
             for c in t.columns
-            if c.since == version
+            if c.since == version and c.name not in existing.get(t.name, frozenset())
         ]
         steps += [i.create() for i in self.indexes if i.since == version]
         steps += [f"{statement.rstrip(';')};" for statement in self.extra_steps.get(version, ())]
@@ -164,6 +168,16 @@ LAYOUT: Final = Layout(
                 Column("in_registry", "INTEGER NOT NULL DEFAULT 0"),
                 Column("is_hidden", "INTEGER NOT NULL DEFAULT 0"),
                 Column("is_selected", "INTEGER NOT NULL DEFAULT 0"),
+                # Version 2: the rest of the prices (per token; tiers as JSON, see
+                # codegen/ir.py) and the model's lifecycle, all the seed's.
+                Column("cache_read_price_per_token", "REAL", since=2),
+                Column("cache_write_price_per_token", "REAL", since=2),
+                Column("cache_write_1h_price_per_token", "REAL", since=2),
+                Column("reasoning_price_per_token", "REAL", since=2),
+                Column("price_tiers", "TEXT", since=2),
+                Column("status", "TEXT NOT NULL DEFAULT 'active'", since=2),
+                Column("status_since", "TEXT", since=2),
+                Column("replaced_by", "TEXT", since=2),
             ),
         ),
         # The discovery cache, keyed by a SHA-256 of the base URL (which may carry credentials).
@@ -191,6 +205,8 @@ LAYOUT: Final = Layout(
         # Stores before version 1 kept this beside the identical models_by_provider: every
         # write paid for both.
         1: ("DROP INDEX IF EXISTS discovery_models_by_provider",),
+        # Until the next seed says otherwise, a deprecated row's status is deprecated.
+        2: ("UPDATE models SET status = 'deprecated' WHERE is_deprecated = 1",),
     },
 )
 

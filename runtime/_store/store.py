@@ -5,8 +5,9 @@ Ownership of the ``models`` columns:
   - the seed (the registry's ``seed.sql``) owns the registry metadata and ``in_registry``;
   - discovery owns ``is_enabled`` and ``source`` and the metadata of models the registry does
     not know;
-  - the user owns ``is_hidden`` and ``is_selected``; only :meth:`ModelStore.set_hidden` writes
-    them.
+  - the user owns ``is_hidden`` and ``is_selected``; only :meth:`ModelStore.set_hidden` and
+    :meth:`ModelStore.set_selected` write them, except that a seed retiring a selected model
+    moves its selection to the replacement (`_store.selection`).
 Nothing here deletes a model row: conversations refer to models by id.
 
 A store serves one registry (``registry=``; None is the curated one) and seeds from that
@@ -50,6 +51,7 @@ from llm_registry.runtime._store.schema import (
     declared_version,
     without_declared_version,
 )
+from llm_registry.runtime._store.selection import move_retired_selections
 from llm_registry.runtime._store.upgrade import upgrade_layout
 
 if TYPE_CHECKING:
@@ -277,6 +279,19 @@ class ModelStore:
 
         return self._write(update)
 
+    def set_selected(self, model_id: str, selected: bool) -> bool:
+        """The user's selection of one model (an app may select one or several); False when
+        the database has no such model. A selected model that a later seed retires hands its
+        selection to its replacement (`_store.selection`)."""
+
+        def update(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE models SET is_selected = ? WHERE id = ?", (int(selected), model_id)
+            )
+            return cursor.rowcount > 0
+
+        return self._write(update)
+
     # --- opening --------------------------------------------------------------------------------
 
     def _read(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
@@ -328,7 +343,12 @@ class ModelStore:
         # statements do nothing, and its version is not allowed to set the file's back.
         self._db.write_script(without_declared_version(seed))
         digest = _sha256(seed)
-        self._db.write(lambda conn: set_meta(conn, SEED_KEY, digest))
+
+        def record(conn: sqlite3.Connection) -> None:
+            set_meta(conn, SEED_KEY, digest)
+            move_retired_selections(conn)
+
+        self._db.write(record)
 
     def _read_seed(self) -> str | None:
         try:

@@ -31,7 +31,17 @@ def upgrade_layout(db: Database, layout: Layout = LAYOUT) -> None:
                 f"{layout.version} this release of llm-provider-registry knows; upgrade "
                 "llm-provider-registry, or use another database file"
             )
-        for statement in layout.upgrade_statements(found):
+        for statement in layout.upgrade_statements(found, _columns(conn, layout)):
             conn.execute(statement)
 
     db.write(upgrade)
+
+
+def _columns(conn: sqlite3.Connection, layout: Layout) -> dict[str, frozenset[str]]:
+    """The columns each of the layout's tables has in the file now (none for a missing one)."""
+    return {
+        table.name: frozenset(
+            str(row[1]) for row in conn.execute(f"PRAGMA table_info({table.name})")
+        )
+        for table in layout.tables
+    }

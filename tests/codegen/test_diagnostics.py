@@ -412,6 +412,40 @@ CASES = {
         7,
         "mode 'toggle' always can",
     ),
+    "price-tiers-not-increasing": Case(
+        "E340",
+        {
+            "acme": ACME
+            + "      tiers:\n"
+            + "        - above_input_tokens: 200000\n"
+            + "          input_per_million: 3\n"
+            + "          output_per_million: 12\n"
+            + "        - above_input_tokens: 128000\n"
+            + "          input_per_million: 4\n"
+            + "          output_per_million: 16\n"
+        },
+        26,
+        31,
+        "above 128,000 input tokens follows one above 200,000",
+    ),
+    "deprecated-contradicts-status": Case(
+        "E341",
+        {"acme": acme("    pricing:", "    deprecated: true\n    status: active\n    pricing:")},
+        19,
+        17,
+        "contradicts status: active",
+    ),
+    "since-not-a-date": Case(
+        "E342",
+        {
+            "acme": acme(
+                "    pricing:", '    status: retired\n    since: "2025-02-30"\n    pricing:'
+            )
+        },
+        20,
+        12,
+        "not a calendar date",
+    ),
     "header-line-break": Case(
         "E204",
         {"acme": ACME + 'headers:\n  X-Client: "a\\r\\nInjected: 1"\n'},

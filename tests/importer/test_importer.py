@@ -94,7 +94,7 @@ def test_report_lists_what_was_written_repaired_and_left_out(
         "base-url-variables-from-template": 1,
         "max-output-tokens-clamped-to-context": 1,
         "max-output-tokens-filled-from-context": 1,
-        "pricing-dropped-invalid": 1,
+        "pricing-dropped-invalid": 3,
         "provider-id-renamed": 1,
         "reasoning-efforts-filtered": 1,
         "reasoning-min-budget-dropped": 1,
@@ -138,7 +138,7 @@ def test_summary_counts_what_was_written_repaired_and_left_out(
     _, report = imported
     assert report.summary() == (
         "Imported 5 providers with 8 models (6 files written, 0 unchanged, 0 removed); "
-        "14 repaired, 7 left out; 6 implausible."
+        "16 repaired, 7 left out; 5 implausible."
     )
     assert {d.code for d in report.diagnostics} <= {code for code in CODES if code[:2] == "W5"}
     # validate's plausibility warnings, on the written files: outputs equal to
@@ -155,10 +155,15 @@ def test_inheritance_merges_deeply_and_the_provider_file_wins(
 ) -> None:
     out, _ = imported
     large = models_by_id(load(out, "acme"))["acme-large"]
-    # name and limits from the lab file, the input price from the provider's, the output price from the lab's
+    # name and limits from the lab file, the input price from the provider's, the output and
+    # cache prices from the lab's
     assert large["display_name"] == "Acme Large"
     assert (large["context_window"], large["max_output_tokens"]) == (131072, 16384)
-    assert large["pricing"] == {"input_per_million": 1.5, "output_per_million": 8.0}
+    assert large["pricing"] == {
+        "input_per_million": 1.5,
+        "output_per_million": 8.0,
+        "cache_read_per_million": 0.5,
+    }
     # base_model_omit drops tool_call; without the omit (acme-cn's copy) it is inherited
     assert "tools" not in large
     assert models_by_id(load(out, "acme-cn"))["acme-large"]["tools"] is True
@@ -166,7 +171,11 @@ def test_inheritance_merges_deeply_and_the_provider_file_wins(
     small = models_by_id(load(out, "acme"))["acme-small"]
     assert small["display_name"] == "Acme Small"
     assert small["context_window"] == 131072
-    assert small["pricing"] == {"input_per_million": 0.2, "output_per_million": 0.8}
+    assert small["pricing"] == {
+        "input_per_million": 0.2,
+        "output_per_million": 0.8,
+        "cache_read_per_million": 0.05,
+    }
 
 
 def test_model_fields_are_mapped_and_repaired(
@@ -485,11 +494,11 @@ def test_cli_imports_and_reports(tmp_path: Path) -> None:
     assert lines[-1].startswith("Imported 5 providers with 8 models")
     # Every repair and exclusion, as the compiler's diagnostics on the catalogue's files, then
     # the plausibility warnings on the written ones.
-    assert len(lines) == 1 + 21 + 6
-    assert lines[-2].startswith(f"{tmp_path / 'registry'}/providers/acme.yaml:65:15: warning[W008]")
+    assert len(lines) == 1 + 23 + 5
+    assert lines[-2].startswith(f"{tmp_path / 'registry'}/providers/acme.yaml:78:15: warning[W008]")
     assert (
         "tests/importer/fixtures/catalogue/providers/templated/provider.toml: warning[W519]: "
-        in lines[:-7][-1]
+        in lines[:-6][-1]
     )
     assert tree(tmp_path / "registry") == tree(EXPECTED)
     as_json = run_codegen(
@@ -501,8 +510,8 @@ def test_cli_imports_and_reports(tmp_path: Path) -> None:
         "json",
     )
     records = [json.loads(line) for line in as_json.stdout.splitlines()]
-    assert as_json.returncode == 0 and len(records) == 28
-    assert records[-1] == {"summary": True, "errors": 0, "warnings": 27, "files": 18, "exit": 0}
+    assert as_json.returncode == 0 and len(records) == 23 + 5 + 1
+    assert records[-1] == {"summary": True, "errors": 0, "warnings": 28, "files": 18, "exit": 0}
     missing = run_codegen(
         "import-models-dev", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")
     )
@@ -548,3 +557,36 @@ def test_any_display_name_round_trips_or_is_repaired(
         assert not re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029]", shown)
     if name == name.strip() and name.isprintable() and name:
         assert descriptor["display_name"] == name and model["display_name"] == name
+
+
+def test_cache_reasoning_and_tier_prices_are_carried(imported: tuple[Path, ImportResult]) -> None:
+    out, report = imported
+    reasoner = models_by_id(load(out, "acme"))["acme-reasoner"]
+    # [[cost.tiers]] by context size, sorted by threshold (a tier with no type is by context);
+    # the batch tier and the cache price that is not a number are left out, saying so.
+    assert reasoner["pricing"] == {
+        "input_per_million": 1.0,
+        "output_per_million": 4.0,
+        "reasoning_per_million": 5.0,
+        "tiers": [
+            {"above_input_tokens": 64000, "input_per_million": 1.5, "output_per_million": 6.0},
+            {"above_input_tokens": 128000, "input_per_million": 2.0, "output_per_million": 8.0},
+        ],
+    }
+    left_out = sorted(message for path, message in messages(report, "W516") if "reasoner" in path)
+    assert left_out == [
+        "a cost tier that is not by context size: left out",
+        "cost.cache_read is not a price: left out",
+    ]
+    # The older one-table form of a long-context tier: the rates above 200,000 tokens.
+    sonnet = models_by_id(load(out, "anthropic"))["claude-sonnet-4-5"]
+    assert sonnet["pricing"]["tiers"] == [
+        {
+            "above_input_tokens": 200000,
+            "input_per_million": 6.0,
+            "output_per_million": 22.5,
+            "cache_read_per_million": 0.6,
+            "cache_write_per_million": 7.5,
+        }
+    ]
+    assert sonnet["pricing"]["cache_write_per_million"] == 3.75

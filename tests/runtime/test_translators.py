@@ -193,7 +193,7 @@ def test_openai_parallel_tool_calls_by_index() -> None:
         ToolCallDelta(index=0, arguments='"}'),
         ToolCallDelta(index=1, id="call_Q8bM3aT9ZrNcXw7Lk2yVp4Hs", name="get_weather"),
         ToolCallDelta(index=1, arguments='{"location":"Bogotá, Colombia"}'),
-        Usage(input_tokens=82, output_tokens=51, reasoning_tokens=0),
+        Usage(input_tokens=82, output_tokens=51, reasoning_tokens=0, cache_read_tokens=0),
         Finish(reason="tool_calls", raw_reason="tool_calls"),
     ]
     calls = _accumulated(events).tool_calls()
@@ -208,7 +208,7 @@ def test_openai_reasoning_content_comes_apart_from_the_text() -> None:
         ReasoningDelta("Comparing 9.11"),
         ReasoningDelta(" and 9.8: 0.8 > 0.11."),
         TextDelta("9.8 is greater."),
-        Usage(input_tokens=15, output_tokens=40, reasoning_tokens=33),
+        Usage(input_tokens=15, output_tokens=40, reasoning_tokens=33, cache_read_tokens=0),
         Finish(reason="stop", raw_reason="stop"),
     ]
 

@@ -4,7 +4,8 @@
 -- Self-contained SQLite seed: `sqlite3 app.db < seed.sql`. Applies to an empty database and to
 -- one seeded by an older registry. It upserts and never deletes; a model that left the
 -- registry is marked deprecated. Columns that belong to the user (is_hidden, is_selected) and
--- to discovery (is_enabled, source) are never overwritten here.
+-- to discovery (is_enabled, source) are never overwritten here. Prices are USD per token;
+-- price_tiers is a JSON list of {above_input_tokens, input, output, cache_read?, cache_write?}.
 
 BEGIN;
 
@@ -38,7 +39,15 @@ CREATE TABLE IF NOT EXISTS models (
     source TEXT NOT NULL DEFAULT 'registry' CHECK (source IN ('registry', 'api')),
     in_registry INTEGER NOT NULL DEFAULT 0,
     is_hidden INTEGER NOT NULL DEFAULT 0,
-    is_selected INTEGER NOT NULL DEFAULT 0
+    is_selected INTEGER NOT NULL DEFAULT 0,
+    cache_read_price_per_token REAL,
+    cache_write_price_per_token REAL,
+    cache_write_1h_price_per_token REAL,
+    reasoning_price_per_token REAL,
+    price_tiers TEXT,
+    status TEXT NOT NULL DEFAULT 'active',
+    status_since TEXT,
+    replaced_by TEXT
 );
 
 CREATE TABLE IF NOT EXISTS discovery_cache (
@@ -56,7 +65,7 @@ CREATE TABLE IF NOT EXISTS store_meta (
 
 CREATE INDEX IF NOT EXISTS models_by_provider ON models (provider_id);
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 UPDATE providers SET in_registry = 0;
 
@@ -76,12 +85,16 @@ ON CONFLICT (id) DO UPDATE SET
 
 -- Everything the previous registry seeded starts as "left the registry"; the upsert below
 -- brings back what is still there.
-UPDATE models SET is_deprecated = 1, in_registry = 0 WHERE in_registry = 1;
+UPDATE models SET
+    is_deprecated = 1,
+    status = CASE WHEN status = 'active' THEN 'deprecated' ELSE status END,
+    in_registry = 0
+WHERE in_registry = 1;
 
-INSERT INTO models (id, provider_id, model_id, display_name, is_internal, is_deprecated, supported_attachment_types, context_window, max_output_tokens, prompt_price_per_token, completion_price_per_token, supports_tools, supports_reasoning, in_registry) VALUES
-    ('tricky::vendor/model:free', 'tricky', 'vendor/model:free', 'Model with a “curly” name', 0, 0, '["text", "image", "pdf"]', 200000, 64000, 0.000003, 0.00000015, 1, 1, 1),
-    ('tricky::tiny', 'tricky', 'tiny', 'Tiny', 1, 1, '["text"]', 8192, 8192, NULL, NULL, 0, 1, 1),
-    ('acme::acme-large', 'acme', 'acme-large', 'Acme Large', 0, 0, '["text", "image", "webpage"]', 131072, 8192, 0.0000015, 0.000006, 0, 0, 1)
+INSERT INTO models (id, provider_id, model_id, display_name, is_internal, is_deprecated, supported_attachment_types, context_window, max_output_tokens, prompt_price_per_token, completion_price_per_token, cache_read_price_per_token, cache_write_price_per_token, cache_write_1h_price_per_token, reasoning_price_per_token, supports_tools, supports_reasoning, price_tiers, status, status_since, replaced_by, in_registry) VALUES
+    ('tricky::vendor/model:free', 'tricky', 'vendor/model:free', 'Model with a “curly” name', 0, 0, '["text", "image", "pdf"]', 200000, 64000, 0.000003, 0.00000015, NULL, NULL, NULL, NULL, 1, 1, NULL, 'active', NULL, NULL, 1),
+    ('tricky::tiny', 'tricky', 'tiny', 'Tiny', 1, 1, '["text"]', 8192, 8192, NULL, NULL, NULL, NULL, NULL, NULL, 0, 1, NULL, 'deprecated', NULL, NULL, 1),
+    ('acme::acme-large', 'acme', 'acme-large', 'Acme Large', 0, 0, '["text", "image", "webpage"]', 131072, 8192, 0.0000015, 0.000006, NULL, NULL, NULL, NULL, 0, 0, NULL, 'active', NULL, NULL, 1)
 ON CONFLICT (id) DO UPDATE SET
     provider_id = excluded.provider_id,
     model_id = excluded.model_id,
@@ -93,8 +106,16 @@ ON CONFLICT (id) DO UPDATE SET
     max_output_tokens = excluded.max_output_tokens,
     prompt_price_per_token = excluded.prompt_price_per_token,
     completion_price_per_token = excluded.completion_price_per_token,
+    cache_read_price_per_token = excluded.cache_read_price_per_token,
+    cache_write_price_per_token = excluded.cache_write_price_per_token,
+    cache_write_1h_price_per_token = excluded.cache_write_1h_price_per_token,
+    reasoning_price_per_token = excluded.reasoning_price_per_token,
     supports_tools = excluded.supports_tools,
     supports_reasoning = excluded.supports_reasoning,
+    price_tiers = excluded.price_tiers,
+    status = excluded.status,
+    status_since = excluded.status_since,
+    replaced_by = excluded.replaced_by,
     in_registry = 1;
 
 COMMIT;

@@ -48,11 +48,15 @@ export interface Model {
   readonly reasoning: Reasoning | null;
   /** The wire format for this model when it differs from the provider's (providers speaking openai_compatible or openai_responses only): chat completions or the Responses API. */
   readonly implementation: "openai_compatible" | "openai_responses" | null;
-  /** Whether the provider has deprecated the model. */
+  /** Whether the provider has deprecated the model; true is the same as status: deprecated (kept for registries written before status). */
   readonly deprecated: boolean | null;
+  /** Where the model is in its lifecycle: active (default), deprecated (still served, to be replaced) or retired (no longer served: the runtime follows replaced_by to its replacement). */
+  readonly status: "active" | "deprecated" | "retired" | null;
+  /** Date (YYYY-MM-DD) the model entered its status, e.g. when it was deprecated or retired. */
+  readonly since: string | null;
   /** Whether the model is for internal use (titles, summaries) and hidden from pickers. */
   readonly internal: boolean | null;
-  /** Id of the model of this provider that replaces this one (for deprecated models), so that apps can offer it. */
+  /** Id of the model of this provider that replaces this one (for deprecated and retired models), so that apps can offer it and the runtime can follow it from a retired model. */
   readonly replacedBy: string | null;
 }
 
@@ -64,7 +68,27 @@ export interface Pricing {
   readonly outputPerMillion: number;
   /** USD per million prompt tokens read from the provider's prompt cache. */
   readonly cacheReadPerMillion: number | null;
-  /** USD per million prompt tokens written to the provider's prompt cache. */
+  /** USD per million prompt tokens written to the provider's prompt cache (its default lifetime, e.g. Anthropic's 5 minutes). */
+  readonly cacheWritePerMillion: number | null;
+  /** USD per million prompt tokens written to the prompt cache with a one-hour lifetime (Anthropic's 1h cache), where it differs from cache_write_per_million. */
+  readonly cacheWrite1hPerMillion: number | null;
+  /** USD per million reasoning (thinking) tokens, where it differs from output_per_million; without it reasoning tokens cost what output does. */
+  readonly reasoningPerMillion: number | null;
+  /** Higher rates for long prompts: each tier applies to a request whose input tokens (cached ones included) exceed its above_input_tokens, the last such tier winning. Thresholds strictly increasing. */
+  readonly tiers: readonly PriceTier[] | null;
+}
+
+/** Prices in USD per million tokens for requests above a number of input tokens; a cache price it does not give is unknown in this tier. */
+export interface PriceTier {
+  /** The tier applies when the prompt has more input tokens than this. */
+  readonly aboveInputTokens: number;
+  /** USD per million prompt tokens in this tier. */
+  readonly inputPerMillion: number;
+  /** USD per million completion tokens in this tier. */
+  readonly outputPerMillion: number;
+  /** USD per million prompt tokens read from the prompt cache in this tier. */
+  readonly cacheReadPerMillion: number | null;
+  /** USD per million prompt tokens written to the prompt cache in this tier. */
   readonly cacheWritePerMillion: number | null;
 }
 
@@ -225,6 +249,9 @@ export const PROVIDER_REGISTRY = {
           outputPerMillion: 0.15,
           cacheReadPerMillion: null,
           cacheWritePerMillion: null,
+          cacheWrite1hPerMillion: null,
+          reasoningPerMillion: null,
+          tiers: null,
         },
         tools: true,
         reasoning: {
@@ -236,6 +263,8 @@ export const PROVIDER_REGISTRY = {
         },
         implementation: null,
         deprecated: null,
+        status: null,
+        since: null,
         internal: null,
         replacedBy: null,
       },
@@ -261,6 +290,8 @@ export const PROVIDER_REGISTRY = {
         },
         implementation: null,
         deprecated: true,
+        status: null,
+        since: null,
         internal: true,
         replacedBy: null,
       },
@@ -342,11 +373,16 @@ export const PROVIDER_REGISTRY = {
           outputPerMillion: 6.0,
           cacheReadPerMillion: null,
           cacheWritePerMillion: null,
+          cacheWrite1hPerMillion: null,
+          reasoningPerMillion: null,
+          tiers: null,
         },
         tools: null,
         reasoning: null,
         implementation: null,
         deprecated: null,
+        status: null,
+        since: null,
         internal: null,
         replacedBy: null,
       },
