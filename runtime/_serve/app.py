@@ -33,7 +33,8 @@ from starlette.routing import Route
 
 from llm_registry.runtime._errors import ConfigError, ProviderError, UnknownProviderError
 from llm_registry.runtime._serve.guard import CSRF_HEADER, Guard
-from llm_registry.runtime._serve.settings import KeyForm, Outcome, Settings
+from llm_registry.runtime._serve.settings import Settings
+from llm_registry.runtime._serve.views import KeyForm, Outcome
 
 __all__ = ["create_app"]
 

@@ -1,6 +1,6 @@
-"""What the settings page shows and does, without any HTTP: the key forms, each provider's
-models, and the actions behind the buttons (save, test, remove a key; show or hide a model;
-refresh listings).
+"""What the settings page does, without any HTTP: it fills the views (`views`) from the
+registry, the model store and the key store, and runs the actions behind the buttons (save,
+test, remove a key or a variable; show or hide a model; refresh listings).
 
 Everything is built from the served registry (its key-form spec and logo map), the model
 store and the key store the page was given; no key ever leaves this module except into the
@@ -15,15 +15,24 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from llm_registry.runtime._discovery.service import DiscoveryResult, discover_models, refresh_all
 from llm_registry.runtime._endpoint import host_names, value_problem, variable_store_name
-from llm_registry.runtime._errors import ConfigError, ProviderError, redact
+from llm_registry.runtime._errors import ConfigError, ProviderError
 from llm_registry.runtime._keys import checked_api_key, locate_api_key, mask_key
 from llm_registry.runtime._registry import discovery_dialect, get_provider
+from llm_registry.runtime._serve.views import (
+    KeyForm,
+    Logo,
+    Outcome,
+    ProviderModels,
+    VariableField,
+    age_in_words,
+    in_words,
+    outcome_of,
+)
 
 if TYPE_CHECKING:
     from llm_registry.runtime._keys import FoundKey
@@ -32,90 +41,7 @@ if TYPE_CHECKING:
     from llm_registry.runtime._store.records import ModelInfo
     from llm_registry.runtime._store.store import ModelStore
 
-__all__ = ["KeyForm", "Outcome", "ProviderModels", "Settings", "VariableField"]
-
-# What each kind of failure means to someone looking at a key card or a refresh summary.
-_KIND_WORDS = {
-    "auth": "wrong key",
-    "rate_limit": "rate limited",
-    "unavailable": "unreachable",
-    "config": "not set up",
-    "bad_request": "refused the request",
-    "context_limit": "refused the request",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Logo:
-    """A provider's logo: the file in the registry's logo folder, and whether it is a dark
-    drawing on a transparent ground that dark mode should invert."""
-
-    file: str
-    invert_in_dark_mode: bool
-
-
-@dataclass(frozen=True, slots=True)
-class VariableField:
-    """A field of a key card for one variable of a templated base URL (an Azure resource, an
-    AWS region): the registry's spec, and the value a request would use now."""
-
-    name: str
-    label: str
-    placeholder: str
-    env: str | None
-    default: str | None
-    pattern: str | None
-    stored: str | None  # the value saved in the key store, if any
-    value: str | None  # the value in use: the environment's, else the stored one, else default
-    source: str | None  # "environment", "key store" or "default"
-
-
-@dataclass(frozen=True, slots=True)
-class KeyForm:
-    """One provider's key card: the registry's key-form spec plus where its key comes from."""
-
-    provider_id: str
-    display_name: str
-    env: str
-    placeholder: str
-    key_url: str
-    logo: Logo
-    key_source: str | None  # "environment" or "key store"; None when no key is set
-    masked_key: str | None  # "••••abcd" — never more of the key
-    variables: tuple[VariableField, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderModels:
-    """One provider's section of the model list."""
-
-    provider_id: str
-    display_name: str
-    logo: Logo
-    needs_key: bool
-    has_key: bool
-    status: str  # where the list comes from, in words
-    models: tuple[ModelInfo, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A key test or one provider's refresh, in words the page shows as they are."""
-
-    provider_id: str
-    ok: bool  # the provider answered with a live listing
-    models: int
-    source: str  # "api", "cache" or "fallback"
-    message: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "provider_id": self.provider_id,
-            "ok": self.ok,
-            "models": self.models,
-            "source": self.source,
-            "message": self.message,
-        }
+__all__ = ["Settings"]
 
 
 class Settings:
@@ -291,9 +217,9 @@ class Settings:
                 key_store=self.key_store,
             )
         except ProviderError as error:
-            outcome = Outcome(provider_id, False, 0, "fallback", _in_words(error, keys))
+            outcome = Outcome(provider_id, False, 0, "fallback", in_words(error, keys))
         else:
-            outcome = _outcome(result, keys)
+            outcome = outcome_of(result, keys)
         self._last[provider_id] = outcome
         return outcome
 
@@ -331,7 +257,7 @@ class Settings:
         listing = self.store.load_listing(provider_id, base_url)
         if listing is None:
             return "From the registry (not listed yet)"
-        return f"Listed {_age(time.time() - listing.fetched_at)} ago (cache)"
+        return f"Listed {age_in_words(time.time() - listing.fetched_at)} ago (cache)"
 
     def set_hidden(self, model_id: str, hidden: bool) -> bool:
         """The user's choice for one model; False when the store has no such model."""
@@ -348,7 +274,7 @@ class Settings:
         outcomes: list[Outcome] = []
 
         def finished(result: DiscoveryResult) -> None:
-            outcome = _outcome(result, keys)
+            outcome = outcome_of(result, keys)
             self._last[result.provider_id] = outcome
             outcomes.append(outcome)
             on_outcome(outcome)
@@ -362,43 +288,3 @@ class Settings:
             key_store=self.key_store,
         )
         return outcomes
-
-
-def _outcome(result: DiscoveryResult, keys: list[str]) -> Outcome:
-    count = len(result.models)
-    noun = "model" if count == 1 else "models"
-    if result.error is None:
-        where = {"api": "listed live", "cache": "from the cache"}.get(
-            result.source, "from the registry"
-        )
-        return Outcome(
-            result.provider_id,
-            result.source == "api",
-            count,
-            result.source,
-            f"✓ {count} {noun}, {where}",
-        )
-    shown = {"cache": "showing the cached list", "fallback": "showing the registry's list"}
-    return Outcome(
-        result.provider_id,
-        False,
-        count,
-        result.source,
-        f"✗ {_in_words(result.error, keys)} — {shown.get(result.source, 'showing')} "
-        f"({count} {noun})",
-    )
-
-
-def _in_words(error: ProviderError, keys: list[str]) -> str:
-    words = _KIND_WORDS.get(error.kind, "failed")
-    return redact(f"{words.capitalize()}: {error.message}", *keys)
-
-
-def _age(seconds: float) -> str:
-    if seconds < 90:
-        return "a minute"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} minutes"
-    if seconds < 36 * 3600:
-        return f"{round(seconds / 3600)} hours"
-    return f"{round(seconds / 86400)} days"
