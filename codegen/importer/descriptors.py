@@ -235,6 +235,9 @@ class Builder:
             )
         if toml.get("status") == "deprecated":
             model["deprecated"] = True
+        if rules.table(toml.get("provider")).get("shape") == "responses":
+            # Served by its OpenAI-compatible provider through the Responses API only.
+            model["implementation"] = "openai_responses"
         return model
 
 
@@ -267,6 +270,10 @@ def _text_model_problem(inputs: list[str], outputs: list[str]) -> str | None:
     return None
 
 
+# The two APIs of one OpenAI-compatible endpoint; a model may choose the other one.
+_OPENAI_APIS = ("openai_compatible", "openai_responses")
+
+
 def _served_elsewhere(override: Any, implementation: str, base_url: str) -> str | None:
     """Why a model served through another wire format or URL than its provider's cannot be
     listed under it."""
@@ -278,8 +285,8 @@ def _served_elsewhere(override: Any, implementation: str, base_url: str) -> str 
     api = rules.string(override.get("api"))
     if api is not None and api.rstrip("/") != base_url:
         return "served from another base URL than its provider's"
-    if override.get("shape") == "responses":
-        return "served only through the Responses API"
+    if override.get("shape") == "responses" and implementation not in _OPENAI_APIS:
+        return "served only through the Responses API, which its provider's format is not"
     return None
 
 

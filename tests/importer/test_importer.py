@@ -383,7 +383,10 @@ def test_model_ids_and_per_model_overrides_that_cannot_be_listed(
     assert "white space" in reasons["providers/acme/models/with space"]
     assert "another API" in reasons["providers/acme/models/native"]
     assert "another base URL" in reasons["providers/acme/models/elsewhere"]
-    assert "Responses API" in reasons["providers/acme/models/responses"]
+    # An OpenAI-compatible provider's Responses-only model is kept, on that API.
+    assert "providers/acme/models/responses" not in reasons
+    assert models["responses"]["implementation"] == "openai_responses"
+    assert "implementation" not in models["same-api"]
     assert "not valid TOML" in reasons["providers/acme/models/broken"]
     assert "does not end" in reasons["providers/acme/models/loop"]
     assert "not a <lab>/<model> name" in reasons["providers/acme/models/escape"]
