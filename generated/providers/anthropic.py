@@ -52,6 +52,7 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
+                can_disable=True,
                 efforts=(
                     "low",
                     "medium",
@@ -82,6 +83,7 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
+                can_disable=True,
                 efforts=(
                     "low",
                     "medium",
@@ -112,6 +114,7 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="effort",
+                can_disable=True,
                 efforts=(
                     "low",
                     "medium",
@@ -141,6 +144,7 @@ PROVIDER = ProviderDescriptor(
             tools=True,
             reasoning=Reasoning(
                 mode="budget_tokens",
+                can_disable=True,
                 min_budget_tokens=1024,
             ),
             internal=True,

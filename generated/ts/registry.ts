@@ -362,7 +362,7 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
-          canDisable: null,
+          canDisable: true,
           sentAs: null,
           efforts: [
             "low",
@@ -403,7 +403,7 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
-          canDisable: null,
+          canDisable: true,
           sentAs: null,
           efforts: [
             "low",
@@ -444,7 +444,7 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "effort",
-          canDisable: null,
+          canDisable: true,
           sentAs: null,
           efforts: [
             "low",
@@ -484,7 +484,7 @@ export const PROVIDER_REGISTRY = {
         tools: true,
         reasoning: {
           mode: "budget_tokens",
-          canDisable: null,
+          canDisable: true,
           sentAs: null,
           efforts: null,
           minBudgetTokens: 1024,
