@@ -25,6 +25,7 @@ PROVIDER = ProviderDescriptor(
     context_limit_patterns=(
         "is longer than the model's context length",
         "maximum context length is",
+        "tokens + `max_new_tokens` must be <=",
     ),
     discovery=Discovery(
         dialect="openai",

@@ -2671,6 +2671,7 @@ export const PROVIDER_REGISTRY = {
     contextLimitPatterns: [
       "is longer than the model's context length",
       "maximum context length is",
+      "tokens + `max_new_tokens` must be \u003c=",
     ],
     supportsModelDiscovery: true,
     defaultModels: [
