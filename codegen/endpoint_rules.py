@@ -18,24 +18,27 @@ from llm_registry.codegen.yaml_loader import JsonPath
 from llm_registry.runtime._endpoint import host_names, value_problem
 from llm_registry.runtime._urls import sample_url, template_names, template_problem
 
-__all__ = ["check_endpoint"]
+__all__ = ["CLIENT_OWNED_HEADERS", "check_endpoint"]
 
 ErrorSink = Callable[..., None]  # (path, code, message, *, key=False)
 
-# Headers the HTTP client must own; a key cannot travel in them.
-_CLIENT_HEADERS = {
-    "host",
-    "content-length",
-    "content-type",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "upgrade",
-    "expect",
-    "cookie",
-}
+# Headers the HTTP client must own: framing, routing and connection management. A descriptor's
+# fixed headers may not set them, and a key cannot travel in them (nor in a cookie).
+CLIENT_OWNED_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+    }
+)
+_NOT_FOR_A_KEY = CLIENT_OWNED_HEADERS | {"cookie"}
 
 
 def check_endpoint(value: dict[str, Any], error: ErrorSink) -> None:
@@ -127,7 +130,7 @@ def _auth(value: dict[str, Any], error: ErrorSink) -> None:
         error(("auth",), "E335", f"auth type {kind!r} needs the name of the {kind}")
     if kind in ("bearer", "none") and name is not None:
         error(("auth", "name"), "E335", f"auth type {kind!r} takes no name", key=True)
-    if kind == "header" and isinstance(name, str) and name.lower() in _CLIENT_HEADERS:
+    if kind == "header" and isinstance(name, str) and name.lower() in _NOT_FOR_A_KEY:
         error(("auth", "name"), "E335", f"header {name!r} is set by the HTTP client, not a key")
     if kind == "none" and not keyless:
         error(("auth", "type"), "E336", "auth type 'none' needs api_key: null (no key to send)")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from llm_registry.codegen.diagnostics import Diagnostic
-from llm_registry.codegen.endpoint_rules import check_endpoint
+from llm_registry.codegen.endpoint_rules import CLIENT_OWNED_HEADERS, check_endpoint
 from llm_registry.codegen.model_rules import price_and_lifecycle_problems
 from llm_registry.codegen.registry_files import read_regular_file
 from llm_registry.codegen.svg import sanitized_svg
@@ -26,19 +26,6 @@ from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 
 __all__ = ["DescriptorRules", "UniquenessRules"]
 
-# Headers the HTTP client must own: framing, routing and connection management.
-_RESERVED_HEADERS = {
-    "host",
-    "content-length",
-    "content-type",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "upgrade",
-    "expect",
-}
 _CREDENTIAL_HEADERS = {
     "authorization",
     "proxy-authorization",
@@ -61,7 +48,7 @@ def _header_refusal(name: object) -> tuple[str, str] | None:
         return None
     if name.lower() in _CREDENTIAL_HEADERS:
         return "E313", f"header {name!r} carries credentials; keys come from api_key"
-    if name.lower() in _RESERVED_HEADERS:
+    if name.lower() in CLIENT_OWNED_HEADERS:
         return "E204", f"header {name!r} is set by the HTTP client, not a descriptor"
     return None
 

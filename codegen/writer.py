@@ -9,12 +9,13 @@ times stay as they were. Concurrent runs take turns on a lock of the parent fold
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from llm_registry.runtime._folder_lock import folder_lock
 
 _IGNORED_DIRS = {"__pycache__"}
 # How a generated __init__.py or registry.ts starts: this release's headers, and the earlier
@@ -85,22 +86,6 @@ def recover(out_dir: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def _lock(folder: Path) -> Iterator[None]:
-    """An exclusive lock on folder for this process, released on exit (or on its death)."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: runs are not serialised
-        yield
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)
-
-
 def _exchange(first: Path, second: Path) -> bool:
     """Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE); False where unsupported."""
     try:
@@ -119,7 +104,7 @@ def _exchange(first: Path, second: Path) -> bool:
 def write_tree(out_dir: Path, files: dict[str, bytes]) -> WriteSummary:
     """Make out_dir hold exactly files; returns what changed."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(out_dir.parent):
+    with folder_lock(out_dir.parent):
         recover(out_dir)
         existing = read_tree(out_dir)
         summary = WriteSummary(

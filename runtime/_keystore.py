@@ -26,11 +26,12 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol
 
 from llm_registry.runtime._errors import ConfigError, redact
+from llm_registry.runtime._folder_lock import folder_lock
 from llm_registry.runtime._keys import checked_key_text
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ class FileKeyStore:
         with contextlib.ExitStack() as held:
             try:
                 _make_private_folder(folder)
-                held.enter_context(_folder_lock(folder))
+                held.enter_context(folder_lock(folder))
             except OSError as error:
                 raise self._write_error(error) from None
             keys = self._read()
@@ -282,22 +283,6 @@ class FileKeyStore:
             f"cannot write the key file {self.path}: {error.strerror or error}; "
             "the file was left as it was"
         )
-
-
-@contextlib.contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``folder`` (POSIX; elsewhere nothing is locked)."""
-    if os.name != "posix":
-        yield
-        return
-    import fcntl
-
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)  # releases the lock
 
 
 def _make_private_folder(folder: Path) -> None:
