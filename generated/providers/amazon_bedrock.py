@@ -27,6 +27,8 @@ PROVIDER = ProviderDescriptor(
         "maximum context length",
         "too many tokens",
         "input is too long",
+        "exceed model maximum",
+        "input tokens exceeds maximum length",
     ),
     discovery=Discovery(
         dialect="none",

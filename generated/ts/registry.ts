@@ -3322,6 +3322,8 @@ export const PROVIDER_REGISTRY = {
       "maximum context length",
       "too many tokens",
       "input is too long",
+      "exceed model maximum",
+      "input tokens exceeds maximum length",
     ],
     supportsModelDiscovery: false,
     defaultModels: [

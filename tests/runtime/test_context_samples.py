@@ -46,10 +46,10 @@ def _samples() -> list[Any]:
 SAMPLES = _samples()
 
 
-def test_the_curated_registry_has_samples_of_both_kinds() -> None:
-    providers = {param.values[0] for param in SAMPLES}
-    assert len(providers) >= 10
-    assert any(param.values[1] for param in SAMPLES)
+def test_every_curated_provider_that_takes_a_key_has_a_real_overflow_sample() -> None:
+    with_match = {param.values[0] for param in SAMPLES if param.values[1]}
+    keyed = {d.id for d in runtime.providers() if d.api_key is not None}
+    assert keyed and keyed <= with_match, sorted(keyed - with_match)
     assert any(not param.values[1] for param in SAMPLES)
 
 
