@@ -14,6 +14,11 @@ Scenarios (the first path segment):
 - ``tool-noindex`` (OpenAI format only): two tool calls whose deltas carry no ``index``, as some
   OpenAI-compatible servers send them: ``a`` = ``first({})`` and ``b`` = ``second({"n": 2})``
 - ``reasoning``: reasoning deltas, then the reply
+- ``refusal`` (Responses only): a message whose one content part is a refusal,
+  :data:`REFUSAL_PIECES` as ``response.refusal.delta`` events, then ``response.refusal.done``,
+  in a response that completes
+- ``refusal-whole`` (Responses only): the same refusal with no refusal events, only in the
+  finished message item (as a compatible server may send it)
 - ``midstream-error``: two chunks, then the format's own error event (an overloaded server)
 - ``midstream-overflow``: two chunks, then an error event saying the context overflowed
 - ``drop``: two chunks, then the connection is cut (no terminating chunk)
@@ -130,7 +135,7 @@ def serve_chat(handler: Handler, recorded: Recorded) -> None:
     if serve is None and (scenario == "long" or scenario.startswith(LONG_PREFIX)):
         _long(handler, wire_format, scenario.removeprefix("long").removeprefix("-"))
         return
-    if serve is None or (scenario in _OPENAI_ONLY and wire_format != "openai"):
+    if serve is None or _ONE_FORMAT.get(scenario, wire_format) != wire_format:
         handler.send_json({"error": {"message": f"no such scenario: {scenario}"}}, status=404)
         return
     serve(handler, SPEAKERS[wire_format](handler, recorded), scenario)
@@ -319,7 +324,7 @@ _ERROR_KINDS: dict[str, str] = {
 }
 
 _SCENARIOS: dict[str, Callable[[Handler, Speaker, str], None]] = {
-    **dict.fromkeys(("ok", "tool", "reasoning"), _reply),
+    **dict.fromkeys(("ok", "tool", "reasoning", "refusal", "refusal-whole"), _reply),
     "done-then-stall": _done_then_stall,
     "pings": _pings,
     "slow-events": _slow_events,
@@ -344,5 +349,9 @@ _SCENARIOS: dict[str, Callable[[Handler, Speaker, str], None]] = {
     **HOSTILE_SCENARIOS,  # see tests.loopback.hostile
 }
 
-# Scenarios only the OpenAI format has; other formats answer 404 to them.
-_OPENAI_ONLY = frozenset({"tool-noindex"})
+# Scenarios only one format has; other formats answer 404 to them.
+_ONE_FORMAT: dict[str, Format] = {
+    "tool-noindex": "openai",
+    "refusal": "responses",
+    "refusal-whole": "responses",
+}
