@@ -52,6 +52,8 @@ Scenarios (the first path segment):
   :data:`STALL_SECONDS` (SSE comments; Anthropic's own ``event: ping`` in that format)
 - ``signed-tool`` (Anthropic, Gemini, Responses): a three-request tool loop whose server refuses a
   request that does not carry back its signed reasoning unchanged (:mod:`.signed_loops`)
+- ``signature-check`` (Gemini only): the reply, unless a model turn's first function call lacks
+  a ``thoughtSignature``: then Gemini 3's 400 (:mod:`.signed_loops`)
 - ``replay-<file>``: a recorded stream of ``tests/loopback/streams/`` as it is, in small chunks
 - the hostile scenarios of :mod:`tests.loopback.hostile` (compression bombs, a header drip,
   an endless reply, bytes that are not UTF-8, a reply echoing the key)
@@ -81,7 +83,7 @@ from tests.loopback.replies import (
     Speaker,
 )
 from tests.loopback.responses_format import ResponsesSpeaker
-from tests.loopback.signed_loops import serve_signed_tool
+from tests.loopback.signed_loops import serve_signature_check, serve_signed_tool
 
 # Long enough that a loaded machine still reaches the stall; stopping the server releases it.
 STALL_SECONDS = 60
@@ -174,6 +176,11 @@ def _reply(handler: Handler, speaker: Speaker, scenario: str) -> None:
     handler.start_stream()
     speaker.reply(scenario)
     handler.end_stream()
+
+
+def _signature_check(handler: Handler, speaker: Speaker, scenario: str) -> None:
+    if not serve_signature_check(handler, speaker.recorded):
+        _reply(handler, speaker, "ok")
 
 
 def _done_then_stall(handler: Handler, speaker: Speaker, scenario: str) -> None:
@@ -326,6 +333,7 @@ _ERROR_KINDS: dict[str, str] = {
 _SCENARIOS: dict[str, Callable[[Handler, Speaker, str], None]] = {
     **dict.fromkeys(("ok", "tool", "reasoning", "refusal", "refusal-whole"), _reply),
     "done-then-stall": _done_then_stall,
+    "signature-check": _signature_check,
     "pings": _pings,
     "slow-events": _slow_events,
     "midstream-error": _stream_error,
@@ -354,4 +362,5 @@ _ONE_FORMAT: dict[str, Format] = {
     "tool-noindex": "openai",
     "refusal": "responses",
     "refusal-whole": "responses",
+    "signature-check": "gemini",
 }
