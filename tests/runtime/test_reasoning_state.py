@@ -284,7 +284,7 @@ def test_the_signature_check_refuses_an_unsigned_call(llm_server: LoopbackServer
     runtime itself never sends an unsigned call, so the request is posted by hand)."""
     import httpx
 
-    call = {"functionCall": {"name": "get_weather", "args": {}}}
+    call: dict[str, object] = {"functionCall": {"name": "get_weather", "args": {}}}
     body = {
         "contents": [
             {"role": "user", "parts": [{"text": "Weather?"}]},
