@@ -117,7 +117,11 @@ class Usage:
 
 @dataclass(frozen=True, slots=True)
 class Finish:
-    """The reply is complete. ``reason`` is normalised; ``raw_reason`` is what the provider sent."""
+    """The reply is complete. ``reason`` is normalised; ``raw_reason`` is what the provider sent.
+
+    ``content_filter``: the provider withheld the reply or the model refused it (Anthropic's
+    ``refusal`` stop reason, a Responses ``refusal`` part, Gemini's ``SAFETY`` and kin); what
+    text the model gave, its refusal included, is the reply's text."""
 
     reason: FinishReason
     raw_reason: str | None = None

@@ -13,6 +13,12 @@ or ``response.failed`` (``response.error``), each carrying the whole response an
 A ``reasoning`` item must go back unchanged in the next request's input (with ``store: false``
 its ``encrypted_content`` is the model's whole reasoning state), so each becomes a
 :class:`ReasoningState`.
+
+A refusal is a ``refusal`` content part of a message (``response.refusal.delta`` pieces, then
+``response.refusal.done`` with the whole text) in a response that still ``completed``. As in
+the other wire formats (Anthropic's ``stop_reason: refusal``, Gemini's ``SAFETY``), its text is
+the reply's text and the reply finishes with ``content_filter`` (raw reason ``refusal``); a
+refusal sent whole, with no deltas, is still the reply's text.
 """
 
 from __future__ import annotations
@@ -46,8 +52,8 @@ _INCOMPLETE_REASONS: dict[str, FinishReason] = {
     "content_filter": "content_filter",
 }
 
-# Delta events whose text is the reply's, or its visible reasoning.
-_TEXT_DELTAS = frozenset({"response.output_text.delta", "response.refusal.delta"})
+# Delta events whose text is the reply's visible reasoning.
+_REFUSALS = frozenset({"response.refusal.delta", "response.refusal.done"})
 _REASONING_DELTAS = frozenset(
     {"response.reasoning_summary_text.delta", "response.reasoning_text.delta"}
 )
@@ -58,12 +64,22 @@ class ResponsesTranslator:
     """The state of one Responses reply: which output items are tool calls, the usage and how
     the reply ended."""
 
-    __slots__ = ("_calls", "_ending", "_provider", "_streamed_arguments", "_usage", "done")
+    __slots__ = (
+        "_calls",
+        "_ending",
+        "_provider",
+        "_refusals",
+        "_streamed_arguments",
+        "_usage",
+        "done",
+    )
 
     def __init__(self, provider: str = "") -> None:
         self._provider = provider  # who mints the reasoning state (see ReasoningState)
         self._calls: dict[str, int] = {}  # output item id (or output index) → tool call index
         self._streamed_arguments: set[int] = set()
+        # The refusal content parts whose text has been given, by (item, content index).
+        self._refusals: set[tuple[str, object]] = set()
         self._usage: Usage | None = None
         self._ending: tuple[FinishReason, str] | None = None
         self.done = False
@@ -74,8 +90,10 @@ class ResponsesTranslator:
             return []
         kind = event.get("type")
         try:
-            if kind in _TEXT_DELTAS:
+            if kind == "response.output_text.delta":
                 return [TextDelta(event["delta"])] if event.get("delta") else []
+            if kind in _REFUSALS:
+                return self._refusal(event, kind == "response.refusal.delta")
             if kind in _REASONING_DELTAS:
                 return [ReasoningDelta(event["delta"])] if event.get("delta") else []
             if kind == "response.function_call_arguments.delta":
@@ -125,9 +143,30 @@ class ResponsesTranslator:
         self._streamed_arguments.add(index)
         return [ToolCallDelta(index=index, arguments=delta)]
 
+    def _refusal(self, event: dict[str, Any], delta: bool) -> list[StreamEvent]:
+        """A piece of a refusal (``delta``), or its whole text (given only when no piece was)."""
+        part = (self._key(event, event.get("item_id")), event.get("content_index") or 0)
+        seen = part in self._refusals
+        self._refusals.add(part)
+        text = event.get("delta" if delta else "refusal")
+        return [TextDelta(str(text))] if text and (delta or not seen) else []
+
+    def _message_done(self, event: dict[str, Any], item: dict[str, Any]) -> list[StreamEvent]:
+        """The refusal parts of a finished message whose text no refusal event gave."""
+        key = self._key(event, item.get("id"))
+        events: list[StreamEvent] = []
+        for index, part in enumerate(item.get("content") or ()):
+            if part.get("type") == "refusal" and (key, index) not in self._refusals:
+                self._refusals.add((key, index))
+                if part.get("refusal"):
+                    events.append(TextDelta(str(part["refusal"])))
+        return events
+
     def _item_done(self, event: dict[str, Any]) -> list[StreamEvent]:
         item = event["item"]
         kind = item.get("type")
+        if kind == "message":
+            return self._message_done(event, item)
         if kind == "reasoning":
             # Keys sorted: the SDK's objects keep their own field order, not the server's; the
             # values (the encrypted content above all) are the server's, unchanged.
@@ -156,6 +195,8 @@ class ResponsesTranslator:
         if status == "incomplete":
             why = str((response.get("incomplete_details") or {}).get("reason") or "")
             self._ending = (_INCOMPLETE_REASONS.get(why, "other"), f"incomplete:{why}")
+        elif self._refusals:
+            self._ending = ("content_filter", "refusal")
         else:
             self._ending = ("tool_calls" if self._calls else "stop", status)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from llm_registry.runtime._chat.events import TextDelta, Usage
 from llm_registry.runtime._chat.messages import UserMessage
@@ -19,7 +21,14 @@ from llm_registry.runtime._errors import StreamRedactor
 from llm_registry.runtime._registry import parse_model_id
 from llm_registry.runtime._urls import checked_base_url
 
+if TYPE_CHECKING:
+    from llm_registry.runtime._chat.base import ChatOptionArgs
+
 __all__ = ["register"]
+
+_SWITCHES = {"off": False, "on": True}
+# An effort's name, as the descriptor schema spells one (reasoning.efforts).
+_EFFORT_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,13 +62,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--temperature", metavar="T", type=_finite_float, help="sampling temperature"
     )
     parser.add_argument(
-        "--reasoning-effort", metavar="LEVEL", help="reasoning effort, for models that take one"
-    )
-    parser.add_argument(
-        "--reasoning-budget",
-        metavar="N",
-        type=_positive_int,
-        help="thinking budget in tokens, for models that take one",
+        "--reasoning",
+        metavar="off|on|EFFORT|TOKENS",
+        type=_reasoning_setting,
+        default={},
+        help=(
+            "switch the model's reasoning off or on, ask for an effort (a level its registry "
+            "entry lists, such as low or high) or give a thinking budget in tokens (such as "
+            "4096); a setting the model cannot honour is refused before anything is sent "
+            "(default: the model's own)"
+        ),
     )
     parser.add_argument(
         "--timeout",
@@ -98,6 +110,19 @@ def _positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
     return value
+
+
+def _reasoning_setting(text: str) -> ChatOptionArgs:
+    """``--reasoning``'s value as the ChatOptions it sets (the options' own three forms)."""
+    if text in _SWITCHES:
+        return {"reasoning": _SWITCHES[text]}
+    if text.isascii() and text.isdigit():
+        return {"reasoning_budget": _positive_int(text)}
+    if _EFFORT_NAME.fullmatch(text):
+        return {"reasoning_effort": text}
+    raise argparse.ArgumentTypeError(
+        f"expected off, on, an effort such as low or high, or a budget in tokens: {text!r}"
+    )
 
 
 def _float(text: str) -> float:
@@ -159,8 +184,7 @@ def run_chat(args: argparse.Namespace) -> int:
             system=args.system,
             max_output_tokens=args.max_tokens,
             temperature=args.temperature,
-            reasoning_effort=args.reasoning_effort,
-            reasoning_budget=args.reasoning_budget,
+            **args.reasoning,
         ):
             if isinstance(event, TextDelta):
                 show(redactor.feed(event.text))

@@ -14,6 +14,11 @@ Scenarios (the first path segment):
 - ``tool-noindex`` (OpenAI format only): two tool calls whose deltas carry no ``index``, as some
   OpenAI-compatible servers send them: ``a`` = ``first({})`` and ``b`` = ``second({"n": 2})``
 - ``reasoning``: reasoning deltas, then the reply
+- ``refusal`` (Responses only): a message whose one content part is a refusal,
+  :data:`REFUSAL_PIECES` as ``response.refusal.delta`` events, then ``response.refusal.done``,
+  in a response that completes
+- ``refusal-whole`` (Responses only): the same refusal with no refusal events, only in the
+  finished message item (as a compatible server may send it)
 - ``midstream-error``: two chunks, then the format's own error event (an overloaded server)
 - ``midstream-overflow``: two chunks, then an error event saying the context overflowed
 - ``drop``: two chunks, then the connection is cut (no terminating chunk)
@@ -47,6 +52,8 @@ Scenarios (the first path segment):
   :data:`STALL_SECONDS` (SSE comments; Anthropic's own ``event: ping`` in that format)
 - ``signed-tool`` (Anthropic, Gemini, Responses): a three-request tool loop whose server refuses a
   request that does not carry back its signed reasoning unchanged (:mod:`.signed_loops`)
+- ``signature-check`` (Gemini only): the reply, unless a model turn's first function call lacks
+  a ``thoughtSignature``: then Gemini 3's 400 (:mod:`.signed_loops`)
 - ``replay-<file>``: a recorded stream of ``tests/loopback/streams/`` as it is, in small chunks
 - the hostile scenarios of :mod:`tests.loopback.hostile` (compression bombs, a header drip,
   an endless reply, bytes that are not UTF-8, a reply echoing the key)
@@ -76,7 +83,7 @@ from tests.loopback.replies import (
     Speaker,
 )
 from tests.loopback.responses_format import ResponsesSpeaker
-from tests.loopback.signed_loops import serve_signed_tool
+from tests.loopback.signed_loops import serve_signature_check, serve_signed_tool
 
 # Long enough that a loaded machine still reaches the stall; stopping the server releases it.
 STALL_SECONDS = 60
@@ -130,7 +137,7 @@ def serve_chat(handler: Handler, recorded: Recorded) -> None:
     if serve is None and (scenario == "long" or scenario.startswith(LONG_PREFIX)):
         _long(handler, wire_format, scenario.removeprefix("long").removeprefix("-"))
         return
-    if serve is None or (scenario in _OPENAI_ONLY and wire_format != "openai"):
+    if serve is None or _ONE_FORMAT.get(scenario, wire_format) != wire_format:
         handler.send_json({"error": {"message": f"no such scenario: {scenario}"}}, status=404)
         return
     serve(handler, SPEAKERS[wire_format](handler, recorded), scenario)
@@ -169,6 +176,11 @@ def _reply(handler: Handler, speaker: Speaker, scenario: str) -> None:
     handler.start_stream()
     speaker.reply(scenario)
     handler.end_stream()
+
+
+def _signature_check(handler: Handler, speaker: Speaker, scenario: str) -> None:
+    if not serve_signature_check(handler, speaker.recorded):
+        _reply(handler, speaker, "ok")
 
 
 def _done_then_stall(handler: Handler, speaker: Speaker, scenario: str) -> None:
@@ -319,8 +331,9 @@ _ERROR_KINDS: dict[str, str] = {
 }
 
 _SCENARIOS: dict[str, Callable[[Handler, Speaker, str], None]] = {
-    **dict.fromkeys(("ok", "tool", "reasoning"), _reply),
+    **dict.fromkeys(("ok", "tool", "reasoning", "refusal", "refusal-whole"), _reply),
     "done-then-stall": _done_then_stall,
+    "signature-check": _signature_check,
     "pings": _pings,
     "slow-events": _slow_events,
     "midstream-error": _stream_error,
@@ -344,5 +357,10 @@ _SCENARIOS: dict[str, Callable[[Handler, Speaker, str], None]] = {
     **HOSTILE_SCENARIOS,  # see tests.loopback.hostile
 }
 
-# Scenarios only the OpenAI format has; other formats answer 404 to them.
-_OPENAI_ONLY = frozenset({"tool-noindex"})
+# Scenarios only one format has; other formats answer 404 to them.
+_ONE_FORMAT: dict[str, Format] = {
+    "tool-noindex": "openai",
+    "refusal": "responses",
+    "refusal-whole": "responses",
+    "signature-check": "gemini",
+}

@@ -14,6 +14,7 @@ from tests.loopback.replies import (
     OUTPUT_TOKENS,
     OVERFLOW_MESSAGES,
     REASONING_PIECES,
+    REFUSAL_PIECES,
     REPLY_PIECES,
     TOOL_ARGUMENT_PIECES,
     Format,
@@ -150,6 +151,10 @@ class ResponsesSpeaker(Speaker):
 
     def reply(self, scenario: str) -> None:
         self._created()
+        if scenario.startswith("refusal"):
+            self.refusal(REFUSAL_PIECES, streamed=scenario == "refusal")
+            self.finish()
+            return
         if scenario == "reasoning":
             self.reasoning_item(REASONING_PIECES, ENCRYPTED_REASONING, REASONING_ID)
         if scenario == "tool":
@@ -164,6 +169,32 @@ class ResponsesSpeaker(Speaker):
             self.text(piece)
         content = [{"type": "output_text", "text": "".join(pieces), "annotations": []}]
         item = {"id": MESSAGE_ID, "type": "message", "status": "completed", "role": "assistant"}
+        self.send(
+            {
+                "type": "response.output_item.done",
+                "output_index": self._output_index,
+                "item": {**item, "content": content},
+            }
+        )
+        self._output_index += 1
+
+    def refusal(self, pieces: tuple[str, ...], *, streamed: bool) -> None:
+        """A message whose one content part is a refusal: its text in ``response.refusal.delta``
+        pieces and then whole in ``response.refusal.done`` when ``streamed``, and in the
+        finished message item either way."""
+        self._message_added()
+        where = {"item_id": MESSAGE_ID, "output_index": self._output_index, "content_index": 0}
+        refusal = "".join(pieces)
+        if streamed:
+            empty = {"type": "refusal", "refusal": ""}
+            self.send({"type": "response.content_part.added", **where, "part": empty})
+            for piece in pieces:
+                self.send({"type": "response.refusal.delta", **where, "delta": piece})
+            self.send({"type": "response.refusal.done", **where, "refusal": refusal})
+            whole = {"type": "refusal", "refusal": refusal}
+            self.send({"type": "response.content_part.done", **where, "part": whole})
+        item = {"id": MESSAGE_ID, "type": "message", "status": "completed", "role": "assistant"}
+        content = [{"type": "refusal", "refusal": refusal}]
         self.send(
             {
                 "type": "response.output_item.done",

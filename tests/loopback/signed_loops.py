@@ -18,6 +18,11 @@ turns it holds):
 
 A request whose assistant turns do not carry exactly what was sent is refused with 400 and the
 format's own wording. :data:`SIGNED_TURNS` is what each turn sent, for tests to compare with.
+
+``signature-check`` (Gemini only) checks what Gemini 3 checks of any conversation, whoever wrote
+it: a model turn with function calls must carry a ``thoughtSignature`` on its first
+``functionCall`` part (any value: a loopback cannot verify one), else 400 with Gemini's wording;
+a request that passes gets the plain reply.
 """
 
 from __future__ import annotations
@@ -164,18 +169,41 @@ def _gemini(handler: Handler, body: dict[str, Any]) -> None:
         signed = [part.get("thoughtSignature") for part in calls]
         expected = [GEMINI_SIGNATURES[turn], None] if turn == 0 else [GEMINI_SIGNATURES[turn]]
         if signed != expected:
-            error = {
-                "code": 400,
-                "message": "Function call is missing a thought_signature in functionCall parts. "
-                "This is required for tools to work correctly, and missing thought_signature "
-                f"may lead to degraded model performance. Content position {2 * turn + 1}.",
-                "status": "INVALID_ARGUMENT",
-            }
-            handler.send_json({"error": error}, status=400)
+            _gemini_missing_signature(handler, 2 * turn + 1)
             return
     handler.start_stream()
     _gemini_reply(handler, len(model_turns))
     handler.end_stream()
+
+
+def gemini_unsigned_turn(body: dict[str, Any]) -> int | None:
+    """The position in ``contents`` of the first model turn whose first function call has no
+    ``thoughtSignature``; None when every one has."""
+    for position, content in enumerate(body.get("contents") or []):
+        calls = [part for part in content.get("parts") or [] if "functionCall" in part]
+        if content.get("role") == "model" and calls and not calls[0].get("thoughtSignature"):
+            return position
+    return None
+
+
+def serve_signature_check(handler: Handler, recorded: Recorded) -> bool:
+    """Refuse the request as Gemini 3 does when a model turn's first call is unsigned (True:
+    refused)."""
+    position = gemini_unsigned_turn(recorded.json or {})
+    if position is not None:
+        _gemini_missing_signature(handler, position)
+    return position is not None
+
+
+def _gemini_missing_signature(handler: Handler, position: int) -> None:
+    error = {
+        "code": 400,
+        "message": "Function call is missing a thought_signature in functionCall parts. "
+        "This is required for tools to work correctly, and missing thought_signature "
+        f"may lead to degraded model performance. Content position {position}.",
+        "status": "INVALID_ARGUMENT",
+    }
+    handler.send_json({"error": error}, status=400)
 
 
 def _gemini_event(handler: Handler, parts: list[dict[str, Any]], finish: str | None = None) -> None:

@@ -497,3 +497,86 @@ def test_the_cli_starts_without_an_sdk_or_http_client() -> None:
         "validate",
     ]
     assert heavy == []
+
+
+# --reasoning: the one option for ChatOptions' reasoning switch, effort and budget.
+
+# (model id, wire format, --reasoning value) → the reasoning fields of the request sent. A model
+# the registry does not list is passed the setting as asked; a listed one as it declares.
+REASONING_CASES = [
+    ("wire-anthropic::unlisted", "anthropic", "off", {"thinking": {"type": "disabled"}}),
+    (
+        MODELS["anthropic"],
+        "anthropic",
+        "4096",
+        {"thinking": {"type": "enabled", "budget_tokens": 4096}},
+    ),
+    ("wire-openai::effort-model", "openai", "high", {"reasoning_effort": "high"}),
+    ("wire-openai::unlisted", "openai", "minimal", {"reasoning_effort": "minimal"}),
+    (
+        "wire-gemini::unlisted",
+        "gemini",
+        "2048",
+        {"generationConfig": {"thinkingConfig": {"thinkingBudget": 2048, "includeThoughts": True}}},
+    ),
+    (
+        "wire-gemini::unlisted",
+        "gemini",
+        "off",
+        {"generationConfig": {"thinkingConfig": {"thinkingBudget": 0}}},
+    ),
+]
+_REASONING_FIELDS = {
+    "thinking",
+    "output_config",
+    "reasoning_effort",
+    "reasoning",
+    "generationConfig",
+}
+
+
+@pytest.mark.parametrize(("model_id", "wire_format", "setting", "fields"), REASONING_CASES)
+def test_reasoning_reaches_each_wire_format_as_its_own_field(
+    llm_server: LoopbackServer,
+    model_id: str,
+    wire_format: str,
+    setting: str,
+    fields: dict[str, object],
+) -> None:
+    url = llm_server.base_url("ok", wire_format)  # type: ignore[arg-type]
+    result = _run("chat", model_id, "hello", "--reasoning", setting, "--base-url", url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == loopback.REPLY + "\n"
+    (sent,) = llm_server.requests
+    assert {key: value for key, value in sent.json.items() if key in _REASONING_FIELDS} == fields
+
+
+@pytest.mark.parametrize(
+    ("model_id", "wire_format", "setting", "phrase"),
+    [
+        (MODELS["anthropic"], "anthropic", "off", "cannot switch its reasoning off"),
+        ("wire-openai::effort-model", "openai", "minimal", "not 'minimal'"),
+        (OPENAI_MODEL, "openai", "on", "does not reason"),
+        (MODELS["anthropic"], "anthropic", "512", "at least 1024 tokens"),
+    ],
+)
+def test_a_reasoning_setting_the_model_cannot_honour_is_refused_before_sending(
+    llm_server: LoopbackServer, model_id: str, wire_format: str, setting: str, phrase: str
+) -> None:
+    url = llm_server.base_url("ok", wire_format)  # type: ignore[arg-type]
+    result = _run("chat", model_id, "hello", "--reasoning", setting, "--base-url", url)
+    assert result.returncode == 1 and result.stdout == ""
+    assert phrase in _one_error_line(result.stderr, "bad_request")
+    assert llm_server.requests == []
+
+
+@pytest.mark.parametrize("setting", ["Hi!", "0", "-5", "1.5", "HIGH", ""])
+def test_a_reasoning_value_that_is_no_setting_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    status, out, err = _main(
+        capsys, monkeypatch, "chat", OPENAI_MODEL, "hi", "--reasoning", setting
+    )
+    assert status == 2 and out == ""
+    (error,) = [line for line in err.splitlines() if not line.startswith(("usage:", " "))]
+    assert error.startswith("llm-registry chat: error: argument --reasoning: "), err

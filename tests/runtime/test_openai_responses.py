@@ -28,7 +28,7 @@ from llm_registry.runtime import (
     Usage,
     UserMessage,
 )
-from tests.loopback import REPLY, LoopbackServer, Recorded
+from tests.loopback import REFUSAL, REFUSAL_PIECES, REPLY, LoopbackServer, Recorded
 from tests.loopback.signed_loops import responses_reasoning_item
 from tests.runtime.conftest import TEST_KEY, make_descriptor
 from tests.runtime.test_translators import translate_recording
@@ -111,6 +111,39 @@ def test_recorded_reply_cut_short_by_the_output_limit() -> None:
     texts = "".join(event.text for event in events if isinstance(event, TextDelta))
     assert texts == "Hi there! How can I help you today"
     assert events[-1] == Finish(reason="length", raw_reason="incomplete:max_output_tokens")
+
+
+# A refusal.
+
+
+def _events(provider: runtime.ChatProvider) -> list[runtime.StreamEvent]:
+    async def read() -> list[runtime.StreamEvent]:
+        return [event async for event in provider.stream("plain-model", [UserMessage("Hi")])]
+
+    return asyncio.run(read())
+
+
+def test_a_refusal_is_the_reply_text_and_finishes_as_content_filter(
+    llm_server: LoopbackServer,
+) -> None:
+    # Its pieces once each: the refusal.done event and the finished item repeat the whole text.
+    events = _events(_provider(llm_server, "refusal"))
+    texts = [event.text for event in events if isinstance(event, TextDelta)]
+    assert texts == list(REFUSAL_PIECES)
+    assert events[-1] == Finish(reason="content_filter", raw_reason="refusal")
+    result = _collect(_provider(llm_server, "refusal"), [UserMessage("Hi")])
+    assert result.text == REFUSAL and result.finish_reason == "content_filter"
+
+
+def test_a_refusal_sent_whole_is_still_the_reply_text(llm_server: LoopbackServer) -> None:
+    events = _events(_provider(llm_server, "refusal-whole"))
+    assert [event for event in events if isinstance(event, TextDelta)] == [TextDelta(REFUSAL)]
+    assert events[-1] == Finish(reason="content_filter", raw_reason="refusal")
+
+
+def test_a_reply_that_is_no_refusal_still_finishes_as_stop(llm_server: LoopbackServer) -> None:
+    events = _events(_provider(llm_server, "ok"))
+    assert events[-1] == Finish(reason="stop", raw_reason="completed")
 
 
 # The request.

@@ -23,6 +23,7 @@ from llm_registry.runtime import (
     ToolResultMessage,
     UserMessage,
 )
+from llm_registry.runtime._chat.gemini import FOREIGN_CALL_SIGNATURE
 from tests.loopback import REPLY, LoopbackServer
 from tests.loopback.signed_loops import (
     ANTHROPIC_SIGNATURES,
@@ -217,6 +218,118 @@ def test_switching_providers_drops_the_state(
         ToolResultMessage("call_2", "noon"),
     ]
     asyncio.run(runtime.collect(provider.stream("plain-model", messages)))
-    body = llm_server.requests[0].body
+    recorded = llm_server.requests[0]
+    body = recorded.body
+    if wire_format == "gemini":
+        # The calls it did not sign carry the stand-in signature, and nothing else does.
+        model_turn = recorded.json["contents"][1]
+        signed = [part.get("thoughtSignature") for part in model_turn["parts"]]
+        assert signed == [None, FOREIGN_CALL_SIGNATURE, None]
+        body = body.replace(b'"thoughtSignature"', b"").replace(
+            FOREIGN_CALL_SIGNATURE.encode(), b""
+        )
     for leaked in (b"thinking", b"thoughtSignature", b"signature", b"redacted"):
         assert leaked not in body
+
+
+# A conversation another provider began, continued on Gemini.
+
+
+def _gemini(server: LoopbackServer, scenario: str = "signature-check") -> runtime.ChatProvider:
+    return runtime.create_provider(
+        make_descriptor("gemini"),
+        api_key=TEST_KEY,
+        base_url=server.base_url(scenario, "gemini"),
+        timeout=10,
+    )
+
+
+def _call_parts(recorded_json: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """Each model turn's functionCall parts."""
+    return [
+        [part for part in content["parts"] if "functionCall" in part]
+        for content in recorded_json["contents"]
+        if content["role"] == "model"
+    ]
+
+
+def test_a_tool_call_another_provider_wrote_gets_the_stand_in_signature(
+    llm_server: LoopbackServer,
+) -> None:
+    # The tool call comes from a real Anthropic reply (its thinking state is Anthropic's).
+    anthropic = _provider(llm_server, "anthropic")
+    messages: list[runtime.Message] = [UserMessage("Weather in Paris?")]
+    first = _reply(anthropic, messages)
+    assert first.tool_calls and first.reasoning_state
+    messages.append(first.assistant_message())
+    messages.extend(ToolResultMessage(call.id, "sunny") for call in first.tool_calls)
+    llm_server.clear()
+
+    final = _reply(_gemini(llm_server), messages)
+    assert final.text == REPLY
+    (sent,) = llm_server.requests
+    assert _call_parts(sent.json) == [
+        [
+            {
+                "functionCall": {"name": "get_weather", "args": {"city": "Paris"}},
+                "thoughtSignature": FOREIGN_CALL_SIGNATURE,
+            }
+        ]
+    ]
+    assert b"thinking" not in sent.body  # Anthropic's own state stays behind
+
+
+def test_the_signature_check_refuses_an_unsigned_call(llm_server: LoopbackServer) -> None:
+    """The loopback refuses what Gemini 3 refuses, so the test above proves something (the
+    runtime itself never sends an unsigned call, so the request is posted by hand)."""
+    import httpx
+
+    call: dict[str, object] = {"functionCall": {"name": "get_weather", "args": {}}}
+    body = {
+        "contents": [
+            {"role": "user", "parts": [{"text": "Weather?"}]},
+            {"role": "model", "parts": [call]},
+            {"role": "user", "parts": [{"functionResponse": {"name": "get_weather"}}]},
+        ]
+    }
+    url = llm_server.base_url("signature-check", "gemini") + "/models/m:streamGenerateContent"
+    answer = httpx.post(url, json=body, timeout=10)
+    assert answer.status_code == 400 and "thought_signature" in answer.text
+    call["thoughtSignature"] = FOREIGN_CALL_SIGNATURE
+    assert httpx.post(url, json=body, timeout=10).status_code == 200
+
+
+def test_a_signature_gemini_wrote_is_replayed_verbatim_beside_a_stand_in(
+    llm_server: LoopbackServer,
+) -> None:
+    # Turn 1: Gemini's own parallel calls (only the first signed, as Gemini signs them).
+    # Turn 2: a call another provider wrote.
+    own = ReasoningState(
+        "google", "test-gemini", json.dumps({"thoughtSignature": GEMINI_SIGNATURES[0]}), 0
+    )
+    elsewhere = ReasoningState("anthropic", "test-anthropic", json.dumps({"signature": "a"}))
+    messages: list[runtime.Message] = [
+        UserMessage("Weather and time?"),
+        AssistantMessage(
+            tool_calls=(
+                ToolCall("g1", "get_weather", '{"city": "Paris"}', reasoning_state=own),
+                ToolCall("g2", "get_time", "{}"),
+            )
+        ),
+        ToolResultMessage("g1", "sunny"),
+        ToolResultMessage("g2", "noon"),
+        AssistantMessage(
+            "And London.",
+            tool_calls=(ToolCall("a1", "get_weather", '{"city": "London"}'),),
+            reasoning_state=(elsewhere,),
+        ),
+        ToolResultMessage("a1", "rainy"),
+    ]
+    assert _reply(_gemini(llm_server), messages).text == REPLY
+    (sent,) = llm_server.requests
+    signatures = [
+        [part.get("thoughtSignature") for part in turn] for turn in _call_parts(sent.json)
+    ]
+    assert signatures == [[GEMINI_SIGNATURES[0], None], [FOREIGN_CALL_SIGNATURE]]
+    # The same bytes, not merely an equal JSON value.
+    assert json.dumps(GEMINI_SIGNATURES[0]).encode() in sent.body

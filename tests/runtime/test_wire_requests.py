@@ -22,6 +22,7 @@ from llm_registry.runtime import (
     UserMessage,
     WebpageAttachment,
 )
+from llm_registry.runtime._chat.gemini import FOREIGN_CALL_SIGNATURE
 from tests.fixture_registry import TEST_REGISTRY_DIR
 from tests.loopback import Format, LoopbackServer, Recorded
 from tests.runtime.conftest import TEST_KEY, make_descriptor
@@ -300,7 +301,11 @@ def test_gemini_request(llm_server: LoopbackServer) -> None:
         "role": "model",
         "parts": [
             {"text": "Let me check the weather."},
-            {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}},
+            {
+                "functionCall": {"name": "get_weather", "args": {"city": "Paris"}},
+                # A call Gemini did not sign: the documented stand-in signature.
+                "thoughtSignature": FOREIGN_CALL_SIGNATURE,
+            },
         ],
     }
     # The tool's name comes from the call the assistant made.
