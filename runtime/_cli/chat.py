@@ -73,6 +73,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "(default: the model's own)"
         ),
     )
+    # The options this one replaced, kept working for scripts that use them (not in --help).
+    parser.add_argument(
+        "--reasoning-effort", dest="reasoning", type=_effort_setting, help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--reasoning-budget", dest="reasoning", type=_budget_setting, help=argparse.SUPPRESS
+    )
     parser.add_argument(
         "--timeout",
         metavar="SECONDS",
@@ -123,6 +130,16 @@ def _reasoning_setting(text: str) -> ChatOptionArgs:
     raise argparse.ArgumentTypeError(
         f"expected off, on, an effort such as low or high, or a budget in tokens: {text!r}"
     )
+
+
+def _effort_setting(text: str) -> ChatOptionArgs:
+    if not _EFFORT_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected an effort such as low or high: {text!r}")
+    return {"reasoning_effort": text}
+
+
+def _budget_setting(text: str) -> ChatOptionArgs:
+    return {"reasoning_budget": _positive_int(text)}
 
 
 def _float(text: str) -> float:

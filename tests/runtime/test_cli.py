@@ -552,6 +552,42 @@ def test_reasoning_reaches_each_wire_format_as_its_own_field(
 
 
 @pytest.mark.parametrize(
+    ("option", "value", "model_id", "wire_format", "fields"),
+    [
+        (
+            "--reasoning-effort",
+            "high",
+            "wire-openai::unlisted",
+            "openai",
+            {"reasoning_effort": "high"},
+        ),
+        (
+            "--reasoning-budget",
+            "4096",
+            MODELS["anthropic"],
+            "anthropic",
+            {"thinking": {"type": "enabled", "budget_tokens": 4096}},
+        ),
+    ],
+)
+def test_the_options_reasoning_replaced_still_work(
+    llm_server: LoopbackServer,
+    option: str,
+    value: str,
+    model_id: str,
+    wire_format: str,
+    fields: dict[str, object],
+) -> None:
+    url = llm_server.base_url("ok", wire_format)  # type: ignore[arg-type]
+    result = _run("chat", model_id, "hello", option, value, "--base-url", url)
+    assert result.returncode == 0, result.stderr
+    (sent,) = llm_server.requests
+    assert {key: value for key, value in sent.json.items() if key in _REASONING_FIELDS} == fields
+    help_text = _run("chat", "--help").stdout
+    assert "--reasoning " in help_text and option not in help_text
+
+
+@pytest.mark.parametrize(
     ("model_id", "wire_format", "setting", "phrase"),
     [
         (MODELS["anthropic"], "anthropic", "off", "cannot switch its reasoning off"),
