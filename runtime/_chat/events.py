@@ -120,7 +120,8 @@ class Finish:
     """The reply is complete. ``reason`` is normalised; ``raw_reason`` is what the provider sent.
 
     ``content_filter``: the provider withheld the reply or the model refused it (Anthropic's
-    ``refusal`` stop reason, a Responses ``refusal`` part, Gemini's ``SAFETY`` and kin); what
+    ``refusal`` stop reason, a chat-completions ``delta.refusal``, a Responses ``refusal``
+    part, Gemini's ``SAFETY`` and kin); what
     text the model gave, its refusal included, is the reply's text."""
 
     reason: FinishReason

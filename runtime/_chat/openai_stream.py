@@ -5,7 +5,10 @@ The payloads are the ``ChatCompletionChunk`` objects the openai SDK decodes (it 
 text, tool-call pieces (``tool_calls[].index`` says which call) and, on servers that show
 reasoning, ``reasoning_content`` or ``reasoning`` (extra fields the SDK keeps in
 ``model_extra``); ``finish_reason`` ends the reply; a last chunk with no choices carries
-``usage`` when ``stream_options.include_usage`` asked for it.
+``usage`` when ``stream_options.include_usage`` asked for it. A refusal comes as
+``delta.refusal`` pieces in a reply that finishes ``stop``: as in the other wire formats, its
+text is the reply's text and the reply finishes with ``content_filter`` (raw reason
+``refusal``).
 """
 
 from __future__ import annotations
@@ -40,10 +43,11 @@ _FINISH_REASONS: dict[str, FinishReason] = {
 class OpenAITranslator:
     """The state of one chat-completions reply: tool-call slots, usage, the finish reason."""
 
-    __slots__ = ("_finish_reason", "_tool_slots", "_usage")
+    __slots__ = ("_finish_reason", "_refused", "_tool_slots", "_usage")
 
     def __init__(self) -> None:
         self._finish_reason: str | None = None
+        self._refused = False
         self._usage: Usage | None = None
         self._tool_slots = _ToolCallSlots()
 
@@ -69,6 +73,10 @@ class OpenAITranslator:
                         events.append(TextDelta(content))
                     if delta.tool_calls:
                         self._tool_calls(delta.tool_calls, events)
+                    refusal = delta.refusal
+                    if refusal:
+                        self._refused = True
+                        events.append(TextDelta(refusal))
                 finish_reason = choice.finish_reason
                 if finish_reason:
                     self._finish_reason = finish_reason
@@ -80,7 +88,10 @@ class OpenAITranslator:
         raw = self._finish_reason
         if raw is None:
             raise IncompleteStream
-        finish = Finish(reason=_FINISH_REASONS.get(raw, "other"), raw_reason=raw)
+        if self._refused:
+            finish = Finish(reason="content_filter", raw_reason="refusal")
+        else:
+            finish = Finish(reason=_FINISH_REASONS.get(raw, "other"), raw_reason=raw)
         return [finish] if self._usage is None else [self._usage, finish]
 
     def _count(self, reported: Any) -> None:

@@ -14,9 +14,10 @@ Scenarios (the first path segment):
 - ``tool-noindex`` (OpenAI format only): two tool calls whose deltas carry no ``index``, as some
   OpenAI-compatible servers send them: ``a`` = ``first({})`` and ``b`` = ``second({"n": 2})``
 - ``reasoning``: reasoning deltas, then the reply
-- ``refusal`` (Responses only): a message whose one content part is a refusal,
-  :data:`REFUSAL_PIECES` as ``response.refusal.delta`` events, then ``response.refusal.done``,
-  in a response that completes
+- ``refusal`` (OpenAI and Responses formats): a refusal, :data:`REFUSAL_PIECES`, in a reply
+  that finishes normally: ``delta.refusal`` pieces of chat-completions chunks, or a message
+  whose one content part is a refusal (``response.refusal.delta`` events, then
+  ``response.refusal.done``)
 - ``refusal-whole`` (Responses only): the same refusal with no refusal events, only in the
   finished message item (as a compatible server may send it)
 - ``midstream-error``: two chunks, then the format's own error event (an overloaded server)
@@ -137,7 +138,7 @@ def serve_chat(handler: Handler, recorded: Recorded) -> None:
     if serve is None and (scenario == "long" or scenario.startswith(LONG_PREFIX)):
         _long(handler, wire_format, scenario.removeprefix("long").removeprefix("-"))
         return
-    if serve is None or _ONE_FORMAT.get(scenario, wire_format) != wire_format:
+    if serve is None or wire_format not in _ONLY_IN.get(scenario, (wire_format,)):
         handler.send_json({"error": {"message": f"no such scenario: {scenario}"}}, status=404)
         return
     serve(handler, SPEAKERS[wire_format](handler, recorded), scenario)
@@ -357,10 +358,10 @@ _SCENARIOS: dict[str, Callable[[Handler, Speaker, str], None]] = {
     **HOSTILE_SCENARIOS,  # see tests.loopback.hostile
 }
 
-# Scenarios only one format has; other formats answer 404 to them.
-_ONE_FORMAT: dict[str, Format] = {
-    "tool-noindex": "openai",
-    "refusal": "responses",
-    "refusal-whole": "responses",
-    "signature-check": "gemini",
+# Scenarios only some formats have; other formats answer 404 to them.
+_ONLY_IN: dict[str, tuple[Format, ...]] = {
+    "tool-noindex": ("openai",),
+    "refusal": ("openai", "responses"),
+    "refusal-whole": ("responses",),
+    "signature-check": ("gemini",),
 }

@@ -9,6 +9,7 @@ from tests.loopback.replies import (
     OUTPUT_TOKENS,
     OVERFLOW_MESSAGES,
     REASONING_PIECES,
+    REFUSAL_PIECES,
     REPLY_PIECES,
     TOOL_ARGUMENT_PIECES,
     Format,
@@ -84,6 +85,9 @@ class OpenAISpeaker(Speaker):
             for piece in TOOL_ARGUMENT_PIECES:
                 self._chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
             finish = "tool_calls"
+        elif scenario == "refusal":
+            for piece in REFUSAL_PIECES:
+                self._chunk({"refusal": piece})
         else:
             for piece in REPLY_PIECES:
                 self.text(piece)

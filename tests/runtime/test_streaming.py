@@ -157,6 +157,16 @@ def test_reasoning_arrives_apart_from_the_text(
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == loopback.REPLY
 
 
+@pytest.mark.parametrize("wire_format", ["openai", "responses"])
+def test_a_refusal_is_the_reply_text_and_finishes_as_content_filter(
+    llm_server: LoopbackServer, wire_format: str
+) -> None:
+    # Chat completions sends it as delta.refusal pieces in a reply that finishes "stop".
+    events = _events(_provider(llm_server, wire_format, "refusal"))
+    assert [e.text for e in events if isinstance(e, TextDelta)] == list(loopback.REFUSAL_PIECES)
+    assert events[-1] == Finish(reason="content_filter", raw_reason="refusal")
+
+
 @pytest.mark.parametrize("wire_format", FORMATS)
 def test_callback_form(llm_server: LoopbackServer, wire_format: str) -> None:
     chunks: list[str] = []
