@@ -121,8 +121,8 @@ class Finish:
 
     ``content_filter``: the provider withheld the reply or the model refused it (Anthropic's
     ``refusal`` stop reason, a chat-completions ``delta.refusal``, a Responses ``refusal``
-    part, Gemini's ``SAFETY`` and kin); what
-    text the model gave, its refusal included, is the reply's text."""
+    part, Gemini's ``SAFETY`` and kin); what text the model gave, its refusal included, is the
+    reply's text."""
 
     reason: FinishReason
     raw_reason: str | None = None
