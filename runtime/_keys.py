@@ -225,16 +225,16 @@ def known_keys(
         keys.extend(key for key in (given, from_env) if key)
         if not from_env and descriptor.id not in unset:
             unset.append(descriptor.id)
-    if key_store is None:
-        return keys
     for provider_id in unset:
+        if key_store is None:
+            break
         try:
             stored = (key_store.get(provider_id) or "").strip()
         except Exception:  # the command or page that needs the key says why
             break
         if stored:
             keys.append(stored)
-    return keys
+    return list(dict.fromkeys(keys))
 
 
 class ReadOnceKeyStore:

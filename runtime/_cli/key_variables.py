@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Final
 from llm_registry.runtime._cli.package_option import _registry_from_args
 from llm_registry.runtime._endpoint import host_names, value_problem, variable_store_name
 from llm_registry.runtime._errors import ConfigError
-from llm_registry.runtime._keys import locate_variable, mask_key
+from llm_registry.runtime._keys import (
+    ReadOnceKeyStore,
+    locate_api_key,
+    locate_variable,
+    mask_key,
+    missing_variables,
+)
 from llm_registry.runtime._keystore import default_key_store
 from llm_registry.runtime._registry import get_provider, providers
 from llm_registry.runtime._urls import template_names
@@ -29,7 +35,7 @@ if TYPE_CHECKING:
     from llm_registry.runtime._keystore import KeyStore
     from llm_registry.runtime._registry import Registry
 
-__all__ = ["delete_variables", "list_variables", "print_table", "set_variables"]
+__all__ = ["delete_variables", "list_variables", "print_table", "set_variables", "skipped_lines"]
 
 _MISSING: Final = "-"
 
@@ -79,6 +85,40 @@ def list_variables(registry: Registry | None, store: KeyStore, keys: Sequence[st
         print()
         print_table(rows)
     return problems
+
+
+def skipped_lines(skipped: Sequence[ProviderDescriptor]) -> list[str]:
+    """What ``models --refresh`` says of the providers it left out: those without a key in one
+    line, then one line per provider lacking a base-URL variable's value, saying how to set it.
+    """
+    store = ReadOnceKeyStore(default_key_store())
+    no_key: list[str] = []
+    lines: list[str] = []
+    for descriptor in skipped:
+        try:
+            names = missing_variables(descriptor, key_store=store)
+            has_key = descriptor.api_key is None or bool(
+                locate_api_key(descriptor, key_store=store)
+            )
+        except ConfigError:  # the store cannot be read: its key is as good as missing here
+            names, has_key = [], False
+        if not has_key:
+            no_key.append(descriptor.id)
+        elif names:
+            lines.append(_unset(descriptor, names))
+    return ([f"skipped (no API key): {', '.join(no_key)}"] if no_key else []) + lines
+
+
+def _unset(descriptor: ProviderDescriptor, names: Sequence[str]) -> str:
+    """ "skipped wire-x: no value for {resource} (Resource name); set …, or run …"."""
+    parts = []
+    for name in names:
+        spec = _spec(descriptor, name)
+        command = f"run `llm-registry keys set {descriptor.id} --var {name}=VALUE`"
+        env = spec.env if spec is not None else None
+        how = f"set {env}, or {command}" if env else command
+        parts.append(f"no value for {{{name}}} ({spec.label if spec else name}); {how}")
+    return f"skipped {descriptor.id}: " + "; ".join(parts)
 
 
 def print_table(rows: Sequence[Sequence[str]]) -> None:

@@ -361,3 +361,22 @@ def test_help_documents_var() -> None:
         assert "--var" in result.stdout
     overview = _run("keys", "--help")
     assert "keys set PROVIDER --var NAME=VALUE" in overview.stdout
+
+
+def test_refresh_says_which_variable_a_skipped_provider_lacks(tmp_path: Path) -> None:
+    db = str(tmp_path / "models.db")
+    result = _run("refresh", "--db", db, "--timeout", "2", WIRE_TEMPLATED_API_KEY=ENV_KEY)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert (
+        "skipped (no API key): wire-openai, wire-anthropic, wire-gemini, wire-aggregator" in lines
+    )
+    assert (
+        "skipped wire-templated: no value for {resource} (Resource name); set "
+        "WIRE_TEMPLATED_RESOURCE, or run `llm-registry keys set wire-templated --var "
+        "resource=VALUE`"
+    ) in lines
+    assert _run("keys", "set", TEMPLATED, "--var", "resource=elsewhere").returncode == 0
+    again = _run("refresh", "--db", db, "--timeout", "2", WIRE_TEMPLATED_API_KEY=ENV_KEY)
+    assert "skipped wire-templated" not in again.stdout
+    assert "wire-templated" in again.stdout  # tried now, and its failure said
