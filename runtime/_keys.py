@@ -9,6 +9,11 @@ whole header, key included.
 
 The key store is consulted last and only when the first two give nothing, so an app that sets
 its keys in the environment never touches the keychain (nor imports ``keyring``).
+
+Also here: where a templated base URL's variable takes its value (:func:`locate_variable`,
+:func:`missing_variables`, in `runtime._endpoint`'s order), every key at hand for scrubbing
+output (:func:`known_keys`), and :class:`ReadOnceKeyStore`, which one page render or action
+reads through so that each entry costs one keychain read.
 """
 
 from __future__ import annotations
