@@ -9,34 +9,48 @@ whole header, key included.
 
 The key store is consulted last and only when the first two give nothing, so an app that sets
 its keys in the environment never touches the keychain (nor imports ``keyring``).
+
+Also here: where a templated base URL's variable takes its value (:func:`locate_variable`,
+:func:`missing_variables`, in `runtime._endpoint`'s order), every key at hand for scrubbing
+output (:func:`known_keys`), and :class:`ReadOnceKeyStore`, which one page render or action
+reads through so that each entry costs one keychain read.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
+from llm_registry.runtime._endpoint import variable_store_name
 from llm_registry.runtime._errors import ConfigError
 from llm_registry.runtime._registry import get_provider
+from llm_registry.runtime._urls import template_names
 
 if TYPE_CHECKING:
     from llm_registry.runtime._descriptor import ProviderDescriptor
+    from llm_registry.runtime._endpoint import VariableValues
     from llm_registry.runtime._keystore import KeyStore
     from llm_registry.runtime._registry import Registry
 
 __all__ = [
     "FoundKey",
+    "FoundVariable",
     "KeyCheck",
+    "ReadOnceKeyStore",
     "can_proceed",
     "checked_api_key",
+    "known_keys",
     "locate_api_key",
+    "locate_variable",
     "mask_key",
+    "missing_variables",
     "resolve_api_key",
 ]
 
 KeySource = Literal["explicit", "environment", "key store"]
+VariableSource = Literal["explicit", "environment", "key store", "default"]
 # What mask_key shows in place of a key; its last four characters follow for a long key.
 MASK: Final = "\u2022" * 4
 _MASK_SHOWS_END_FROM: Final = 12  # shorter keys show nothing of themselves
@@ -193,3 +207,121 @@ def missing_key_message(descriptor: ProviderDescriptor) -> str:
         f"{descriptor.api_key.env} environment variable; "
         f"you can create one at {descriptor.api_key.url}"
     )
+
+
+def known_keys(
+    descriptors: Iterable[ProviderDescriptor],
+    api_keys: Mapping[str, str] | None = None,
+    *,
+    key_store: KeyStore | None,
+) -> list[str]:
+    """Every key ``descriptors`` could use, to scrub from what is shown: ``api_keys``', the
+    environment's, and ``key_store``'s (skipped when None) for the providers whose variable is
+    unset, each entry read at most once per call. Keys no header can carry are included (they
+    are still keys). Never raises: the first entry the store cannot read ends its part, since
+    a store that fails once (a locked keychain) would fail, or prompt, for every one."""
+    keys: list[str] = []
+    unset: list[str] = []
+    for descriptor in descriptors:
+        if descriptor.api_key is None:
+            continue
+        given = ((api_keys or {}).get(descriptor.id) or "").strip()
+        from_env = os.environ.get(descriptor.api_key.env, "").strip()
+        keys.extend(key for key in (given, from_env) if key)
+        if not from_env and descriptor.id not in unset:
+            unset.append(descriptor.id)
+    for provider_id in unset:
+        if key_store is None:
+            break
+        try:
+            stored = (key_store.get(provider_id) or "").strip()
+        except Exception:  # the command or page that needs the key says why
+            break
+        if stored:
+            keys.append(stored)
+    return list(dict.fromkeys(keys))
+
+
+class ReadOnceKeyStore:
+    """A key store that reads each entry at most once while it lives, for one page render or
+    one action: a keychain read is a D-Bus call (or a prompt). Made per call and dropped with
+    it, so nothing is remembered beyond the call; a write or removal goes through to
+    ``store`` and forgets what was read of that entry."""
+
+    def __init__(self, store: KeyStore) -> None:
+        self._store = store
+        self._read: dict[str, str | None] = {}
+
+    @property
+    def location(self) -> str:
+        return self._store.location
+
+    def get(self, provider_id: str) -> str | None:
+        if provider_id not in self._read:
+            self._read[provider_id] = self._store.get(provider_id)
+        return self._read[provider_id]
+
+    def set(self, provider_id: str, key: str) -> None:
+        self._read.pop(provider_id, None)
+        self._store.set(provider_id, key)
+
+    def delete(self, provider_id: str) -> bool:
+        self._read.pop(provider_id, None)
+        return self._store.delete(provider_id)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundVariable:
+    """A base-URL variable's value and where it was found: ``source`` is ``"explicit"`` (the
+    ``variables`` mapping), ``"environment"``, ``"key store"`` or ``"default"``; ``where`` is
+    ``"variables"``, the environment variable's name, the key store's location or
+    ``"its default"``. The value is not checked (see :func:`~runtime._endpoint.value_problem`).
+    """
+
+    value: str
+    source: VariableSource
+    where: str
+
+
+def locate_variable(
+    descriptor: ProviderDescriptor,
+    name: str,
+    variables: VariableValues | None = None,
+    *,
+    key_store: KeyStore | None,
+) -> FoundVariable | None:
+    """Where the value of ``descriptor``'s base-URL variable ``name`` comes from, in the order a
+    request looks (see `runtime._endpoint`): ``variables``, the variable's environment
+    variable, ``key_store`` (skipped when None) under ``"<provider id>:<name>"``, its default;
+    None when it has no value anywhere. Raises :class:`ConfigError` for a store that cannot be
+    read."""
+    spec = (getattr(descriptor, "variables", None) or {}).get(name)
+    given = ((variables or {}).get(descriptor.id) or {}).get(name, "").strip()
+    if given:
+        return FoundVariable(given, "explicit", "variables")
+    env = spec.env if spec is not None else None
+    from_env = os.environ.get(env, "").strip() if env else ""
+    if env and from_env:
+        return FoundVariable(from_env, "environment", env)
+    if key_store is not None:
+        stored = (key_store.get(variable_store_name(descriptor.id, name)) or "").strip()
+        if stored:
+            return FoundVariable(stored, "key store", key_store.location)
+    default = spec.default if spec is not None else None
+    return FoundVariable(default, "default", "its default") if default else None
+
+
+def missing_variables(
+    descriptor: ProviderDescriptor,
+    variables: VariableValues | None = None,
+    *,
+    key_store: KeyStore | None,
+) -> list[str]:
+    """The placeholders of ``descriptor``'s base URL without a value anywhere (see
+    :func:`locate_variable`), in the URL's order; a value that is there but unusable is not
+    missing (a request says what is wrong with it)."""
+    return [
+        name
+        for name in template_names(descriptor.base_url)
+        if locate_variable(descriptor, name, variables, key_store=key_store) is None
+    ]

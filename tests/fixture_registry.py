@@ -15,6 +15,8 @@ curated registry's own facts are checked in tests/runtime/test_curated.py.
 - ``wire-aggregator``: OpenAI-compatible, listing dialect ``openrouter``
 - ``wire-local``: keyless local server, listing dialect ``ollama``
 - ``wire-custom``: a provider class of its own (tests/runtime/custom_provider.py), no listing
+- ``wire-templated``: OpenAI-compatible, listing dialect ``openai``, a templated base URL whose
+  ``{resource}`` has no default (``WIRE_TEMPLATED_RESOURCE``, or the key store)
 """
 
 from __future__ import annotations

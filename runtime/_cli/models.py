@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from llm_registry.runtime._cli.key_variables import skipped_lines
 from llm_registry.runtime._cli.package_option import _registry_from_args, add_package_option
 from llm_registry.runtime._discovery.service import (
     DEFAULT_TIMEOUT,
@@ -268,7 +269,7 @@ def _lifecycle(model: ModelInfo) -> str:
 
 def _refresh_command(args: argparse.Namespace) -> int:
     registry = _registry_from_args(args)
-    ready, missing_key = refreshable_providers(registry=registry)
+    ready, skipped = refreshable_providers(registry=registry)
     store = _store(args, registry)
 
     def progress(result: DiscoveryResult) -> None:
@@ -291,8 +292,7 @@ def _refresh_command(args: argparse.Namespace) -> int:
             registry=registry,
         )
     )
-    if missing_key:
-        names = ", ".join(descriptor.id for descriptor in missing_key)
-        print(f"skipped (no API key): {names}")
+    for line in skipped_lines(skipped):
+        print(line)
     sys.stdout.flush()
     return 0

@@ -49,7 +49,7 @@ from llm_registry.runtime._discovery.merge import (
 )
 from llm_registry.runtime._endpoint import VariableValues, endpoint_base_url, resolve_variables
 from llm_registry.runtime._errors import ConfigError, MissingApiKeyError, ProviderError
-from llm_registry.runtime._keys import missing_key_message, resolve_api_key
+from llm_registry.runtime._keys import missing_key_message, missing_variables, resolve_api_key
 from llm_registry.runtime._registry import Registry, discovery_dialect, get_provider
 from llm_registry.runtime._registry import providers as registry_providers
 from llm_registry.runtime._store.connection import DEADLINE_GRACE, database_deadline
@@ -286,25 +286,34 @@ def refreshable_providers(
     *,
     registry: Registry | None = None,
     key_store: KeyStore | None = None,
+    variables: VariableValues | None = None,
 ) -> tuple[list[ProviderDescriptor], list[ProviderDescriptor]]:
     """(providers of ``registry`` `refresh_all` would list, providers skipped because their key
-    is missing); providers without live discovery are in neither."""
+    is missing or a variable of their base URL has no value anywhere); providers without live
+    discovery are in neither. :func:`missing_variables` and :func:`locate_api_key` say which
+    of the two a skipped provider lacks (pass a :class:`ReadOnceKeyStore` to read each entry
+    once). A key or value that is there but unusable, or a key store that cannot be read,
+    counts as ready: refreshing reports why, skipping would not."""
     ready: list[ProviderDescriptor] = []
-    missing_key: list[ProviderDescriptor] = []
+    skipped: list[ProviderDescriptor] = []
     for descriptor in registry_providers(registry=registry):
         if discovery_dialect(descriptor) == "none":
             continue
         try:
-            has_key = (
+            ok = (
                 descriptor.api_key is None
                 or resolve_api_key(descriptor, api_keys, key_store=key_store) is not None
             )
+            if ok and template_names(descriptor.base_url):
+                if key_store is None:  # only now: keys from the environment need no keychain
+                    from llm_registry.runtime._keystore import default_key_store
+
+                    key_store = default_key_store()
+                ok = not missing_variables(descriptor, variables, key_store=key_store)
         except ConfigError:
-            # A key is set but unusable, or the key store cannot be read: refreshing reports
-            # why, skipping would not.
-            has_key = True
-        (ready if has_key else missing_key).append(descriptor)
-    return ready, missing_key
+            ok = True
+        (ready if ok else skipped).append(descriptor)
+    return ready, skipped
 
 
 async def refresh_all(
@@ -329,7 +338,7 @@ async def refresh_all(
     model_store = _as_store(store, registry)
     if providers is None:
         descriptors, _ = refreshable_providers(
-            api_keys, registry=model_store.registry, key_store=key_store
+            api_keys, registry=model_store.registry, key_store=key_store, variables=variables
         )
     else:
         descriptors = [

@@ -82,10 +82,7 @@ class _Routes:
         self.templates.filters["per_million"] = _per_million
 
     async def page(self, request: Request) -> Response:
-        forms, sections = await asyncio.gather(
-            asyncio.to_thread(self.settings.key_forms),
-            asyncio.to_thread(self.settings.provider_models),
-        )
+        forms, sections = await asyncio.to_thread(self.settings.page_views)
         html = self.templates.get_template("index.html.jinja").render(
             key_forms=forms,
             sections=sections,
@@ -198,7 +195,9 @@ async def _refresh_lines(settings: Settings, providers: list[str] | None) -> Asy
     yield _line({"summary": _summary(outcomes)})
 
 
-def _summary(outcomes: list[Outcome]) -> dict[str, Any]:
+def _summary(all_outcomes: list[Outcome]) -> dict[str, Any]:
+    skipped = [o.provider_id for o in all_outcomes if o.source == "skipped"]
+    outcomes = [o for o in all_outcomes if o.source != "skipped"]
     live = sum(o.ok for o in outcomes)
     failed = [o for o in outcomes if not o.ok]
     parts = [f"{live} listed live"]
@@ -211,10 +210,13 @@ def _summary(outcomes: list[Outcome]) -> dict[str, Any]:
     text = f"Refreshed {len(outcomes)} providers: {', '.join(parts)}"
     if failed:
         text += f"; {len(failed)} failed"
+    if skipped:
+        text += f"; not refreshed, a base-URL variable without a value: {', '.join(skipped)}"
     return {
         "providers": len(outcomes),
         "live": live,
         "failed": [o.provider_id for o in failed],
+        "skipped": skipped,
         "models": sum(o.models for o in outcomes),
         "message": text + ".",
     }

@@ -18,10 +18,21 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from llm_registry.runtime._discovery.service import DiscoveryResult, discover_models, refresh_all
+from llm_registry.runtime._discovery.service import (
+    discover_models,
+    refresh_all,
+    refreshable_providers,
+)
 from llm_registry.runtime._endpoint import host_names, value_problem, variable_store_name
 from llm_registry.runtime._errors import ConfigError, ProviderError
-from llm_registry.runtime._keys import checked_api_key, locate_api_key, mask_key
+from llm_registry.runtime._keys import (
+    ReadOnceKeyStore,
+    checked_api_key,
+    known_keys,
+    locate_api_key,
+    mask_key,
+    missing_variables,
+)
 from llm_registry.runtime._registry import discovery_dialect, get_provider
 from llm_registry.runtime._serve.views import (
     KeyForm,
@@ -35,6 +46,7 @@ from llm_registry.runtime._serve.views import (
 )
 
 if TYPE_CHECKING:
+    from llm_registry.runtime._descriptor import ProviderDescriptor
     from llm_registry.runtime._keys import FoundKey
     from llm_registry.runtime._keystore import KeyStore
     from llm_registry.runtime._registry import Registry
@@ -91,18 +103,30 @@ class Settings:
 
     # --- keys ------------------------------------------------------------------------------------
 
-    def key_forms(self) -> list[KeyForm]:
-        """A card for every provider that takes a key, in the registry's display order."""
-        return [self._key_form(form) for form in self._forms]
+    def page_views(self) -> tuple[list[KeyForm], list[ProviderModels]]:
+        """The key cards and the model sections of one render of the page, from one read of
+        each key-store entry (with a keychain, each read is a D-Bus call)."""
+        store = self._reader()
+        return self.key_forms(store), self.provider_models(store)
 
-    def key_form(self, provider_id: str) -> KeyForm:
+    def _reader(self) -> ReadOnceKeyStore:
+        """The key store, read at most once per entry by one render or one action."""
+        return ReadOnceKeyStore(self.key_store)
+
+    def key_forms(self, key_store: KeyStore | None = None) -> list[KeyForm]:
+        """A card for every provider that takes a key, in the registry's display order
+        (``key_store``: what one render reads through, see :meth:`page_views`)."""
+        store = key_store or self._reader()
+        return [self._key_form(form, store) for form in self._forms]
+
+    def key_form(self, provider_id: str, key_store: KeyStore | None = None) -> KeyForm:
         for form in self._forms:
             if form["provider_id"] == provider_id:
-                return self._key_form(form)
+                return self._key_form(form, key_store or self._reader())
         raise ConfigError(f"{provider_id!r} takes no API key in this registry")
 
-    def _key_form(self, form: dict[str, Any]) -> KeyForm:
-        found = self._found_key(form["provider_id"])
+    def _key_form(self, form: dict[str, Any], store: KeyStore) -> KeyForm:
+        found = self._found_key(form["provider_id"], store)
         return KeyForm(
             provider_id=form["provider_id"],
             display_name=form["display_name"],
@@ -113,16 +137,18 @@ class Settings:
             key_source=None if found is None else found.source,
             masked_key=None if found is None else mask_key(found.key),
             variables=tuple(
-                self._variable_field(form["provider_id"], spec)
+                self._variable_field(form["provider_id"], spec, store)
                 for spec in form.get("variables", ())
             ),
         )
 
-    def _variable_field(self, provider_id: str, spec: dict[str, Any]) -> VariableField:
+    def _variable_field(
+        self, provider_id: str, spec: dict[str, Any], store: KeyStore
+    ) -> VariableField:
         # The order of runtime/_endpoint.py, without an app's explicit values (the page has none).
         env = spec.get("env")
         from_env = os.environ.get(env, "").strip() if env else ""
-        stored = (self.key_store.get(variable_store_name(provider_id, spec["name"])) or "").strip()
+        stored = (store.get(variable_store_name(provider_id, spec["name"])) or "").strip()
         default = spec.get("default")
         value, source = next(
             (
@@ -170,9 +196,9 @@ class Settings:
         self._last.pop(provider_id, None)
         return self.key_form(provider_id)
 
-    def _found_key(self, provider_id: str) -> FoundKey | None:
+    def _found_key(self, provider_id: str, store: KeyStore) -> FoundKey | None:
         try:
-            return locate_api_key(provider_id, registry=self.registry, key_store=self.key_store)
+            return locate_api_key(provider_id, registry=self.registry, key_store=store)
         except ConfigError:
             return None  # a key no header can carry counts as none here; Test says why
 
@@ -194,19 +220,19 @@ class Settings:
         self._last.pop(provider_id, None)
         return self.key_form(provider_id)
 
-    def known_keys(self) -> list[str]:
-        """Every key the page could use, to scrub from anything it shows."""
-        keys = []
-        for form in self._forms:
-            found = self._found_key(form["provider_id"])
-            if found is not None:
-                keys.append(found.key)
-        return keys
+    def known_keys(self, key_store: KeyStore | None = None) -> list[str]:
+        """Every key the page could use, to scrub from anything it shows (each entry of
+        ``key_store`` read once; by default a fresh read of the page's store)."""
+        descriptors = [
+            get_provider(form["provider_id"], registry=self.registry) for form in self._forms
+        ]
+        return known_keys(descriptors, key_store=key_store or self._reader())
 
     async def test_key(self, provider_id: str) -> Outcome:
         """List the provider's models live with the key a request would use now."""
-        self.key_form(provider_id)  # refuses a keyless provider
-        keys = await asyncio.to_thread(self.known_keys)
+        store = self._reader()  # the key and variables read once, for the words and the request
+        await asyncio.to_thread(self.key_form, provider_id, store)  # refuses a keyless provider
+        keys = await asyncio.to_thread(self.known_keys, store)
         try:
             result = await discover_models(
                 provider_id,
@@ -214,7 +240,7 @@ class Settings:
                 refresh=True,
                 store=self.store,
                 timeout=self.timeout,
-                key_store=self.key_store,
+                key_store=store,
             )
         except ProviderError as error:
             outcome = Outcome(provider_id, False, 0, "fallback", in_words(error, keys))
@@ -225,8 +251,9 @@ class Settings:
 
     # --- models ----------------------------------------------------------------------------------
 
-    def provider_models(self) -> list[ProviderModels]:
+    def provider_models(self, key_store: KeyStore | None = None) -> list[ProviderModels]:
         """Every provider's models from the store, in the registry's display order."""
+        store = key_store or self._reader()
         rows: dict[str, list[ModelInfo]] = {}
         for model in self.store.models():
             rows.setdefault(model.provider_id, []).append(model)
@@ -240,7 +267,7 @@ class Settings:
                     display_name=descriptor.display_name,
                     logo=self._logo(provider_id),
                     needs_key=needs_key,
-                    has_key=not needs_key or self._found_key(provider_id) is not None,
+                    has_key=not needs_key or self._found_key(provider_id, store) is not None,
                     status=self._status(provider_id, descriptor.base_url),
                     models=tuple(rows.get(provider_id, ())),
                 )
@@ -266,25 +293,57 @@ class Settings:
     async def refresh(
         self, provider_ids: Sequence[str] | None, on_outcome: Callable[[Outcome], None]
     ) -> list[Outcome]:
-        """Refresh the given providers (default: every one with a key or needing none), calling
-        ``on_outcome`` as each finishes."""
+        """Refresh the given providers (default: every one with a key or needing none, and a
+        value for each variable of its base URL), calling ``on_outcome`` as each finishes; a
+        provider left out for want of a variable's value gets an outcome saying which (one
+        left out for want of a key does not: its card already says so)."""
         for provider_id in provider_ids or ():
             get_provider(provider_id, registry=self.registry)  # an unknown id fails before any
-        keys = await asyncio.to_thread(self.known_keys)
+        store = self._reader()
+        keys = await asyncio.to_thread(self.known_keys, store)
         outcomes: list[Outcome] = []
 
-        def finished(result: DiscoveryResult) -> None:
-            outcome = outcome_of(result, keys)
-            self._last[result.provider_id] = outcome
+        def finished(outcome: Outcome) -> None:
+            self._last[outcome.provider_id] = outcome
             outcomes.append(outcome)
             on_outcome(outcome)
 
+        chosen: Sequence[str | ProviderDescriptor] | None = provider_ids
+        if provider_ids is None:
+            ready, skipped = await asyncio.to_thread(
+                refreshable_providers, registry=self.registry, key_store=store
+            )
+            chosen = ready
+            for outcome in await asyncio.to_thread(self._unset_variables, skipped, store):
+                finished(outcome)
         await refresh_all(
             registry=self.registry,
-            providers=provider_ids,
+            providers=chosen,
             store=self.store,
             timeout=self.timeout,
-            on_result=finished,
-            key_store=self.key_store,
+            on_result=lambda result: finished(outcome_of(result, keys)),
+            key_store=store,
         )
+        return outcomes
+
+    def _unset_variables(
+        self, skipped: Sequence[ProviderDescriptor], store: KeyStore
+    ) -> list[Outcome]:
+        """An outcome for each of ``skipped`` that has its key (or needs none) but lacks the
+        value of a variable of its base URL, saying where to set it."""
+        outcomes = []
+        for descriptor in skipped:
+            names = missing_variables(descriptor, key_store=store)
+            needs_key = descriptor.api_key is not None
+            if not names or (needs_key and self._found_key(descriptor.id, store) is None):
+                continue
+            specs = getattr(descriptor, "variables", None) or {}
+            what = " and ".join(
+                f"{specs[name].label} ({name})" if name in specs else name for name in names
+            )
+            where = ["on its key card"] if needs_key else []
+            where += [f"in {specs[n].env}" for n in names if n in specs and specs[n].env]
+            where.append(f"with `llm-registry keys set {descriptor.id} --var NAME=VALUE`")
+            message = f"Not refreshed: set {what} " + ", or ".join(where)
+            outcomes.append(Outcome(descriptor.id, False, 0, "skipped", message))
         return outcomes

@@ -96,7 +96,7 @@ class Outcome:
     provider_id: str
     ok: bool  # the provider answered with a live listing
     models: int
-    source: str  # "api", "cache" or "fallback"
+    source: str  # "api", "cache", "fallback", or "skipped" (a base-URL variable has no value)
     message: str
 
     def as_json(self) -> dict[str, Any]:

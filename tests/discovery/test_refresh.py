@@ -103,7 +103,7 @@ def test_refreshable_providers_are_those_with_a_key_or_none_needed(
     ready_ids = {p.id for p in ready}
     missing_ids = {p.id for p in missing}
     assert ready_ids == {"wire-openai", "wire-local"}  # a key given, or none needed
-    assert missing_ids == {"wire-anthropic", "wire-gemini", "wire-aggregator"}
+    assert missing_ids == {"wire-anthropic", "wire-gemini", "wire-aggregator", "wire-templated"}
     # Providers without live discovery are in neither list.
     assert "wire-custom" not in ready_ids | missing_ids
 

@@ -78,6 +78,9 @@ SAMPLES = [
     ),
     ("wire-custom", "the custom context is full", True),
     ("wire-custom", "model not found", False),
+    # A templated base URL.
+    ("wire-templated", "the templated context is full", True),
+    ("wire-templated", "the custom context is full", False),
 ]
 
 

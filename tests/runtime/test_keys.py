@@ -13,7 +13,14 @@ from llm_registry import runtime
 from llm_registry.runtime import Registry
 from tests.runtime.conftest import make_descriptor
 
-KEYED = ["wire-openai", "wire-anthropic", "wire-gemini", "wire-aggregator", "wire-custom"]
+KEYED = [
+    "wire-openai",
+    "wire-anthropic",
+    "wire-gemini",
+    "wire-aggregator",
+    "wire-custom",
+    "wire-templated",
+]
 KEYLESS = ["wire-local"]
 
 

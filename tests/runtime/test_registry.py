@@ -25,6 +25,7 @@ TEST_IDS = [
     "wire-aggregator",
     "wire-local",
     "wire-custom",
+    "wire-templated",
 ]
 
 
@@ -223,7 +224,7 @@ def test_ids_display_names_and_key_forms_need_no_provider_module(
         f"import {TEST_REGISTRY_PACKAGE} as package\n"
         "assert list(package.IDS) == list(package.PROVIDERS) == list(package.REGISTRY.ids)\n"
         "assert package.DISPLAY_NAMES['wire-gemini'] == 'Wire Gemini'\n"
-        "assert 'wire-local' in package.PROVIDERS and len(package.PROVIDERS) == 6\n"
+        "assert 'wire-local' in package.PROVIDERS and len(package.PROVIDERS) == 7\n"
         "json.loads(package.REGISTRY.key_forms_json.read_text(encoding='utf-8'))\n"
         f"assert '{TEST_REGISTRY_PACKAGE}.descriptor' not in sys.modules\n"
         + LOADED_PROVIDER_MODULES
@@ -271,4 +272,4 @@ def test_a_zipped_package_is_served_too(
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [5, "wire-aggregator.svg", "zipfile"]
+    assert json.loads(result.stdout) == [6, "wire-aggregator.svg", "zipfile"]
