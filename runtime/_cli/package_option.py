@@ -57,37 +57,19 @@ def _registry_from_args(args: argparse.Namespace) -> Registry | None:
 
 def known_keys(args: argparse.Namespace | None) -> list[str]:
     """Every key the served registry (and the curated one) could use, to keep out of
-    everything the command prints: the environment's, and the key store's for providers whose
-    variable is unset. Never fails: finding keys must not stop a report."""
-    import os
-
+    everything the command prints (see :func:`~llm_registry.runtime._keys.known_keys`). Never
+    fails: finding keys must not stop a report."""
+    from llm_registry.runtime._keys import known_keys as keys_of
+    from llm_registry.runtime._keystore import default_key_store
     from llm_registry.runtime._registry import providers
 
-    keys: list[str] = []
     try:
         served = providers(registry=_registry_from_args(args)) if args is not None else []
-        unset: list[str] = []
-        for descriptor in [*served, *providers()]:
-            if descriptor.api_key is not None:
-                value = os.environ.get(descriptor.api_key.env, "").strip()
-                if value:
-                    keys.append(value)
-                elif descriptor.id not in unset:
-                    unset.append(descriptor.id)
-        keys.extend(_stored_keys(unset))
+        descriptors = [*served, *providers()]
     except Exception:  # an unusable registry is reported by the command itself
-        pass
-    return keys
-
-
-def _stored_keys(provider_ids: list[str]) -> list[str]:
-    """The key store's keys for ``provider_ids``; none when the store cannot be read (the
-    command that needs one says why)."""
-    from llm_registry.runtime._keystore import default_key_store
-
+        return []
     try:
         store = default_key_store()
-        found = (store.get(provider_id) for provider_id in provider_ids)
-        return [key.strip() for key in found if key and key.strip()]
-    except Exception:
-        return []
+    except Exception:  # the command that needs a stored key says why
+        return keys_of(descriptors, key_store=None)
+    return keys_of(descriptors, key_store=store)
