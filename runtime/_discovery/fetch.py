@@ -30,8 +30,8 @@ from llm_registry.runtime._discovery.dialects import (
     ListingShapeError,
     build_request,
     listing_url,
-    parse_page,
 )
+from llm_registry.runtime._discovery.listing_parsers import parse_page
 from llm_registry.runtime._encoding import (
     UNCOMPRESSED,
     compression,
