@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
-from llm_registry.codegen import commands
+from llm_registry.codegen import authoring_commands, commands
 from llm_registry.codegen import sync as sync_command
-from llm_registry.codegen.commands import EXIT_INTERNAL, EXIT_USAGE, Stop, UsageError
+from llm_registry.codegen.command_base import EXIT_INTERNAL, EXIT_USAGE, Stop, UsageError
 from llm_registry.codegen.reporting import ERROR_FORMATS, Reporter
 from llm_registry.runtime._project import ProjectConfigError
 
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
 def register(subparsers: Subparsers) -> None:
     """Add the compiler's subcommands to a parser tree; each sets ``handler(args) -> int``."""
-    init = _add(subparsers, "init", commands.init, needs_codegen=False)
+    init = _add(subparsers, "init", authoring_commands.init, needs_codegen=False)
     init.add_argument("--registry", metavar="DIR", help="registry folder (default: registry)")
     init.add_argument("--out", metavar="DIR", help="output folder (default: generated)")
     init.add_argument(
@@ -69,10 +69,10 @@ def register(subparsers: Subparsers) -> None:
     check.add_argument(
         "--out", metavar="DIR", help="output folder to compare (default: configured)"
     )
-    _breaking_options(_registry_options(_add(subparsers, "breaking", commands.breaking)))
-    schema = _add(subparsers, "schema", commands.schema, needs_codegen=False)
+    _breaking_options(_registry_options(_add(subparsers, "breaking", authoring_commands.breaking)))
+    schema = _add(subparsers, "schema", authoring_commands.schema, needs_codegen=False)
     schema.add_argument("--out", metavar="FILE", help="write the schema here instead of stdout")
-    importer = _add(subparsers, "import-models-dev", commands.import_models_dev)
+    importer = _add(subparsers, "import-models-dev", authoring_commands.import_models_dev)
     importer.add_argument("source", metavar="SRC", help="models.dev checkout (providers/, models/)")
     importer.add_argument("--out", metavar="DIR", required=True, help="registry folder to write")
     _error_format_option(importer)

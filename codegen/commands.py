@@ -1,67 +1,34 @@
-"""What each compiler subcommand does, once its arguments are parsed (see codegen/cli.py).
+"""The subcommands that compile the registry, once their arguments are parsed (see
+codegen/cli.py): ``validate`` checks it, ``generate`` writes what it compiles to (skipping the
+compile when its stamp says nothing changed), ``check`` fails when the committed output differs.
 
-A command takes the parsed arguments and a Reporter, prints through the reporter and returns
-the exit status; a usage problem is raised as UsageError (status 2). The heavy stages are
-imported inside the command that needs them.
+They follow the contract of codegen/command_base.py. The heavy stages are imported inside the
+command that needs them.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from llm_registry.codegen.command_base import (
+    EXIT_INVALID,
+    EXIT_OK,
+    Paths,
+    Stop,
+    UsageError,
+    locate,
+)
 from llm_registry.codegen.diagnostics import CompileError, Diagnostic
 from llm_registry.codegen.reporting import Reporter, shown
-from llm_registry.runtime._project import Project, default_project, find_repository_root
 
 if TYPE_CHECKING:
     from llm_registry.codegen.targets import TargetTree
     from llm_registry.codegen.validate import Registry
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 SCHEMA_FILE = "provider.schema.json"
-
-
-class UsageError(Exception):
-    """The command cannot run as asked (status 2); the message says why."""
-
-
-class Stop(Exception):
-    """End the command with this status; what to say has been reported already."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class Paths:
-    project: Project
-    registry: Path
-    """As shown to the user (relative to the working folder when inside it)."""
-    out: Path
-
-
-def locate(args: argparse.Namespace, reporter: Reporter) -> Paths:
-    """The registry and output folders: flags, else the project's configuration, else the
-    defaults under the project root. Reports E001 (and stops, status 2) without a registry."""
-    project = default_project()
-    reporter.repository_root = find_repository_root(project.root) or project.root
-    registry = Path(args.registry).absolute() if args.registry else project.registry
-    out = Path(args.out).absolute() if getattr(args, "out", None) else project.out
-    if not (registry / "providers").is_dir():
-        where = (
-            f"configured in {project.config_file}"
-            if project.config_file and not args.registry
-            else "pass --registry DIR, or run `llm-registry init` to start one"
-        )
-        message = f"not a registry: it has no providers/ folder ({where})"
-        reporter.report([Diagnostic(shown(registry), 0, 0, "E001", message)], to_stderr=True)
-        raise Stop(EXIT_USAGE)
-    return Paths(project, Path(shown(registry)), out)
 
 
 def _strict(args: argparse.Namespace, paths: Paths) -> bool:
@@ -281,97 +248,3 @@ def _print_diff(name: str, old: bytes | None, new: bytes | None, stream: TextIO)
         tofile=name if new is not None else "/dev/null",
     )
     stream.writelines(line if line.endswith("\n") else line + "\n" for line in diff)
-
-
-def schema(args: argparse.Namespace, reporter: Reporter) -> int:
-    from llm_registry.codegen.schema import schema_text
-
-    if not args.out:
-        sys.stdout.write(schema_text())
-        return EXIT_OK
-    target = Path(args.out)
-    try:
-        target.write_text(schema_text(), encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot write {shown(target)}: {error.strerror or error}") from error
-    reporter.note(f"wrote {shown(target)}")
-    return EXIT_OK
-
-
-def init(args: argparse.Namespace, reporter: Reporter) -> int:
-    from llm_registry.codegen import scaffold
-
-    if args.package and not all(part.isidentifier() for part in args.package.split(".")):
-        raise UsageError(f"--package {args.package!r} is not an import name")
-    try:
-        plan = scaffold.plan(args.registry, args.out, args.package)
-        written = scaffold.write(plan)
-    except scaffold.ScaffoldError as error:
-        raise UsageError(str(error)) from error
-    except OSError as error:
-        raise UsageError(f"cannot write {error.filename}: {error.strerror}") from error
-    for path in written:
-        print(f"wrote {shown(path)}")
-    print("next:")
-    print("  llm-registry generate   # compile the registry into " + shown(plan.out))
-    print("  llm-registry check      # in CI: fail when that output is out of date")
-    return EXIT_OK
-
-
-def import_models_dev(args: argparse.Namespace, reporter: Reporter) -> int:
-    from llm_registry.codegen.importer import ImporterError
-    from llm_registry.codegen.importer import import_models_dev as run_import
-
-    source = Path(args.source)
-    if not (source / "providers").is_dir():
-        raise UsageError(f"{shown(source)} is not a models.dev checkout: it has no providers/")
-    try:
-        result = run_import(source, Path(args.out), progress=reporter.note)
-    except ImporterError as error:
-        raise UsageError(str(error)) from error
-    prefix = shown(source)
-    reporter.report(
-        replace(diagnostic, path=f"{prefix}/{diagnostic.path}") for diagnostic in result.diagnostics
-    )
-    written = shown(Path(args.out))
-    reporter.report(
-        replace(diagnostic, path=f"{written}/{diagnostic.path}")
-        for diagnostic in result.plausibility
-    )
-    summary = result.summary()
-    if reporter.error_format == "json":
-        reporter.note(summary)
-    else:
-        print(summary)
-    return EXIT_OK
-
-
-def breaking(args: argparse.Namespace, reporter: Reporter) -> int:
-    from llm_registry.codegen.breaking_allow import parse_allow_option
-    from llm_registry.codegen.breaking_git import RefError
-    from llm_registry.codegen.breaking_run import against_dir, against_ref
-
-    try:
-        allowances = parse_allow_option(args.allow or [])
-    except ValueError as error:
-        raise UsageError(str(error)) from error
-    paths = locate(args, reporter)
-    if args.against_dir is not None:
-        other = Path(args.against_dir)
-        if not (other / "providers").is_dir():
-            raise UsageError(f"--against-dir {shown(other)}: not a registry (no providers/ folder)")
-        report = against_dir(paths.registry, Path(shown(other)), allowances)
-    else:
-        try:
-            report = against_ref(paths.registry, args.against, allowances)
-        except RefError as error:
-            raise UsageError(str(error)) from error
-    reporter.report(report.unreadable)
-    reporter.report(report.allowed, severity="note")
-    reporter.report(report.failures)
-    allowed = f", {len(report.allowed)} allowed" if report.allowed else ""
-    if report.failures:
-        reporter.note(f"{paths.registry}: breaking changes against {report.against}{allowed}")
-        return EXIT_INVALID
-    reporter.note(f"{paths.registry}: no breaking changes against {report.against}{allowed}")
-    return EXIT_OK

@@ -9,7 +9,7 @@ tests check that black leaves every emitted module unchanged.
 
 from __future__ import annotations
 
-from llm_registry.codegen.ir import PyCall, PyDict, PyList, PyValue
+from llm_registry.codegen.pyvalues import PyCall, PyDict, PyList, PyValue
 
 LINE_LENGTH = 88  # black's default, which the small modules are formatted with
 _INDENT = "    "

@@ -8,8 +8,9 @@ from typing import Any
 
 import jinja2
 
-from llm_registry.codegen.ir import ProviderIR, PyDict, PyList, RegistryIR, python_literal
+from llm_registry.codegen.ir import ProviderIR, RegistryIR
 from llm_registry.codegen.pysource import expression, import_statement, subscript
+from llm_registry.codegen.pyvalues import PyDict, PyList, python_literal
 from llm_registry.codegen.typesgen import descriptor_types_module
 from llm_registry.runtime._store.schema import seed_ddl
 from llm_registry.templates import TEMPLATES_DIR

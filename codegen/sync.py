@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llm_registry.codegen.commands import EXIT_INVALID, EXIT_OK, UsageError, locate
+from llm_registry.codegen.command_base import EXIT_INVALID, EXIT_OK, UsageError, locate
 from llm_registry.codegen.model_rules import model_status
 from llm_registry.codegen.reporting import Reporter
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from llm_registry.codegen.commands import UsageError
+from llm_registry.codegen.command_base import UsageError
 from llm_registry.codegen.reporting import shown
 from llm_registry.codegen.writer import MARKER_FILES
 

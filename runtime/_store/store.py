@@ -17,14 +17,14 @@ refuses the file with a :class:`ModelStoreError` naming both (`_store.meta`). Re
 also kept apart by design: :func:`default_database_path` gives each its own file.
 
 The table layout and its upgrades are `_store.schema` (applied by `_store.upgrade`); connections,
-transactions and retries are `_store.connection`; the cache's encoding is `_store.cache_codec`.
+transactions and retries are `_store.connection`; applying a seed is `_store.seeding`; the
+cache's encoding is `_store.cache_codec`.
 The discovery cache is keyed by provider id and a SHA-256 of the base URL (a base URL may carry
 credentials in its user-info); it never holds a key.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -37,7 +37,7 @@ from llm_registry.runtime._discovery.dialects import ListedModel
 from llm_registry.runtime._registry import CURATED_PACKAGE, Registry, resolve_registry
 from llm_registry.runtime._store.cache_codec import base_url_hash, cache_entry, listing_from_json
 from llm_registry.runtime._store.connection import Database, ModelStoreError
-from llm_registry.runtime._store.meta import SEED_KEY, claim_for_registry, meta_value, set_meta
+from llm_registry.runtime._store.meta import claim_for_registry
 from llm_registry.runtime._store.records import (
     MODEL_COLUMNS,
     CachedListing,
@@ -46,12 +46,12 @@ from llm_registry.runtime._store.records import (
     discovered_row,
     model_from_row,
 )
-from llm_registry.runtime._store.schema import (
-    SCHEMA_VERSION,
-    declared_version,
-    without_declared_version,
+from llm_registry.runtime._store.seeding import (
+    applied_seed_digest,
+    read_seed,
+    run_seed,
+    seed_digest,
 )
-from llm_registry.runtime._store.selection import move_retired_selections
 from llm_registry.runtime._store.upgrade import upgrade_layout
 
 if TYPE_CHECKING:
@@ -186,7 +186,7 @@ class ModelStore:
 
     def apply_seed(self, sql: str | None = None) -> SeedSummary:
         """Apply a seed script (by default the registry's seed.sql); returns the row counts."""
-        script = self._read_seed() if sql is None else sql
+        script = read_seed(self._seed) if sql is None else sql
         if script is None:
             raise ModelStoreError(
                 f"the registry seed {self._seed} does not exist; run `llm-registry generate` first"
@@ -323,40 +323,13 @@ class ModelStore:
         )
         seed = explicit_seed
         if seed is None and self._auto_seed:
-            seed = self._read_seed()
-            applied = self._db.read(lambda conn: meta_value(conn, SEED_KEY))
-            if seed is not None and applied == _sha256(seed):
+            seed = read_seed(self._seed)
+            applied = applied_seed_digest(self._db)
+            if seed is not None and applied == seed_digest(seed):
                 seed = None
         if seed is not None:
-            self._run_seed(seed)
+            run_seed(self._db, seed)
         self._ready = True
-
-    def _run_seed(self, seed: str) -> None:
-        declared = declared_version(seed)
-        if declared is not None and declared > SCHEMA_VERSION:
-            raise ModelStoreError(
-                f"the registry seed was generated for layout version {declared}, newer than the "
-                f"{SCHEMA_VERSION} this release of llm-provider-registry knows; upgrade it, or "
-                "regenerate the registry with this release"
-            )
-        # The file is at the current layout already: the seed's CREATE TABLE IF NOT EXISTS
-        # statements do nothing, and its version is not allowed to set the file's back.
-        self._db.write_script(without_declared_version(seed))
-        digest = _sha256(seed)
-
-        def record(conn: sqlite3.Connection) -> None:
-            set_meta(conn, SEED_KEY, digest)
-            move_retired_selections(conn)
-
-        self._db.write(record)
-
-    def _read_seed(self) -> str | None:
-        try:
-            return self._seed.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise ModelStoreError(f"cannot read the registry seed {self._seed}: {exc}") from None
 
 
 def _has_content(path: Path) -> bool:
@@ -365,10 +338,6 @@ def _has_content(path: Path) -> bool:
         return path.stat().st_size > 0
     except OSError:
         return False
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _select_models(conn: sqlite3.Connection, provider_id: str | None) -> list[ModelInfo]:

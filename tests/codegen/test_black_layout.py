@@ -13,9 +13,9 @@ from black.strings import normalize_string_quotes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llm_registry.codegen.ir import PyCall, PyDict, PyList, PyValue, python_literal
 from llm_registry.codegen.pipeline import compile_registry
 from llm_registry.codegen.pysource import expression, format_python, import_statement
+from llm_registry.codegen.pyvalues import PyCall, PyDict, PyList, PyValue, python_literal
 from tests.codegen.conftest import ACME, PROJECT_ROOT, RegistryFactory
 
 PYTHON_OUTPUTS = sorted(

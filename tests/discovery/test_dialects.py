@@ -9,8 +9,8 @@ from llm_registry.runtime._discovery.dialects import (
     ListingShapeError,
     build_request,
     listing_url,
-    parse_page,
 )
+from llm_registry.runtime._discovery.listing_parsers import parse_page
 from tests.discovery.listings import (
     anthropic_page,
     google_model,
