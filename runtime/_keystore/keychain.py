@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from llm_registry.runtime._errors import ConfigError, redact
-from llm_registry.runtime._keystore_base import KEY_STORE_ENV, checked_new_key
+from llm_registry.runtime._keystore.base import KEY_STORE_ENV, checked_new_key
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend

@@ -21,7 +21,7 @@ from typing import Final
 
 from llm_registry.runtime._errors import ConfigError
 from llm_registry.runtime._folder_lock import folder_lock
-from llm_registry.runtime._keystore_base import checked_new_key
+from llm_registry.runtime._keystore.base import checked_new_key
 
 __all__ = ["FileKeyStore"]
 

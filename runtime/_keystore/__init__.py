@@ -10,9 +10,9 @@ Both stores keep one key per provider id and refuse a key no HTTP header can car
 storing it. Their errors are :class:`ConfigError` naming the store, never quoting a key.
 Neither ``keyring`` nor ``platformdirs`` is imported until a store is actually used.
 
-The stores are `runtime._keystore_keyring` and `runtime._keystore_file` (which says how the
-file is kept safe), their protocol `runtime._keystore_base`; this module chooses between them
-and is where the package's public names for them are imported from.
+The stores are in `keychain` and `file_store` (which says how the file is kept safe), their
+protocol in `base`; this module chooses between them and is where the rest of the runtime
+imports them from.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Final
 
 from llm_registry.runtime._errors import ConfigError
-from llm_registry.runtime._keystore_base import KEY_STORE_ENV, KeyStore
-from llm_registry.runtime._keystore_file import FileKeyStore
-from llm_registry.runtime._keystore_keyring import KeyringKeyStore, keyrings_choice, usable_backend
+from llm_registry.runtime._keystore.base import KEY_STORE_ENV, KeyStore
+from llm_registry.runtime._keystore.file_store import FileKeyStore
+from llm_registry.runtime._keystore.keychain import KeyringKeyStore, keyrings_choice, usable_backend
 
 __all__ = [
     "KEY_STORE_ENV",
