@@ -87,12 +87,8 @@ if TYPE_CHECKING:
     )
     from llm_registry.runtime._chat.provider_classes import register_provider_class
     from llm_registry.runtime._cost import Cost, CostPart, estimate_cost
-    from llm_registry.runtime._discovery.service import (
-        DiscoveryResult,
-        discover_models,
-        refresh_all,
-        refresh_periodically,
-    )
+    from llm_registry.runtime._discovery.refresh import refresh_all, refresh_periodically
+    from llm_registry.runtime._discovery.service import DiscoveryResult, discover_models
     from llm_registry.runtime._keystore import (
         FileKeyStore,
         KeyringKeyStore,
@@ -154,8 +150,10 @@ _LAZY_EXPORTS = {
     "create_provider": "llm_registry.runtime._chat.factory",
     "register_provider_class": "llm_registry.runtime._chat.provider_classes",
     **dict.fromkeys(
-        ("DiscoveryResult", "discover_models", "refresh_all", "refresh_periodically"),
-        "llm_registry.runtime._discovery.service",
+        ("DiscoveryResult", "discover_models"), "llm_registry.runtime._discovery.service"
+    ),
+    **dict.fromkeys(
+        ("refresh_all", "refresh_periodically"), "llm_registry.runtime._discovery.refresh"
     ),
     **dict.fromkeys(
         ("FileKeyStore", "KeyStore", "KeyringKeyStore", "default_key_store"),

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING
 
 from llm_registry.runtime._cli.key_variables import skipped_lines
 from llm_registry.runtime._cli.package_option import _registry_from_args, add_package_option
+from llm_registry.runtime._discovery.refresh import refresh_all, refreshable_providers
 from llm_registry.runtime._discovery.service import (
     DEFAULT_TIMEOUT,
     DiscoveryResult,
     discover_models,
-    refresh_all,
-    refreshable_providers,
 )
 from llm_registry.runtime._errors import ConfigError
 from llm_registry.runtime._registry import (

@@ -1,1 +1,3 @@
-"""Live model discovery: listing dialects, fetching listings, merging them with the registry."""
+"""Live model discovery: listing dialects, fetching listings, merging them with the registry,
+one provider's discovery with its cache (service) and many providers refreshed at once
+(refresh)."""

@@ -18,11 +18,8 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from llm_registry.runtime._discovery.service import (
-    discover_models,
-    refresh_all,
-    refreshable_providers,
-)
+from llm_registry.runtime._discovery.refresh import refresh_all, refreshable_providers
+from llm_registry.runtime._discovery.service import discover_models
 from llm_registry.runtime._endpoint import host_names, value_problem, variable_store_name
 from llm_registry.runtime._errors import ConfigError, ProviderError
 from llm_registry.runtime._keys import (

@@ -420,7 +420,7 @@ def test_a_key_no_header_can_carry_falls_back_with_a_config_error(
 def test_refresh_all_reports_an_unusable_key_rather_than_skipping_the_provider(
     server: LoopbackServer, store: ModelStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from llm_registry.runtime._discovery.service import refresh_all, refreshable_providers
+    from llm_registry.runtime._discovery.refresh import refresh_all, refreshable_providers
 
     monkeypatch.setenv("WIRE_OPENAI_API_KEY", "sk-part1\nsk-part2")
     ready, missing = refreshable_providers(registry=store.registry)

@@ -8,12 +8,12 @@ import threading
 from pathlib import Path
 
 from llm_registry.runtime import ProviderError, Registry
-from llm_registry.runtime._discovery.service import (
-    DiscoveryResult,
+from llm_registry.runtime._discovery.refresh import (
     refresh_all,
     refresh_periodically,
     refreshable_providers,
 )
+from llm_registry.runtime._discovery.service import DiscoveryResult
 from llm_registry.runtime._store.store import ModelStore, ModelStoreError
 from tests.discovery.conftest import KEY, SHORT_TIMEOUT, at, registry_provider, run
 from tests.discovery.listings import anthropic_page, ollama_model, openai_listing, openrouter_model

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from llm_registry.runtime import Registry
-from llm_registry.runtime._discovery.service import refreshable_providers
+from llm_registry.runtime._discovery.refresh import refreshable_providers
 from llm_registry.runtime._keystore import FileKeyStore
 
 KEY = "sk-templated-0123456789abcdef"

@@ -15,13 +15,12 @@ from pathlib import Path
 import pytest
 
 from llm_registry.runtime import Registry, UnknownProviderError, default_registry, load_registry
-from llm_registry.runtime._discovery.service import (
-    DiscoveryResult,
-    discover_models,
+from llm_registry.runtime._discovery.refresh import (
     refresh_all,
     refresh_periodically,
     refreshable_providers,
 )
+from llm_registry.runtime._discovery.service import DiscoveryResult, discover_models
 from llm_registry.runtime._registry import CURATED_PACKAGE
 from llm_registry.runtime._store.store import ModelStore, ModelStoreError, default_database_path
 from tests.discovery.conftest import KEY, PROJECT_ROOT, database_from_before_versions, run
