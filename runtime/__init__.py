@@ -53,7 +53,7 @@ from llm_registry.runtime._registry import (
 
 if TYPE_CHECKING:
     from llm_registry.runtime._chat.anthropic import AnthropicProvider
-    from llm_registry.runtime._chat.base import ChatOptions, ChatProvider, ReasoningRequest
+    from llm_registry.runtime._chat.base import ChatProvider, ReasoningRequest
     from llm_registry.runtime._chat.events import (
         ChatResult,
         Finish,
@@ -85,6 +85,7 @@ if TYPE_CHECKING:
         BaseOpenAICompatibleProvider,
         OpenAIResponsesProvider,
     )
+    from llm_registry.runtime._chat.options import ChatOptions
     from llm_registry.runtime._chat.provider_classes import register_provider_class
     from llm_registry.runtime._cost import Cost, CostPart, estimate_cost
     from llm_registry.runtime._discovery.refresh import refresh_all, refresh_periodically
@@ -143,9 +144,8 @@ _LAZY_EXPORTS = {
     "AnthropicProvider": "llm_registry.runtime._chat.anthropic",
     "BaseOpenAICompatibleProvider": "llm_registry.runtime._chat.openai_compatible",
     "OpenAIResponsesProvider": "llm_registry.runtime._chat.openai_compatible",
-    **dict.fromkeys(
-        ("ChatOptions", "ChatProvider", "ReasoningRequest"), "llm_registry.runtime._chat.base"
-    ),
+    **dict.fromkeys(("ChatProvider", "ReasoningRequest"), "llm_registry.runtime._chat.base"),
+    "ChatOptions": "llm_registry.runtime._chat.options",
     "GeminiProvider": "llm_registry.runtime._chat.gemini",
     "create_provider": "llm_registry.runtime._chat.factory",
     "register_provider_class": "llm_registry.runtime._chat.provider_classes",

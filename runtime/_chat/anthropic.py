@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from llm_registry.runtime._chat.anthropic_stream import WIRE_FORMAT, AnthropicTranslator
-from llm_registry.runtime._chat.base import ChatOptions, ChatProvider
+from llm_registry.runtime._chat.base import ChatProvider
 from llm_registry.runtime._chat.messages import (
     AssistantMessage,
     ImageAttachment,
@@ -22,6 +22,7 @@ from llm_registry.runtime._chat.messages import (
     PdfAttachment,
     ToolResultMessage,
 )
+from llm_registry.runtime._chat.options import ChatOptions
 from llm_registry.runtime._chat.reasoning import MIN_THINKING_BUDGET, ReasoningRequest
 from llm_registry.runtime._chat.sse import SseStream, transport_failure
 from llm_registry.runtime._chat.wire import merged_turns, tool_arguments, user_text

@@ -15,9 +15,8 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from time import monotonic
-from typing import TYPE_CHECKING, Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from llm_registry.runtime._chat.event_cap import MAX_EVENT_BYTES
 from llm_registry.runtime._chat.events import (
@@ -29,7 +28,8 @@ from llm_registry.runtime._chat.events import (
     Usage,
 )
 from llm_registry.runtime._chat.idle import IdleDeadline
-from llm_registry.runtime._chat.messages import Message, ToolSpec
+from llm_registry.runtime._chat.messages import Message
+from llm_registry.runtime._chat.options import ChatOptionArgs, ChatOptions
 from llm_registry.runtime._chat.reasoning import ReasoningRequest, resolve_reasoning
 from llm_registry.runtime._chat.wire_format import (
     IncompleteStream,
@@ -56,48 +56,13 @@ from llm_registry.runtime._rules import MODEL_ID_SEPARATOR
 if TYPE_CHECKING:
     from llm_registry.runtime._descriptor import Model, ProviderDescriptor
 
-__all__ = ["ChatOptionArgs", "ChatOptions", "ChatProvider", "ReasoningRequest"]
+__all__ = ["ChatProvider", "ReasoningRequest"]
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds to wait for each read, write or pool slot, and between two chunks of the reply
 (keep-alive pings do not count: a server that only pings is cut off after this long too)."""
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
-
-
-class ChatOptionArgs(TypedDict, total=False):
-    """The options of :meth:`ChatProvider.stream` and :meth:`ChatProvider.chat`, as keywords."""
-
-    system: str | None
-    tools: Sequence[ToolSpec]
-    max_output_tokens: int | None
-    temperature: float | None
-    reasoning: bool | None
-    reasoning_effort: str | None
-    reasoning_budget: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ChatOptions:
-    """Everything about a request besides the model and the conversation (the fields of
-    :class:`ChatOptionArgs`)."""
-
-    system: str | None = None
-    tools: tuple[ToolSpec, ...] = ()
-    max_output_tokens: int | None = None
-    temperature: float | None = None
-    #: Switch the model's reasoning on (True) or off (False); None: the model's default. An
-    #: effort or a budget implies on.
-    reasoning: bool | None = None
-    reasoning_effort: str | None = None
-    reasoning_budget: int | None = None
-
-    @classmethod
-    def of(cls, options: ChatOptionArgs) -> ChatOptions:
-        """The options given as keywords; an unknown keyword is a TypeError, as in a call."""
-        given: dict[str, Any] = dict(options)
-        given["tools"] = tuple(given.get("tools", ()))
-        return cls(**given)
 
 
 class ChatProvider(ABC):

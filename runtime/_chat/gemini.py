@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llm_registry.runtime._chat.base import ChatOptions, ChatProvider
+from llm_registry.runtime._chat.base import ChatProvider
 from llm_registry.runtime._chat.gemini_stream import WIRE_FORMAT, GeminiTranslator
 from llm_registry.runtime._chat.messages import (
     AssistantMessage,
@@ -27,6 +27,7 @@ from llm_registry.runtime._chat.messages import (
     ToolResultMessage,
     tool_names_by_call_id,
 )
+from llm_registry.runtime._chat.options import ChatOptions
 from llm_registry.runtime._chat.reasoning import ReasoningRequest
 from llm_registry.runtime._chat.sse import SseStream, transport_failure
 from llm_registry.runtime._chat.wire import merged_turns, tool_arguments, user_text

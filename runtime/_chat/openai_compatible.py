@@ -15,7 +15,7 @@ import functools
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from llm_registry.runtime._chat.base import ChatOptions, ChatProvider, ReasoningRequest
+from llm_registry.runtime._chat.base import ChatProvider, ReasoningRequest
 from llm_registry.runtime._chat.event_cap import capped_httpx2_stream
 from llm_registry.runtime._chat.messages import (
     AssistantMessage,
@@ -33,6 +33,7 @@ from llm_registry.runtime._chat.openai_responses import (
 from llm_registry.runtime._chat.openai_responses_stream import WIRE_FORMAT as RESPONSES
 from llm_registry.runtime._chat.openai_responses_stream import ResponsesTranslator
 from llm_registry.runtime._chat.openai_stream import OpenAITranslator
+from llm_registry.runtime._chat.options import ChatOptions
 from llm_registry.runtime._chat.reasoning import openai_reasoning_fields
 from llm_registry.runtime._chat.wire import user_text
 from llm_registry.runtime._descriptor import model_implementation

@@ -38,7 +38,8 @@ from llm_registry.runtime._errors import BadRequestError
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-    from llm_registry.runtime._chat.base import ChatOptions, ChatProvider
+    from llm_registry.runtime._chat.base import ChatProvider
+    from llm_registry.runtime._chat.options import ChatOptions
 
 __all__ = ["ResponsesSdkStream", "build_responses_request"]
 

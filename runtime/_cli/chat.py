@@ -22,7 +22,7 @@ from llm_registry.runtime._registry import parse_model_id
 from llm_registry.runtime._urls import checked_base_url
 
 if TYPE_CHECKING:
-    from llm_registry.runtime._chat.base import ChatOptionArgs
+    from llm_registry.runtime._chat.options import ChatOptionArgs
 
 __all__ = ["register"]
 
