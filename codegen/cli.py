@@ -23,7 +23,6 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from llm_registry.codegen import authoring_commands, commands
-from llm_registry.codegen import sync as sync_command
 from llm_registry.codegen.command_base import EXIT_INTERNAL, EXIT_USAGE, Stop, UsageError
 from llm_registry.codegen.reporting import ERROR_FORMATS, Reporter
 from llm_registry.runtime._project import ProjectConfigError
@@ -76,11 +75,19 @@ def register(subparsers: Subparsers) -> None:
     importer.add_argument("source", metavar="SRC", help="models.dev checkout (providers/, models/)")
     importer.add_argument("--out", metavar="DIR", required=True, help="registry folder to write")
     _error_format_option(importer)
-    sync = _registry_options(_add(subparsers, "sync", sync_command.sync))
+    sync = _registry_options(_add(subparsers, "sync", _sync))
     sync.add_argument("provider", metavar="PROVIDER", help="provider id (the descriptor's name)")
     sync.add_argument("--base-url", metavar="URL", help="list at this API root instead")
     sync.add_argument("--write", action="store_true", help="apply the changes to the descriptor")
     sync.add_argument("--force", action="store_true", help="deprecate even past the shrink guard")
+
+
+def _sync(args: argparse.Namespace, reporter: Reporter) -> int:
+    # Imported when it runs: it brings asyncio and the HTTP stack, which the other commands
+    # (a no-op generate above all) would otherwise pay for at every start.
+    from llm_registry.codegen.sync import sync
+
+    return sync(args, reporter)
 
 
 _HELP = {

@@ -10,7 +10,14 @@ from pathlib import Path
 from llm_registry.codegen.pipeline import compile_targets
 from llm_registry.codegen.targets import plan_trees
 from llm_registry.codegen.writer import read_tree, write_tree
-from tests.codegen.conftest import ACME, PROJECT_ROOT, SAFE_SVG, RegistryFactory, run_codegen
+from tests.codegen.conftest import (
+    ACME,
+    PROJECT_ROOT,
+    SAFE_SVG,
+    RegistryFactory,
+    cache_home,
+    run_codegen,
+)
 
 LOCAL = """\
 id: local-llm
@@ -64,6 +71,44 @@ def test_generate_writes_every_artifact_then_rewrites_nothing(
     assert second.returncode == 0
     assert "0 written, 0 removed" in second.stderr
     assert mtimes(out) == before
+
+
+def test_a_no_op_generate_loads_neither_asyncio_nor_the_http_stack(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    # Only `sync` and the runtime's commands talk to servers; every other command starts
+    # without paying for their imports (most of a no-op generate's time is its start).
+    registry = make_registry({"acme": ACME})
+    out = tmp_path / "out"
+    assert run_codegen("generate", "--registry", str(registry), "--out", str(out)).returncode == 0
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['llm-registry', 'generate', '--registry', {str(registry)!r},"
+        f" '--out', {str(out)!r}]\n"
+        "try:\n"
+        "    runpy.run_module('llm_registry.codegen', run_name='__main__')\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        "heavy = {'asyncio', 'ssl', 'socket', 'httpx', 'openai', 'sqlite3'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    # Run as run_codegen runs it: the same configuration (its TypeScript target too) and the
+    # same cache folder, where the first run left its stamp.
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "PATH": "/usr/bin:/bin",
+            "XDG_CACHE_HOME": cache_home(),
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert "(inputs unchanged)" in result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_a_no_op_generate_still_notices_any_change(
