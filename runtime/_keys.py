@@ -23,10 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
-from llm_registry.runtime._endpoint import variable_store_name
 from llm_registry.runtime._errors import ConfigError
 from llm_registry.runtime._registry import get_provider
-from llm_registry.runtime._urls import template_names
 
 if TYPE_CHECKING:
     from llm_registry.runtime._descriptor import ProviderDescriptor
@@ -304,6 +302,10 @@ def locate_variable(
     if env and from_env:
         return FoundVariable(from_env, "environment", env)
     if key_store is not None:
+        # Imported here: `import llm_registry.runtime` loads this module, and the URL modules
+        # are only needed once a templated base URL is resolved.
+        from llm_registry.runtime._endpoint import variable_store_name
+
         stored = (key_store.get(variable_store_name(descriptor.id, name)) or "").strip()
         if stored:
             return FoundVariable(stored, "key store", key_store.location)
@@ -320,6 +322,8 @@ def missing_variables(
     """The placeholders of ``descriptor``'s base URL without a value anywhere (see
     :func:`locate_variable`), in the URL's order; a value that is there but unusable is not
     missing (a request says what is wrong with it)."""
+    from llm_registry.runtime._urls import template_names
+
     return [
         name
         for name in template_names(descriptor.base_url)

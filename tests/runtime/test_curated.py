@@ -86,6 +86,26 @@ def test_curated_lookups_load_no_sdk_http_client_or_schema_library() -> None:
     assert loaded_modules(code) == []
 
 
+def test_a_lookup_loads_only_the_runtime_modules_lookups_need() -> None:
+    # `import llm_registry.runtime` is meant to take milliseconds: the modules for requests
+    # (URLs, endpoints, chat, discovery, the key store) load when a request is made.
+    code = (
+        "import sys, json\n"
+        "from llm_registry import runtime\n"
+        "runtime.get_provider('openai')\n"
+        "runtime.detect_context_limit_error('prompt is too long', 'anthropic::claude-sonnet-4-5')\n"
+        "loaded = [m for m in sys.modules if m.startswith('llm_registry.runtime.')]\n"
+        "print(json.dumps(sorted(loaded)))\n"
+    )
+    assert loaded_modules(code) == [
+        "llm_registry.runtime._context",
+        "llm_registry.runtime._errors",
+        "llm_registry.runtime._keys",
+        "llm_registry.runtime._registry",
+        "llm_registry.runtime._rules",
+    ]
+
+
 def test_the_default_is_the_curated_registry() -> None:
     from llm_registry import curated
 
