@@ -88,13 +88,15 @@ def test_curated_lookups_load_no_sdk_http_client_or_schema_library() -> None:
 
 def test_a_lookup_loads_only_the_runtime_modules_lookups_need() -> None:
     # `import llm_registry.runtime` is meant to take milliseconds: the modules for requests
-    # (URLs, endpoints, chat, discovery, the key store) load when a request is made.
+    # (URLs, endpoints, chat, discovery, the key store) load when a request is made, and the
+    # package's files (importlib.resources) when one is read.
     code = (
         "import sys, json\n"
         "from llm_registry import runtime\n"
         "runtime.get_provider('openai')\n"
         "runtime.detect_context_limit_error('prompt is too long', 'anthropic::claude-sonnet-4-5')\n"
         "loaded = [m for m in sys.modules if m.startswith('llm_registry.runtime.')]\n"
+        "loaded += [m for m in ('importlib.resources',) if m in sys.modules]\n"
         "print(json.dumps(sorted(loaded)))\n"
     )
     assert loaded_modules(code) == [
