@@ -6,6 +6,7 @@ miss, never as an error: the listing is fetched again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -16,6 +17,7 @@ from llm_registry.runtime._discovery.dialects import ListedModel
 
 __all__ = [
     "attachments_from_json",
+    "attachments_to_json",
     "base_url_hash",
     "cache_entry",
     "float_or_none",
@@ -53,11 +55,24 @@ def listing_from_json(text: str) -> tuple[ListedModel, ...] | None:
 
 def attachments_from_json(value: object) -> tuple[str, ...]:
     """``models.supported_attachment_types`` (a JSON list of kinds); () when unreadable."""
+    return _attachments_from_text(value) if isinstance(value, str) else ()
+
+
+# Every row holds one of a handful of lists ('["text", "image"]'); reading a provider's rows
+# back after each refresh decoded the same few strings again and again.
+@functools.lru_cache(maxsize=64)
+def _attachments_from_text(text: str) -> tuple[str, ...]:
     try:
-        kinds = json.loads(value) if isinstance(value, str) else []
+        kinds = json.loads(text)
     except (ValueError, RecursionError):
         return ()
     return tuple(k for k in kinds if isinstance(k, str)) if isinstance(kinds, list) else ()
+
+
+@functools.lru_cache(maxsize=64)
+def attachments_to_json(kinds: tuple[str, ...]) -> str:
+    """The column's JSON text for ``kinds`` (the inverse of :func:`attachments_from_json`)."""
+    return json.dumps(list(kinds))
 
 
 def float_or_none(value: object) -> float | None:

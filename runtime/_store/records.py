@@ -3,13 +3,16 @@ the mapping between ``models`` rows and :class:`ModelInfo`."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from llm_registry.runtime._discovery.dialects import ListedModel
-from llm_registry.runtime._store.cache_codec import attachments_from_json, float_or_none
+from llm_registry.runtime._store.cache_codec import (
+    attachments_from_json,
+    attachments_to_json,
+    float_or_none,
+)
 
 __all__ = [
     "MODEL_COLUMNS",
@@ -76,7 +79,7 @@ def discovered_row(m: ModelInfo) -> tuple[object, ...]:
         m.display_name,
         int(m.is_internal),
         int(m.is_deprecated),
-        json.dumps(list(m.attachments)),
+        attachments_to_json(tuple(m.attachments)),
         m.context_window,
         m.max_output_tokens,
         m.prompt_price_per_token,
