@@ -71,6 +71,16 @@ def cache_home() -> str:
     return _CACHE_HOME
 
 
+def codegen_env(**extra: str) -> dict[str, str]:
+    """The environment a compiler subprocess of the tests runs in (plus ``extra``)."""
+    return {
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "PATH": "/usr/bin:/bin",
+        "XDG_CACHE_HOME": _CACHE_HOME,
+        **extra,
+    }
+
+
 def run_codegen(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "llm_registry.codegen", *args],
@@ -78,9 +88,5 @@ def run_codegen(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedPro
         capture_output=True,
         text=True,
         timeout=120,
-        env={
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "PATH": "/usr/bin:/bin",
-            "XDG_CACHE_HOME": _CACHE_HOME,
-        },
+        env=codegen_env(),
     )

@@ -15,7 +15,7 @@ from tests.codegen.conftest import (
     PROJECT_ROOT,
     SAFE_SVG,
     RegistryFactory,
-    cache_home,
+    codegen_env,
     run_codegen,
 )
 
@@ -100,11 +100,7 @@ def test_a_no_op_generate_loads_neither_asyncio_nor_the_http_stack(
         capture_output=True,
         text=True,
         timeout=120,
-        env={
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "PATH": "/usr/bin:/bin",
-            "XDG_CACHE_HOME": cache_home(),
-        },
+        env=codegen_env(),
     )
     assert result.returncode == 0, result.stderr
     assert "(inputs unchanged)" in result.stderr

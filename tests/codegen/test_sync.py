@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from llm_registry.codegen.validate import validate_registry
-from tests.codegen.conftest import PROJECT_ROOT, cache_home
+from tests.codegen.conftest import PROJECT_ROOT, codegen_env
 from tests.loopback import LoopbackServer
 from tests.loopback.responders import json_body
 
@@ -48,12 +48,7 @@ def run_sync(registry: Path, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=120,
-        env={
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "PATH": "/usr/bin:/bin",
-            "XDG_CACHE_HOME": cache_home(),
-            "OPENAI_API_KEY": KEY,
-        },
+        env=codegen_env(OPENAI_API_KEY=KEY),
     )
 
 
