@@ -15,7 +15,8 @@ through validate's plausibility checks (W0xx, e.g. swapped prices), reported on 
 files, so that implausible catalogue values are seen before ``--strict`` refuses them.
 
 Stages, one module each: catalogue (reading), rules (the repairs), descriptors (building
-providers and models), emit (YAML, written through codegen/writer.py). Output is
+providers and models), key_variables (a unique key variable each), emit (YAML, written through
+codegen/writer.py). Output is
 deterministic: the same input gives byte-identical files, and files whose bytes would not
 change are not rewritten.
 """
@@ -31,13 +32,14 @@ from jsonschema import Draft202012Validator
 
 from llm_registry.codegen.diagnostics import CODES, Diagnostic
 from llm_registry.codegen.importer.catalogue import provider_folders
-from llm_registry.codegen.importer.descriptors import Builder, Candidate, assign_key_variables
+from llm_registry.codegen.importer.descriptors import Builder, Candidate
 from llm_registry.codegen.importer.emit import (
     HEADER_PREFIX,
     hand_written_key_variables,
     render,
     write_registry,
 )
+from llm_registry.codegen.importer.key_variables import assign_key_variables
 from llm_registry.codegen.importer.rules import LEFT_OUT_PROVIDER, Notes
 from llm_registry.codegen.plausibility import check_plausibility
 from llm_registry.codegen.schema import descriptor_schema
