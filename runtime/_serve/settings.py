@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -27,6 +26,7 @@ from llm_registry.runtime._keys import (
     checked_api_key,
     known_keys,
     locate_api_key,
+    locate_variable,
     mask_key,
     missing_variables,
 )
@@ -142,33 +142,21 @@ class Settings:
     def _variable_field(
         self, provider_id: str, spec: dict[str, Any], store: KeyStore
     ) -> VariableField:
-        # The order of runtime/_endpoint.py, without an app's explicit values (the page has none).
-        env = spec.get("env")
-        from_env = os.environ.get(env, "").strip() if env else ""
+        # The value a request would use (the page has no app's explicit values), and apart
+        # from it the stored one, which is what the field shows and edits.
+        descriptor = get_provider(provider_id, registry=self.registry)
+        found = locate_variable(descriptor, spec["name"], key_store=store)
         stored = (store.get(variable_store_name(provider_id, spec["name"])) or "").strip()
-        default = spec.get("default")
-        value, source = next(
-            (
-                (value, source)
-                for value, source in (
-                    (from_env, "environment"),
-                    (stored, "key store"),
-                    (default, "default"),
-                )
-                if value
-            ),
-            (None, None),
-        )
         return VariableField(
             name=spec["name"],
             label=spec["label"],
             placeholder=spec["placeholder"],
-            env=env,
-            default=default,
+            env=spec.get("env"),
+            default=spec.get("default"),
             pattern=spec.get("pattern"),
             stored=stored or None,
-            value=value,
-            source=source,
+            value=None if found is None else found.value,
+            source=None if found is None else found.source,
         )
 
     def save_variable(self, provider_id: str, name: str, value: str) -> KeyForm:
