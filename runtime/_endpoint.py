@@ -24,13 +24,13 @@ the variable and where its value came from, never the value.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from llm_registry.runtime._errors import ConfigError
+from llm_registry.runtime._keys import locate_variable
 from llm_registry.runtime._urls import (
     PLACEHOLDER,
     checked_base_url,
@@ -51,6 +51,7 @@ __all__ = [
     "host_names",
     "resolve_variables",
     "value_problem",
+    "variable_problem",
     "variable_store_name",
     "with_query",
 ]
@@ -180,64 +181,32 @@ def resolve_variables(
 ) -> dict[str, str]:
     """Every placeholder of ``descriptor``'s base URL → its checked value (percent-encoded
     when the URL is filled in):
-    from ``variables``, the environment, ``key_store`` (skipped when None), the default.
+    from ``variables``, the environment, ``key_store`` (skipped when None), the default (see
+    :func:`~llm_registry.runtime._keys.locate_variable`).
     Raises :class:`ConfigError` naming the first variable without a usable value."""
-    specs = _variables(descriptor)
-    given = (variables or {}).get(descriptor.id) or {}
-    in_host = host_names(descriptor.base_url)
     values: dict[str, str] = {}
     for name in template_names(descriptor.base_url):
-        spec = specs.get(name)
-        found = _find(descriptor, name, spec, given, key_store)
+        found = locate_variable(descriptor, name, variables, key_store=key_store)
         if found is None:
+            spec = _variables(descriptor).get(name)
             raise ConfigError(_missing_message(descriptor, name, spec), provider_id=descriptor.id)
-        value, source = found
-        values[name] = _checked(descriptor, name, spec, value, source, in_host=name in in_host)
+        problem = variable_problem(descriptor, name, found.value)
+        if problem is not None:
+            source = f"the value given for {name!r}" if found.source == "explicit" else found.where
+            raise ConfigError(
+                f"the {descriptor.display_name} variable {name!r} (from {source}) {problem}",
+                provider_id=descriptor.id,
+            )
+        values[name] = found.value
     return values
 
 
-def _find(
-    descriptor: ProviderDescriptor,
-    name: str,
-    spec: Variable | None,
-    given: Mapping[str, str],
-    key_store: KeyStore | None,
-) -> tuple[str, str] | None:
-    """(value, where it came from), in the order explicit → environment → store → default."""
-    explicit = (given.get(name) or "").strip()
-    if explicit:
-        return explicit, f"the value given for {name!r}"
-    env = spec.env if spec is not None else None
-    from_env = os.environ.get(env, "").strip() if env else ""
-    if env and from_env:
-        return from_env, env
-    if key_store is not None:
-        stored = (key_store.get(variable_store_name(descriptor.id, name)) or "").strip()
-        if stored:
-            return stored, key_store.location
-    default = spec.default if spec is not None else None
-    return (default, "its default") if default else None
-
-
-def _checked(
-    descriptor: ProviderDescriptor,
-    name: str,
-    spec: Variable | None,
-    value: str,
-    source: str,
-    *,
-    in_host: bool,
-) -> str:
-    def refuse(reason: str) -> ConfigError:
-        return ConfigError(
-            f"the {descriptor.display_name} variable {name!r} (from {source}) {reason}",
-            provider_id=descriptor.id,
-        )
-
-    problem = value_problem(value, spec.pattern if spec is not None else None, in_host=in_host)
-    if problem is not None:
-        raise refuse(problem)
-    return value
+def variable_problem(descriptor: ProviderDescriptor, name: str, value: str) -> str | None:
+    """Why ``value`` cannot fill ``descriptor``'s placeholder ``name`` (its pattern, and the
+    host name's rule when the placeholder is in the host), or None."""
+    spec = _variables(descriptor).get(name)
+    in_host = name in host_names(descriptor.base_url)
+    return value_problem(value, spec.pattern if spec is not None else None, in_host=in_host)
 
 
 def value_problem(value: str, pattern: str | None, *, in_host: bool) -> str | None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
 from llm_registry.runtime._cli.package_option import _registry_from_args
-from llm_registry.runtime._endpoint import host_names, value_problem, variable_store_name
+from llm_registry.runtime._endpoint import variable_problem, variable_store_name
 from llm_registry.runtime._errors import ConfigError
 from llm_registry.runtime._keys import (
     ReadOnceKeyStore,
@@ -140,9 +140,7 @@ def _variable_row(
     if found is None:
         return "missing", _MISSING, None
     source = f"env {found.where}" if found.source == "environment" else found.source
-    spec = _spec(descriptor, name)
-    in_host = name in host_names(descriptor.base_url)
-    problem = value_problem(found.value, spec.pattern if spec else None, in_host=in_host)
+    problem = variable_problem(descriptor, name, found.value)
     if problem is not None:
         where = found.where if found.source != "default" else "its default"
         message = f"the {descriptor.display_name} variable {name!r} (from {where}) {problem}"
@@ -169,9 +167,7 @@ def _checked_assignment(
             f"the value for {name!r} is empty; to remove a stored value use `llm-registry keys "
             f"delete {descriptor.id} --var {name}`"
         )
-    spec = _spec(descriptor, name)
-    in_host = name in host_names(descriptor.base_url)
-    problem = value_problem(value, spec.pattern if spec else None, in_host=in_host)
+    problem = variable_problem(descriptor, name, value)
     if problem is None and not (value.isascii() and value.isprintable()):
         problem = "holds a non-ASCII or control character, which the key store cannot keep"
     if problem is not None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from llm_registry.runtime._discovery.refresh import refresh_all, refreshable_providers
 from llm_registry.runtime._discovery.service import discover_models
-from llm_registry.runtime._endpoint import host_names, value_problem, variable_store_name
+from llm_registry.runtime._endpoint import variable_problem, variable_store_name
 from llm_registry.runtime._errors import ConfigError, ProviderError
 from llm_registry.runtime._keys import (
     ReadOnceKeyStore,
@@ -173,8 +173,7 @@ class Settings:
         if not value:
             self.key_store.delete(entry)
             return self.key_form(provider_id)
-        in_host = name in host_names(descriptor.base_url)
-        problem = value_problem(value, field.pattern, in_host=in_host)
+        problem = variable_problem(descriptor, name, value)
         if problem is not None:
             raise ConfigError(f"the {descriptor.display_name} {field.label} {problem}")
         self.key_store.set(entry, value)
