@@ -36,6 +36,24 @@ default_models:
       output_per_million: 6.0
 """
 
+# ACME up to its model list, and one model entry of it with extra lifecycle lines (status,
+# since, replaced_by, deprecated), for registries that differ only in their models.
+ACME_HEAD = ACME.split("default_models:")[0] + "default_models:\n"
+
+
+def acme_model(model_id: str, *lifecycle: str) -> str:
+    lines = [
+        f"  - id: {model_id}",
+        f"    display_name: {model_id.title()}",
+        "    context_window: 131072",
+        "    max_output_tokens: 8192",
+        "    attachments: [text]",
+        "    pricing: {input_per_million: 1, output_per_million: 4}",
+        *(f"    {line}" for line in lifecycle),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 SAFE_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10"/></svg>\n'
 
 RegistryFactory = Callable[..., Path]

@@ -12,7 +12,7 @@ import pytest
 
 from llm_registry.codegen.pipeline import compile_registry
 from llm_registry.codegen.validate import validate_registry
-from tests.codegen.conftest import ACME, RegistryFactory
+from tests.codegen.conftest import ACME, ACME_HEAD, RegistryFactory, acme_model
 
 PRICES = """\
       cache_read_per_million: 0.15
@@ -67,43 +67,28 @@ def test_a_model_without_the_new_prices_seeds_nulls(
     assert row == (None, None, None, None)
 
 
-def model(model_id: str, *lifecycle: str) -> str:
-    lines = [
-        f"  - id: {model_id}",
-        f"    display_name: {model_id.title()}",
-        "    context_window: 131072",
-        "    max_output_tokens: 8192",
-        "    attachments: [text]",
-        "    pricing: {input_per_million: 1, output_per_million: 4}",
-        *(f"    {line}" for line in lifecycle),
-    ]
-    return "\n".join(lines) + "\n"
-
-
-HEAD = ACME.split("default_models:")[0] + "default_models:\n"
-
-
 @pytest.mark.parametrize(
     ("models", "code", "fragment"),
     [
         # A loop through three models is found from each of them.
         (
-            model("a", "status: retired", "replaced_by: b")
-            + model("b", "status: retired", "replaced_by: c")
-            + model("c", "status: deprecated", "replaced_by: a"),
+            acme_model("a", "status: retired", "replaced_by: b")
+            + acme_model("b", "status: retired", "replaced_by: c")
+            + acme_model("c", "status: deprecated", "replaced_by: a"),
             "E321",
             "a -> b -> c -> a",
         ),
         # A chain must end at a model in service: retired or deprecated, by status or flag.
         (
-            model("a", "status: retired", "replaced_by: b")
-            + model("b", "status: retired", "replaced_by: c")
-            + model("c", "status: retired"),
+            acme_model("a", "status: retired", "replaced_by: b")
+            + acme_model("b", "status: retired", "replaced_by: c")
+            + acme_model("c", "status: retired"),
             "E322",
             "'c', which is retired",
         ),
         (
-            model("a", "status: retired", "replaced_by: b") + model("b", "deprecated: true"),
+            acme_model("a", "status: retired", "replaced_by: b")
+            + acme_model("b", "deprecated: true"),
             "E322",
             "'b', which is deprecated",
         ),
@@ -112,7 +97,7 @@ HEAD = ACME.split("default_models:")[0] + "default_models:\n"
 def test_replacement_chains_are_checked_across_models(
     make_registry: RegistryFactory, models: str, code: str, fragment: str
 ) -> None:
-    diagnostics = validate_registry(make_registry({"acme": HEAD + models})).diagnostics
+    diagnostics = validate_registry(make_registry({"acme": ACME_HEAD + models})).diagnostics
     found = [d for d in diagnostics if d.code == code]
     assert found, diagnostics
     assert any(fragment in d.message for d in found), found
@@ -120,12 +105,12 @@ def test_replacement_chains_are_checked_across_models(
 
 def test_a_chain_ending_in_service_is_valid(make_registry: RegistryFactory) -> None:
     models = (
-        model("a", "status: retired", 'since: "2025-06-30"', "replaced_by: b")
-        + model("b", "status: deprecated", "replaced_by: c")
-        + model("c", "status: active", 'since: "2026-01-01"')
-        + model("d", "deprecated: true", "status: deprecated", "replaced_by: c")
+        acme_model("a", "status: retired", 'since: "2025-06-30"', "replaced_by: b")
+        + acme_model("b", "status: deprecated", "replaced_by: c")
+        + acme_model("c", "status: active", 'since: "2026-01-01"')
+        + acme_model("d", "deprecated: true", "status: deprecated", "replaced_by: c")
     )
-    result = validate_registry(make_registry({"acme": HEAD + models}))
+    result = validate_registry(make_registry({"acme": ACME_HEAD + models}))
     assert result.diagnostics == []
     assert result.warnings == []
 
@@ -133,7 +118,7 @@ def test_a_chain_ending_in_service_is_valid(make_registry: RegistryFactory) -> N
 def test_deprecated_by_status_without_replacement_warns_at_status(
     make_registry: RegistryFactory,
 ) -> None:
-    text = HEAD + model("a", "status: deprecated")
+    text = ACME_HEAD + acme_model("a", "status: deprecated")
     result = validate_registry(make_registry({"acme": text}))
     assert [(w.code, w.line) for w in result.warnings] == [
         ("W008", text.splitlines().index("    status: deprecated") + 1)
@@ -146,7 +131,12 @@ def test_sync_deprecates_through_status_where_a_model_has_one(
     from llm_registry.codegen.sync import plan_sync
     from llm_registry.runtime._discovery.dialects import ListedModel
 
-    text = HEAD + model("a", "status: active") + model("b") + model("c", "status: retired")
+    text = (
+        ACME_HEAD
+        + acme_model("a", "status: active")
+        + acme_model("b")
+        + acme_model("c", "status: retired")
+    )
     plan = plan_sync(text, (ListedModel(model_id="x"), ListedModel(model_id="y")), force=True)
     # a and b left the listing; c is retired already and stays as it is.
     assert plan.deprecated == ("a", "b")

@@ -23,50 +23,21 @@ from llm_registry.runtime import (
     load_registry,
     resolve_model,
 )
+from tests.codegen.conftest import ACME_HEAD, acme_model
 
 PACKAGE = "lifecycle_registry"
 
-HEAD = """\
-id: acme
-display_name: Acme AI
-base_url: https://api.acme.example/v1
-implementation: openai_compatible
-api_key:
-  env: ACME_API_KEY
-  placeholder: "acme-..."
-  url: https://console.acme.example/keys
-context_limit_patterns:
-  - "context length"
-discovery:
-  dialect: openai
-default_models:
-"""
-
-
-def model(model_id: str, *lifecycle: str) -> str:
-    lines = [
-        f"  - id: {model_id}",
-        f"    display_name: {model_id.title()}",
-        "    context_window: 131072",
-        "    max_output_tokens: 8192",
-        "    attachments: [text]",
-        "    pricing: {input_per_million: 1, output_per_million: 4}",
-        *(f"    {line}" for line in lifecycle),
-    ]
-    return "\n".join(lines) + "\n"
-
-
 # Before: every model in service.
-BEFORE = HEAD + "".join(model(m) for m in ("old", "mid", "new", "aging", "gone", "kept"))
+BEFORE = ACME_HEAD + "".join(acme_model(m) for m in ("old", "mid", "new", "aging", "gone", "kept"))
 # After: old -> mid -> new retired in a chain; aging deprecated; gone retired with no successor.
 AFTER = (
-    HEAD
-    + model("old", "status: retired", 'since: "2026-01-15"', "replaced_by: mid")
-    + model("mid", "status: retired", 'since: "2026-03-01"', "replaced_by: new")
-    + model("new")
-    + model("aging", "deprecated: true", "replaced_by: new")
-    + model("gone", "status: retired")
-    + model("kept")
+    ACME_HEAD
+    + acme_model("old", "status: retired", 'since: "2026-01-15"', "replaced_by: mid")
+    + acme_model("mid", "status: retired", 'since: "2026-03-01"', "replaced_by: new")
+    + acme_model("new")
+    + acme_model("aging", "deprecated: true", "replaced_by: new")
+    + acme_model("gone", "status: retired")
+    + acme_model("kept")
 )
 
 
